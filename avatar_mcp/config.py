@@ -1,0 +1,115 @@
+"""Settings, read from the environment (and an optional .env file) by pydantic-settings.
+
+Vendor keys keep their vendors' own names (HEYGEN_API_KEY, ...); everything of the server itself is
+prefixed AVATAR_MCP_. Secrets are SecretStr: they print as '**********' and never reach a log or a job row.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder, as platformdirs would choose it."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "avatar-mcp"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+def _split_list(value: Any) -> Any:
+    """Accept a JSON-less list from the environment: os.pathsep (paths) or commas (hosts)."""
+    if isinstance(value, str):
+        sep = "," if "," in value else os.pathsep
+        return [part.strip() for part in value.split(sep) if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    # Vendor credentials
+    heygen_api_key: SecretStr | None = Field(default=None, validation_alias=_env("HEYGEN_API_KEY"))
+    heygen_api_version: Literal["v3", "v2"] = Field(default="v3", validation_alias=_env("HEYGEN_API_VERSION"))
+    runware_api_key: SecretStr | None = Field(default=None, validation_alias=_env("RUNWARE_API_KEY"))
+    creatify_api_id: SecretStr | None = Field(default=None, validation_alias=_env("CREATIFY_API_ID"))
+    creatify_api_key: SecretStr | None = Field(default=None, validation_alias=_env("CREATIFY_API_KEY"))
+    napster_api_key: SecretStr | None = Field(default=None, validation_alias=_env("NAPSTER_API_KEY"))
+
+    # Vendor endpoints (tests and proxies point these elsewhere)
+    heygen_base_url: str = Field(default="https://api.heygen.com", validation_alias=_env("HEYGEN_BASE_URL"))
+    heygen_upload_url: str = Field(default="https://upload.heygen.com", validation_alias=_env("HEYGEN_UPLOAD_URL"))
+    runware_base_url: str = Field(default="https://api.runware.ai/v1", validation_alias=_env("RUNWARE_BASE_URL"))
+    creatify_base_url: str = Field(default="https://api.creatify.ai", validation_alias=_env("CREATIFY_BASE_URL"))
+    napster_base_url: str = Field(default="https://companion-api.napster.com",
+                                  validation_alias=_env("NAPSTER_BASE_URL"))
+
+    # Webhooks (HTTP transport only)
+    public_url: str | None = Field(default=None, validation_alias=_env("AVATAR_MCP_PUBLIC_URL"),
+                                   description="The https URL vendors can reach this server at, for webhooks.")
+    heygen_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_env("HEYGEN_WEBHOOK_SECRET"))
+    heygen_webhook_signature_header: str = Field(default="Heygen-Signature",
+                                                 validation_alias=_env("HEYGEN_WEBHOOK_SIGNATURE_HEADER"))
+
+    # The server itself
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias=_env("AVATAR_MCP_DATA_DIR"))
+    media_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list,
+                                                          validation_alias=_env("AVATAR_MCP_MEDIA_ROOTS"))
+    default_provider: str | None = Field(default=None, validation_alias=_env("AVATAR_MCP_DEFAULT_PROVIDER"))
+    confirm_spend: bool = Field(default=False, validation_alias=_env("AVATAR_MCP_CONFIRM_SPEND"),
+                                description="Ask the user to confirm every paid submission with its estimated cost.")
+    max_media_bytes: int = Field(default=200 * 1024 * 1024, validation_alias=_env("AVATAR_MCP_MAX_MEDIA_BYTES"))
+    poll_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=_env("AVATAR_MCP_POLL_TICK"))
+    log_level: str = Field(default="INFO", validation_alias=_env("AVATAR_MCP_LOG_LEVEL"))
+
+    # HTTP transport
+    http_token: SecretStr | None = Field(default=None, validation_alias=_env("AVATAR_MCP_HTTP_TOKEN"))
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                           validation_alias=_env("AVATAR_MCP_ALLOWED_HOSTS"))
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                             validation_alias=_env("AVATAR_MCP_ALLOWED_ORIGINS"))
+
+    _split = field_validator("media_roots", "allowed_hosts", "allowed_origins", mode="before")(_split_list)
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploads, generated portraits and finished videos go (always a media root)."""
+        return self.data_dir / "media"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
+
+    def effective_media_roots(self) -> list[Path]:
+        """The configured roots, plus the data dir's media folder (finished media live there)."""
+        roots = [p.expanduser().resolve() for p in self.media_roots]
+        if self.media_dir.resolve() not in roots:
+            roots.append(self.media_dir.resolve())
+        return roots
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for redaction."""
+        values = [self.heygen_api_key, self.runware_api_key, self.creatify_api_id, self.creatify_api_key,
+                  self.napster_api_key, self.heygen_webhook_secret, self.http_token]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -1,0 +1,217 @@
+"""The local file policy and media sniffing.
+
+A tool argument naming media is one of three things:
+- a local path: read only inside the configured media roots (resolved, so `..` and symlinks cannot escape),
+  size-limited, its type taken from its bytes rather than its name;
+- an https URL: passed to vendors as is, or downloaded with size and type limits; http is refused;
+- an asset key (`asset:<id>` or a vendor key such as HeyGen's image_key): handed to the vendor untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from avatar_mcp.errors import MediaRejected
+
+logger = logging.getLogger(__name__)
+
+MediaKind = Literal["image", "video", "audio"]
+SourceKind = Literal["path", "url", "asset"]
+
+MIME_EXTENSIONS: dict[str, str] = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/webm": ".webm",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/ogg": ".ogg",
+    "audio/mp4": ".m4a",
+    "text/plain": ".txt",
+}
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+"""HeyGen's photo rule (seed 002): under 10 MB. The local studio applies it too."""
+
+
+def sniff_mime(head: bytes) -> str | None:
+    """The media type of a file from its first bytes, or None when it is not media we handle."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand == b"qt  ":
+            return "video/quicktime"
+        if brand in (b"M4A ", b"M4B "):
+            return "audio/mp4"
+        return "video/mp4"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    return None
+
+
+def kind_of(mime: str) -> MediaKind | None:
+    major = mime.split("/", 1)[0]
+    if major in ("image", "video", "audio"):
+        return major  # type: ignore[return-value]
+    return None
+
+
+def classify(source: str) -> SourceKind:
+    """Whether a media argument is a URL, an asset key, or a local path."""
+    lowered = source.strip().lower()
+    if "://" in lowered:
+        return "url"
+    if lowered.startswith("asset:"):
+        return "asset"
+    return "path"
+
+
+def require_https(url: str, *, what: str = "URL") -> str:
+    """Vendors fetch the URLs we give them: only https, with a host."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise MediaRejected(
+            f"The {what} {url!r} is not an https URL. Vendors only fetch https links: upload the file somewhere "
+            f"that serves https, or pass a local path inside the media roots instead.",
+            source=url,
+        )
+    return url.strip()
+
+
+@dataclass(frozen=True)
+class LocalMedia:
+    path: Path
+    mime: str
+    size: int
+
+    @property
+    def kind(self) -> MediaKind | None:
+        return kind_of(self.mime)
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class MediaPolicy:
+    """Which local files may be read, and how big they may be."""
+
+    def __init__(self, roots: Iterable[Path], *, max_bytes: int) -> None:
+        self.roots = [Path(r).expanduser().resolve() for r in roots]
+        self.max_bytes = max_bytes
+
+    def describe_roots(self) -> str:
+        return ", ".join(str(r) for r in self.roots) or "(none)"
+
+    def resolve(self, source: str) -> Path:
+        """The real path of a local file, if it lies inside a media root (symlinks followed first)."""
+        raw = Path(source.strip()).expanduser()
+        candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
+        for candidate in candidates:
+            if not raw.is_absolute() and not candidate.exists():
+                continue
+            real = candidate.resolve()
+            if not any(real.is_relative_to(root) for root in self.roots):
+                raise MediaRejected(
+                    f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
+                    f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",
+                    source=source,
+                )
+            if real.is_file():
+                return real
+        raise MediaRejected(
+            f"No file at {source!r}. Give an absolute path inside the media roots ({self.describe_roots()}), "
+            f"a path relative to one of them, or an https URL.",
+            source=source,
+        )
+
+    def open_local(self, source: str, *, kinds: Iterable[MediaKind], max_bytes: int | None = None) -> LocalMedia:
+        """Check a local media file: inside the roots, small enough, and of an accepted kind by its content."""
+        path = self.resolve(source)
+        limit = min(max_bytes or self.max_bytes, self.max_bytes)
+        size = path.stat().st_size
+        if size == 0:
+            raise MediaRejected(f"{source!r} is empty.", source=source)
+        if size > limit:
+            raise MediaRejected(
+                f"{source!r} is {size / 1e6:.1f} MB; the limit here is {limit / 1e6:.1f} MB. "
+                f"Compress or trim it and try again.",
+                source=source,
+            )
+        with path.open("rb") as fh:
+            head = fh.read(64)
+        mime = sniff_mime(head)
+        wanted = tuple(kinds)
+        if mime is None or kind_of(mime) not in wanted:
+            found = mime or "not a recognised media file"
+            raise MediaRejected(
+                f"{source!r} is {found}, but a {' or '.join(wanted)} is needed here "
+                f"(types are read from the file's content, not its name).",
+                source=source,
+            )
+        return LocalMedia(path=path, mime=mime, size=size)
+
+
+async def download(client: httpx.AsyncClient, url: str, dest: Path, *, max_bytes: int,
+                   kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
+    """Stream `url` into `dest` (atomically), refusing files over `max_bytes` or of the wrong kind.
+
+    Used for finished media from vendor CDNs (no credentials are sent) and for user-given https URLs.
+    Raises MediaRejected; connection failures surface as MediaRejected too, naming the URL's host only.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    host = urlsplit(url).hostname or "?"
+    size = 0
+    head = b""
+    try:
+        async with client.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code >= 400:
+                raise MediaRejected(f"Downloading from {host} failed with HTTP {response.status_code}.", source=host)
+            with tmp.open("wb") as fh:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise MediaRejected(
+                            f"The file at {host} is larger than {max_bytes / 1e6:.0f} MB; use a smaller file.",
+                            source=host,
+                        )
+                    if len(head) < 64:
+                        head += chunk[: 64 - len(head)]
+                    fh.write(chunk)
+    except httpx.HTTPError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MediaRejected(f"Could not download from {host}: {type(exc).__name__}.", source=host) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    mime = sniff_mime(head) or "application/octet-stream"
+    wanted = tuple(kinds) if kinds is not None else None
+    if wanted is not None and kind_of(mime) not in wanted:
+        tmp.unlink(missing_ok=True)
+        raise MediaRejected(f"The file at {host} is {mime}, but a {' or '.join(wanted)} is needed.", source=host)
+    if size == 0:
+        tmp.unlink(missing_ok=True)
+        raise MediaRejected(f"The file at {host} is empty.", source=host)
+    tmp.replace(dest)
+    return LocalMedia(path=dest, mime=mime, size=size)

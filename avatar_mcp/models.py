@@ -1,0 +1,380 @@
+"""The typed vocabulary shared by tools, the service, the job store and the providers.
+
+Specs (`PhotoGenerationSpec`, `VideoSpec`, ...) are what the user asked for, after the checklist: every
+provider maps them to its own wire format. `JobRecord` is a stored job; `JobHandle` is what tools answer.
+Field limits are the strictest common ones from the vendors' docs; a provider checks its own on top.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+JobStatus = Literal["submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown"]
+OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing"})
+"""States in which a job may still change on its own (the poller looks at these)."""
+
+JobKind = Literal["photo_generation", "avatar", "training", "video"]
+
+AnswerStatus = Literal[
+    "submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown", "needs_input", "declined"
+]
+"""A tool's answer: a job status, or `needs_input` / `declined` when nothing was submitted."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+    retryable: bool = False
+
+
+class Cost(BaseModel):
+    amount: float
+    unit: Literal["credits", "USD"] = "credits"
+    basis: str = Field(description="How the figure was reached, e.g. '2 min x 1 credit/min'.")
+
+
+class Candidate(BaseModel):
+    """One generated photo; pass {job_id, index} as `from_generation` to create_photo_avatar."""
+
+    index: int
+    image_path: str | None = None
+    image_url: str | None = None
+    key: str | None = Field(default=None, description="The vendor's key for this image (HeyGen image_key).")
+
+
+class MediaOutput(BaseModel):
+    """One finished video file."""
+
+    video_path: str | None = Field(default=None, description="Local copy, downloaded into the data dir.")
+    video_url: str | None = Field(default=None, description="The vendor's URL; signed URLs expire (HeyGen: 7 days).")
+    captions_path: str | None = None
+    captions_url: str | None = None
+    thumbnail_path: str | None = None
+    thumbnail_url: str | None = None
+    duration_seconds: float | None = None
+
+
+class JobResult(MediaOutput):
+    """What a finished job produced. Only the fields that apply to the job's kind are set."""
+
+    candidates: list[Candidate] | None = None
+    avatar_id: str | None = None
+    avatar_group_id: str | None = None
+    default_voice_id: str | None = None
+    preview_image_url: str | None = None
+    preview_image_path: str | None = None
+    consent_url: str | None = Field(
+        default=None, description="Open this page (or send it to the person filmed) to give consent for a digital twin."
+    )
+    outputs: list[MediaOutput] | None = Field(default=None, description="Every file when a job made several.")
+    cost: Cost | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class JobRecord(BaseModel):
+    """One row of the job store."""
+
+    id: str
+    kind: JobKind
+    provider: str
+    operation: str
+    vendor_id: str | None = None
+    request: dict[str, Any] = Field(default_factory=dict)
+    status: JobStatus = "submitting"
+    progress: float = 0.0
+    message: str | None = None
+    result: JobResult | None = None
+    error: JobError | None = None
+    vendor_state: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_poll_at: datetime | None = None
+    poll_count: int = 0
+    expected_seconds: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class MissingField(BaseModel):
+    """A question the checklist needs answered before anything is submitted."""
+
+    field: str
+    question: str
+    allowed_values: list[str] | None = None
+    default: Any = None
+
+
+class JobHandle(BaseModel):
+    """The answer of every tool that starts or reports a job."""
+
+    job_id: str | None = Field(default=None, description="Pass to check_job; None when nothing was submitted.")
+    kind: JobKind | None = None
+    provider: str | None = None
+    status: AnswerStatus
+    progress: float = Field(default=0.0, description="0..1")
+    message: str | None = None
+    poll_after_seconds: float | None = Field(default=None, description="Call check_job again after this long.")
+    result: JobResult | None = None
+    error: JobError | None = None
+    missing: list[MissingField] | None = Field(
+        default=None, description="With status needs_input: ask the user these, then call again with the answers."
+    )
+    defaults_applied: dict[str, Any] | None = Field(
+        default=None, description="Fields that were missing and filled with defaults (on_missing='default')."
+    )
+    estimated_cost: Cost | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[JobHandle]
+
+
+class JobDetail(JobHandle):
+    """The job resource: the handle plus the complete request as submitted (secrets and file contents left out)."""
+
+    request: dict[str, Any] = Field(default_factory=dict)
+    operation: str | None = None
+    vendor_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+
+class Voice(BaseModel):
+    voice_id: str
+    name: str
+    provider: str
+    language: str | None = None
+    gender: str | None = None
+    preview_url: str | None = None
+    description: str | None = None
+
+
+class AvatarInfo(BaseModel):
+    avatar_id: str
+    name: str
+    provider: str
+    kind: Literal["stock", "photo", "illustrated", "digital_twin", "companion", "persona"] = "stock"
+    status: str | None = None
+    gender: str | None = None
+    preview_image_url: str | None = None
+    default_voice_id: str | None = None
+
+
+class CatalogQuery(BaseModel):
+    query: str | None = None
+    language: str | None = None
+    gender: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class ProviderInfo(BaseModel):
+    name: str
+    title: str
+    configured: bool
+    capabilities: list[str]
+    missing_settings: list[str] = Field(default_factory=list)
+    notes: str | None = None
+
+
+class ProviderList(BaseModel):
+    providers: list[ProviderInfo]
+    default_provider: str
+
+
+# ---------------------------------------------------------------------------------------------- specs
+
+Age = Literal["Young Adult", "Early Middle Age", "Late Middle Age", "Senior", "Unspecified"]
+PhotoGender = Literal["Woman", "Man", "Unspecified"]
+Ethnicity = Literal[
+    "White", "Black", "Asian American", "East Asian", "South East Asian", "South Asian", "Middle Eastern",
+    "Pacific", "Hispanic", "Unspecified",
+]
+PhotoOrientation = Literal["square", "horizontal", "vertical"]
+Pose = Literal["half_body", "close_up", "full_body"]
+PhotoStyle = Literal["Realistic", "Pixar", "Cinematic", "Vintage", "Noir", "Cyberpunk", "Unspecified"]
+Orientation = Literal["landscape", "portrait", "square"]
+Fit = Literal["cover", "contain", "crop", "none"]
+PlayStyle = Literal["fit_to_scene", "freeze", "loop", "once"]
+Emotion = Literal["Excited", "Friendly", "Serious", "Soothing", "Broadcaster"]
+OutputFormat = Literal["mp4", "webm", "mov"]
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class PhotoGenerationSpec(BaseModel):
+    """The eight fields of HeyGen's AI photo checklist (seed 002), all required."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=100)
+    age: Age
+    gender: PhotoGender
+    ethnicity: Ethnicity
+    orientation: PhotoOrientation
+    pose: Pose
+    style: PhotoStyle
+    appearance: str = Field(min_length=1, max_length=1000)
+
+
+class GenerationPick(BaseModel):
+    model_config = _STRICT
+    job_id: str = Field(min_length=1)
+    index: int = Field(ge=0, le=9)
+
+
+class PhotoAvatarSpec(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=100)
+    image: str | None = Field(default=None, description="Local path (inside the media roots), https URL or asset key.")
+    from_generation: GenerationPick | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PhotoAvatarSpec:
+        if (self.image is None) == (self.from_generation is None):
+            raise ValueError("give exactly one of image or from_generation")
+        return self
+
+
+class TrainSpec(BaseModel):
+    model_config = _STRICT
+    avatar_id: str = Field(min_length=1, max_length=200)
+
+
+class DigitalTwinSpec(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=100)
+    video: str = Field(description="Training footage: local path, https URL or asset key.")
+    consent_video: str | None = None
+    version: Literal["v1", "v2"] | None = None
+    gender: str | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class CompanionSpec(BaseModel):
+    model_config = _STRICT
+    description: str = Field(min_length=1, max_length=2000)
+    version: Literal["v1", "v2"] = "v1"
+    picture: str | None = None
+    video: str | None = None
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    gender: Literal["male", "female", "nonBinary"] | None = None
+    ethnicity: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Background(BaseModel):
+    model_config = _STRICT
+    type: Literal["color", "image", "video"] = "color"
+    value: str | None = Field(default=None, description="Hex colour like #1e2a3a (type color).")
+    url: str | None = Field(default=None, description="Image or video: local path, https URL or asset key.")
+    fit: Fit = "cover"
+    play_style: PlayStyle = "loop"
+
+    @model_validator(mode="after")
+    def _check(self) -> Background:
+        if self.type == "color":
+            if self.value is not None and not _HEX.match(self.value):
+                raise ValueError(f"background colour must look like #1e2a3a, got {self.value!r}")
+        elif not self.url:
+            raise ValueError(f"a {self.type} background needs url (a local path, https URL or asset key)")
+        return self
+
+
+class Scene(BaseModel):
+    """One scene: who speaks, what they say (script, audio or silence), with which voice, over what."""
+
+    model_config = _STRICT
+    avatar_id: str | None = None
+    script: str | None = Field(default=None, max_length=5000)
+    audio: str | None = Field(default=None, description="Local path, https URL or asset key of speech audio.")
+    silence_seconds: float | None = Field(default=None, ge=1, le=100)
+    voice_id: str | None = None
+    speed: float = Field(default=1.0, ge=0.5, le=1.5)
+    pitch: int = Field(default=0, ge=-50, le=50)
+    emotion: Emotion | None = None
+    locale: str | None = None
+    background: Background | None = None
+    avatar_style: Literal["normal", "closeUp", "circle"] = "normal"
+    scale: float = Field(default=1.0, gt=0, le=5)
+    offset_x: float = Field(default=0.0, ge=-1, le=1)
+    offset_y: float = Field(default=0.0, ge=-1, le=1)
+
+    @field_validator("script")
+    @classmethod
+    def _blank_script(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _one_voice_source(self) -> Scene:
+        given = [k for k in ("script", "audio", "silence_seconds") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"a scene takes one of script, audio or silence_seconds, not {' and '.join(given)}")
+        return self
+
+
+class Dimension(BaseModel):
+    model_config = _STRICT
+    width: int = Field(ge=128, le=3840)
+    height: int = Field(ge=128, le=3840)
+
+
+ORIENTATION_SIZES: dict[str, tuple[int, int]] = {
+    "landscape": (1280, 720),
+    "portrait": (720, 1280),
+    "square": (720, 720),
+}
+
+
+class VideoSpec(BaseModel):
+    model_config = _STRICT
+    scenes: Annotated[list[Scene], Field(min_length=1, max_length=50)]
+    orientation: Orientation | None = None
+    dimension: Dimension | None = None
+    caption: bool = False
+    title: str | None = Field(default=None, max_length=200)
+    output_format: OutputFormat = "mp4"
+
+    def size(self) -> tuple[int, int]:
+        if self.dimension is not None:
+            return self.dimension.width, self.dimension.height
+        return ORIENTATION_SIZES[self.orientation or "landscape"]
+
+
+class PhotoVideoSpec(BaseModel):
+    """Animate one photo (HeyGen Avatar IV, Runware Avatar V, the local studio)."""
+
+    model_config = _STRICT
+    image: str
+    script: str | None = Field(default=None, max_length=5000)
+    audio: str | None = None
+    voice_id: str | None = None
+    orientation: Orientation = "landscape"
+    fit: Literal["cover", "contain"] = "cover"
+    motion_prompt: str | None = Field(default=None, max_length=1000)
+    title: str | None = Field(default=None, max_length=200)
+    caption: bool = False
+    speed: float = Field(default=1.0, ge=0.5, le=1.5)
+    pitch: int = Field(default=0, ge=-50, le=50)
+    background: Background | None = None
+    output_format: OutputFormat = "mp4"
+
+    @model_validator(mode="after")
+    def _speech(self) -> PhotoVideoSpec:
+        if (self.script is None) == (self.audio is None):
+            raise ValueError("give exactly one of script or audio")
+        return self

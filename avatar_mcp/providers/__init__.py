@@ -1,0 +1,67 @@
+"""The provider registry: which providers exist, what they can do, and which are configured.
+
+Operation sets are declared here so list_providers can show what an unconfigured vendor would offer. A
+vendor module is imported only when its key is set; the local studio is always there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from avatar_mcp.config import Settings
+from avatar_mcp.media import MediaPolicy
+from avatar_mcp.providers import base as ops
+from avatar_mcp.providers.base import Provider, ProviderEntry
+
+Factory = Callable[[Settings, httpx.AsyncClient, MediaPolicy], Provider]
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str
+    title: str
+    env_vars: tuple[str, ...]
+    operations: frozenset[str]
+
+    def configured(self, settings: Settings) -> bool:
+        return all(getattr(settings, var.lower()) is not None for var in self.env_vars)
+
+
+HEYGEN = ProviderSpec("heygen", "HeyGen", ("HEYGEN_API_KEY",), frozenset({
+    ops.GENERATE_PHOTO, ops.CREATE_PHOTO_AVATAR, ops.TRAIN_PHOTO_AVATAR, ops.CREATE_DIGITAL_TWIN, ops.CREATE_VIDEO,
+    ops.CREATE_PHOTO_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR}))
+RUNWARE = ProviderSpec("runware", "Runware (HeyGen Avatar V)", ("RUNWARE_API_KEY",), frozenset({
+    ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO}))
+CREATIFY = ProviderSpec("creatify", "Creatify", ("CREATIFY_API_ID", "CREATIFY_API_KEY"), frozenset({
+    ops.CREATE_DIGITAL_TWIN, ops.CREATE_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS}))
+NAPSTER = ProviderSpec("napster", "Napster Companions", ("NAPSTER_API_KEY",), frozenset({
+    ops.CREATE_COMPANION, ops.CREATE_DIGITAL_TWIN, ops.LIST_AVATARS}))
+LOCAL = ProviderSpec("local", "Local studio (offline)", (), frozenset({
+    ops.GENERATE_PHOTO, ops.CREATE_PHOTO_AVATAR, ops.TRAIN_PHOTO_AVATAR, ops.CREATE_DIGITAL_TWIN, ops.CREATE_COMPANION,
+    ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR, ops.CANCEL_JOB}))
+
+SPECS: tuple[ProviderSpec, ...] = (HEYGEN, RUNWARE, CREATIFY, NAPSTER, LOCAL)
+
+
+def _factory(name: str) -> Factory | None:
+    """Import a provider module only when it is needed."""
+    if name == "local":
+        from avatar_mcp.providers.local.provider import LocalProvider
+
+        return LocalProvider.from_settings
+    return None
+
+
+def build_providers(settings: Settings, http: httpx.AsyncClient, media: MediaPolicy) -> list[ProviderEntry]:
+    entries = []
+    for spec in SPECS:
+        provider: Provider | None = None
+        factory = _factory(spec.name)
+        if factory is not None and spec.configured(settings):
+            provider = factory(settings, http, media)
+        entries.append(ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars,
+                                     operations=spec.operations, provider=provider))
+    return entries

@@ -1,0 +1,242 @@
+"""The one boundary between avatar-mcp and httpx.
+
+Every vendor call goes through `VendorHTTP.request`. It owns:
+- timeouts (named constants below, never unset);
+- retries: only for requests that are safe to repeat (reads, and creates carrying an idempotency key or a
+  client-chosen id), with exponential backoff, jitter and the vendor's Retry-After; a create without one is
+  retried only when the vendor provably did not take it (429, or a connection never made);
+- error mapping: httpx errors and vendor error bodies become the errors.py tree, raised `from` the cause;
+- redaction: API keys never appear in a message or a log line.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+
+from avatar_mcp.errors import (
+    AuthError,
+    Conflict,
+    InsufficientCredit,
+    InvalidRequest,
+    NotFound,
+    ProviderConnectionError,
+    ProviderStatusError,
+    ProviderTimeout,
+    RateLimited,
+    ServerError,
+)
+
+logger = logging.getLogger("avatar_mcp.http")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""Reads and small writes."""
+CREATE_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+"""Create calls: vendors validate media URLs synchronously and can be slow to accept."""
+UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+"""File uploads."""
+
+MAX_RETRIES = 3
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 20.0
+RETRY_AFTER_CAP_SECONDS = 30.0
+"""A Retry-After longer than this is not waited out inside a tool call: the error goes to the caller."""
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class VendorErrorInfo:
+    """A vendor's error, read from its response body by the vendor module."""
+
+    status: int
+    message: str
+    code: str | None = None
+    param: str | None = None
+
+
+ErrorParser = Callable[[httpx.Response], VendorErrorInfo | None]
+"""Vendor hook: the error in a response (also one hidden in a 200 envelope), or None for success."""
+
+
+def default_error_parser(response: httpx.Response) -> VendorErrorInfo | None:
+    if response.is_success:
+        return None
+    return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds; it may be a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter; the vendor's Retry-After wins when it is longer."""
+    delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+class Redactor:
+    """Replaces every known secret in a string."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+class VendorHTTP:
+    """One vendor's view of the shared httpx client: base URL, auth headers, error parsing."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        provider: str,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        error_parser: ErrorParser = default_error_parser,
+        secrets: Iterable[str] = (),
+        sleep: Callable[[float], Any] = anyio.sleep,
+    ) -> None:
+        self.client = client
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self._auth = dict(auth_headers)
+        self._parse_error = error_parser
+        self.redact = Redactor([*secrets, *self._auth.values()])
+        self._sleep = sleep
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - an httpx timeout, per request
+        authenticate: bool = True,
+    ) -> httpx.Response:
+        """Send one request, retrying only where repeating it cannot do harm. Returns a successful response."""
+        safe_to_repeat = method.upper() in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE") if idempotent is None \
+            else idempotent
+        all_headers = {**(self._auth if authenticate else {}), **(headers or {})}
+        url = self.url(path)
+        label = f"{method.upper()} {httpx.URL(url).path}"
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = await self.client.request(
+                    method, url, json=json, params=params, content=content, files=files, data=data,
+                    headers=all_headers, timeout=timeout,
+                )
+            except httpx.HTTPError as exc:
+                # A connection that was never made cannot have reached the vendor.
+                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                logger.warning("%s failed after %.0f ms: %s", label, (time.monotonic() - started) * 1000,
+                               type(exc).__name__)
+                if attempt < MAX_RETRIES and (safe_to_repeat or not sent):
+                    await self._sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc, label, sent) from exc
+            elapsed_ms = (time.monotonic() - started) * 1000
+            info = self._parse_error(response)
+            if info is None:
+                logger.debug("%s -> %s (%.0f ms)", label, response.status_code, elapsed_ms)
+                return response
+            logger.info("%s -> %s %s (%.0f ms)", label, info.status, info.code or "", elapsed_ms)
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            # A 429 means the vendor refused the request, so even a create may be sent again.
+            can_retry = info.status == 429 or (safe_to_repeat and info.status in _RETRY_STATUSES)
+            too_long = retry_after is not None and retry_after > RETRY_AFTER_CAP_SECONDS
+            if can_retry and attempt < MAX_RETRIES and not too_long:
+                await self._sleep(backoff_delay(attempt, retry_after))
+                attempt += 1
+                continue
+            raise self.status_error(info, retry_after)
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`request` and decode the JSON body; a body that is not JSON is a ServerError."""
+        response = await self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServerError(
+                f"{self.provider} answered {method.upper()} {httpx.URL(self.url(path)).path} with a body that is "
+                f"not valid JSON. This is usually temporary: check the job again in a minute.",
+                provider=self.provider, status_code=response.status_code,
+            ) from exc
+
+    def status_error(self, info: VendorErrorInfo, retry_after: float | None = None) -> ProviderStatusError:
+        """The errors.py exception for a vendor error."""
+        vendor_message = self.redact(info.message)[:500]
+        prefix = f"{self.provider} said: {vendor_message}" + (f" (code {info.code})" if info.code else "")
+        common: dict[str, Any] = {"provider": self.provider, "vendor_code": info.code}
+        status = info.status
+        if status == 429:
+            wait = f"retry in {retry_after:.0f} s" if retry_after is not None else "wait a minute and retry"
+            return RateLimited(f"{prefix}. Rate limited: {wait}.", retry_after=retry_after, status_code=status,
+                               **common)
+        if status in (401, 403):
+            return AuthError(f"{prefix}. The API key was refused: check the key in the server's environment "
+                             f"(and the plan's permissions), then restart the server.", status_code=status, **common)
+        if status == 402:
+            return InsufficientCredit(f"{prefix}. The {self.provider} account has too few credits for this: "
+                                      f"top up, or use a cheaper option (shorter script, another provider).",
+                                      status_code=status, **common)
+        if status == 404:
+            return NotFound(f"{prefix}. Check the id (list_avatars / list_voices / list_jobs show valid ones).",
+                            status_code=status, **common)
+        if status == 409:
+            return Conflict(f"{prefix}. The same request is still being processed; check again shortly.",
+                            status_code=status, **common)
+        if 400 <= status < 500:
+            field = f" Field: {info.param}." if info.param else ""
+            return InvalidRequest(f"{prefix}.{field} Fix the request and call again.", status_code=status,
+                                  param=info.param, **common)
+        return ServerError(f"{prefix}. {self.provider} had a server error; this is usually temporary.",
+                           status_code=status, **common)
+
+    def _connection_error(self, exc: httpx.HTTPError, label: str, sent: bool) -> ProviderConnectionError:
+        kind = type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            return ProviderTimeout(f"{self.provider} did not answer {label} in time ({kind}).",
+                                   provider=self.provider, request_sent=sent)
+        return ProviderConnectionError(f"Could not reach {self.provider} for {label} ({kind}). Check the network "
+                                       f"and the base URL setting.", provider=self.provider, request_sent=sent)

@@ -1,0 +1,232 @@
+"""The provider protocol every vendor module (and the local studio) implements.
+
+A provider turns the unified specs of models.py into vendor calls. Creation calls return a `Submission`
+(the vendor's id plus what is known so far); `get_job` turns the vendor's status into a `JobUpdate`.
+The service owns the job store: providers never write jobs themselves.
+
+Operations a provider lacks are simply absent from `capabilities.operations`; `BaseProvider` answers
+them with `CapabilityMissing`, and the service names the providers that can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from avatar_mcp.errors import CapabilityMissing
+from avatar_mcp.models import (
+    AvatarInfo,
+    CatalogQuery,
+    CompanionSpec,
+    Cost,
+    DigitalTwinSpec,
+    JobError,
+    JobKind,
+    JobRecord,
+    JobResult,
+    JobStatus,
+    PhotoAvatarSpec,
+    PhotoGenerationSpec,
+    PhotoVideoSpec,
+    VideoSpec,
+    Voice,
+)
+
+# Operation names are the tool names: list_providers shows them to the LLM as they are.
+GENERATE_PHOTO = "generate_photo_avatar"
+CREATE_PHOTO_AVATAR = "create_photo_avatar"
+TRAIN_PHOTO_AVATAR = "train_photo_avatar"
+CREATE_DIGITAL_TWIN = "create_digital_twin"
+CREATE_COMPANION = "create_companion"
+CREATE_VIDEO = "create_video"
+CREATE_PHOTO_VIDEO = "create_photo_video"
+LIST_VOICES = "list_voices"
+LIST_AVATARS = "list_avatars"
+DELETE_AVATAR = "delete_avatar"
+CANCEL_JOB = "cancel_job"
+
+OPERATION_KINDS: Mapping[str, JobKind] = {
+    GENERATE_PHOTO: "photo_generation",
+    CREATE_PHOTO_AVATAR: "avatar",
+    TRAIN_PHOTO_AVATAR: "training",
+    CREATE_DIGITAL_TWIN: "avatar",
+    CREATE_COMPANION: "avatar",
+    CREATE_VIDEO: "video",
+    CREATE_PHOTO_VIDEO: "video",
+}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    operations: frozenset[str]
+    batch_status: bool = False
+    """`get_jobs` asks about many jobs in one request (HeyGen v3 statuses)."""
+    idempotent_create: bool = False
+    """A create can be replayed safely (idempotency key or client-chosen id): interrupted jobs are reconciled."""
+    webhooks: bool = False
+    consent_video_required: bool = False
+    """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
+    notes: str | None = None
+
+
+class Submission(BaseModel):
+    """What a create call returned."""
+
+    vendor_id: str
+    status: JobStatus = "queued"
+    progress: float = 0.0
+    message: str | None = None
+    expected_seconds: float | None = Field(default=None, description="Rough render time: sets the first poll.")
+    vendor_state: dict[str, Any] = Field(default_factory=dict)
+    result: JobResult | None = None
+
+
+class JobUpdate(BaseModel):
+    """What a status call found. `None` fields leave the stored value unchanged."""
+
+    status: JobStatus
+    vendor_id: str | None = Field(default=None, description="Set when reconciling learned the vendor's id.")
+    progress: float | None = None
+    message: str | None = None
+    result: JobResult | None = None
+    error: JobError | None = None
+    retry_after: float | None = Field(default=None, description="The vendor asked us to wait this long.")
+    poll_after: float | None = Field(default=None, description="The provider's own hint for the next poll.")
+    vendor_state: dict[str, Any] | None = None
+
+
+ProgressFn = Callable[[float, str], Awaitable[None]]
+
+
+async def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+@dataclass
+class SubmitContext:
+    """Per-submission facts a provider may need."""
+
+    job_id: str
+    callback_url: str | None = None
+    report: ProgressFn = _no_progress
+    vendor_state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable for the job: replaying a create with it never pays twice."""
+        return f"avatar-mcp:{self.job_id}"
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    title: str
+    capabilities: Capabilities
+
+    async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission: ...
+    async def create_photo_avatar(self, spec: PhotoAvatarSpec, ctx: SubmitContext,
+                                  generation: JobRecord | None) -> Submission: ...
+    async def train_photo_avatar(self, avatar_id: str, ctx: SubmitContext) -> Submission: ...
+    async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission: ...
+    async def create_companion(self, spec: CompanionSpec, ctx: SubmitContext) -> Submission: ...
+    async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission: ...
+    async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission: ...
+    async def get_job(self, job: JobRecord) -> JobUpdate: ...
+    async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]: ...
+    async def cancel(self, job: JobRecord) -> JobUpdate | None: ...
+    async def reconcile(self, job: JobRecord) -> JobUpdate | None: ...
+    async def list_voices(self, query: CatalogQuery) -> list[Voice]: ...
+    async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]: ...
+    async def avatar_status(self, avatar_id: str) -> AvatarInfo | None: ...
+    async def delete_avatar(self, avatar_id: str) -> None: ...
+    def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None: ...
+    async def aclose(self) -> None: ...
+
+
+class BaseProvider:
+    """Default answers for everything a provider does not do. Subclasses override what they support."""
+
+    name: ClassVar[str] = "base"
+    title: ClassVar[str] = "Base"
+    capabilities: Capabilities = Capabilities(operations=frozenset())
+
+    def _missing(self, operation: str) -> CapabilityMissing:
+        return CapabilityMissing(self.name, operation, ())
+
+    async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(GENERATE_PHOTO)
+
+    async def create_photo_avatar(self, spec: PhotoAvatarSpec, ctx: SubmitContext,
+                                  generation: JobRecord | None) -> Submission:
+        raise self._missing(CREATE_PHOTO_AVATAR)
+
+    async def train_photo_avatar(self, avatar_id: str, ctx: SubmitContext) -> Submission:
+        raise self._missing(TRAIN_PHOTO_AVATAR)
+
+    async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(CREATE_DIGITAL_TWIN)
+
+    async def create_companion(self, spec: CompanionSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(CREATE_COMPANION)
+
+    async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(CREATE_VIDEO)
+
+    async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(CREATE_PHOTO_VIDEO)
+
+    async def get_job(self, job: JobRecord) -> JobUpdate:
+        raise NotImplementedError
+
+    async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
+        """Status of several jobs; vendors without a batch endpoint ask one by one."""
+        return {job.id: await self.get_job(job) for job in jobs}
+
+    async def cancel(self, job: JobRecord) -> JobUpdate | None:
+        """Stop the job at the vendor where possible; None when the vendor has no cancel."""
+        return None
+
+    async def reconcile(self, job: JobRecord) -> JobUpdate | None:
+        """A job found in `submitting` at start-up: recover it safely, or None when that is impossible."""
+        return None
+
+    async def list_voices(self, query: CatalogQuery) -> list[Voice]:
+        raise self._missing(LIST_VOICES)
+
+    async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:
+        raise self._missing(LIST_AVATARS)
+
+    async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
+        """Readiness of an avatar before a video uses it; None when the provider cannot tell."""
+        return None
+
+    async def delete_avatar(self, avatar_id: str) -> None:
+        raise self._missing(DELETE_AVATAR)
+
+    def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    """A provider the server knows about, configured or not."""
+
+    name: str
+    title: str
+    env_vars: tuple[str, ...]
+    operations: frozenset[str]
+    provider: Provider | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.provider is not None
+
+
+def providers_with(entries: Sequence[ProviderEntry], operation: str) -> list[str]:
+    return [e.name for e in entries if operation in e.operations]

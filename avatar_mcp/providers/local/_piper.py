@@ -1,0 +1,147 @@
+"""Piper neural TTS with phoneme alignments, for the bundled voice packages.
+
+Alignments need the voice model patched once (its `w_ceil` tensor made a graph output). The patched copy is
+cached under the caller's cache directory, so later loads skip the `onnx` round trip; loaded voices stay in
+a module-level cache shared by render threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avatar_mcp.errors import RenderError
+
+STRESS_MARKS = frozenset("ˈˌ")
+LENGTH_MARK = "ː"
+
+
+@dataclass(frozen=True)
+class PiperPackage:
+    """A pip-installed piper voice: the module exposes model_path() and config_path()."""
+
+    module: str
+
+
+@dataclass
+class PiperResult:
+    samples: np.ndarray
+    sample_rate: int
+    phonemes: list[tuple[str, float, float]]
+
+
+class _LoadedVoice:
+    def __init__(self, voice: Any) -> None:
+        self.voice = voice
+        self.lock = threading.Lock()
+
+
+_CACHE_LOCK = threading.Lock()
+_VOICES: dict[str, _LoadedVoice] = {}
+
+
+def _package_paths(package: PiperPackage) -> tuple[Path, Path]:
+    try:
+        module = importlib.import_module(package.module)
+    except ImportError as exc:
+        raise RenderError(f"The piper voice package {package.module!r} is not installed.") from exc
+    return Path(module.model_path()), Path(module.config_path())
+
+
+def _patched_model(model: Path, cache_dir: Path) -> Path:
+    """The alignment-patched copy of `model`, made once and cached (keyed by the source file's identity)."""
+    stat = model.stat()
+    key = hashlib.sha256(f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    target = cache_dir / "piper" / f"{model.stem}.aligned-{key}.onnx"
+    if target.is_file():
+        return target
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    proto = onnx.load(str(model))
+    try:
+        add_alignment_output(proto)
+    except ValueError:
+        return model  # already exposes alignments, or cannot: use the model as shipped
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    onnx.save(proto, str(partial))
+    partial.replace(target)
+    return target
+
+
+def load_voice(package: PiperPackage, cache_dir: Path) -> _LoadedVoice:
+    """The loaded voice for `package`, loading (and patching) it on first use."""
+    with _CACHE_LOCK:
+        loaded = _VOICES.get(package.module)
+        if loaded is not None:
+            return loaded
+        from piper import PiperVoice
+
+        model, config = _package_paths(package)
+        patched = _patched_model(model, cache_dir)
+        loaded = _LoadedVoice(PiperVoice.load(str(patched), str(config)))
+        _VOICES[package.module] = loaded
+        return loaded
+
+
+def synthesize(package: PiperPackage, text: str, *, length_scale: float, cache_dir: Path) -> PiperResult:
+    """Speak `text`; `length_scale` multiplies the voice's own phoneme durations (>1 is slower)."""
+    from piper import SynthesisConfig
+
+    loaded = load_voice(package, cache_dir)
+    voice = loaded.voice
+    config = SynthesisConfig(length_scale=voice.config.length_scale * length_scale)
+    rate = int(voice.config.sample_rate)
+    pieces: list[np.ndarray] = []
+    phonemes: list[tuple[str, float, float]] = []
+    position = 0
+    with loaded.lock:
+        for chunk in voice.synthesize(text, syn_config=config, include_alignments=True):
+            audio = np.asarray(chunk.audio_float_array, np.float32)
+            alignments = chunk.phoneme_alignments or []
+            total = sum(int(a.num_samples) for a in alignments)
+            # Alignment counts are whole hops; stretch them onto the chunk if they disagree.
+            scale = len(audio) / total if total else 0.0
+            cursor = float(position)
+            for alignment in alignments:
+                span = int(alignment.num_samples) * scale
+                phonemes.append((alignment.phoneme, cursor / rate, (cursor + span) / rate))
+                cursor += span
+            pieces.append(audio)
+            position += len(audio)
+    if not pieces:
+        raise RenderError("Piper produced no audio for this text (nothing speakable in it?).")
+    return PiperResult(samples=np.concatenate(pieces), sample_rate=rate, phonemes=merge_marks(phonemes))
+
+
+def phonemize_word(package: PiperPackage, word: str, cache_dir: Path) -> str:
+    """The voice's phonemes for one written word (used to place words on the phoneme timeline)."""
+    voice = load_voice(package, cache_dir).voice
+    return "".join("".join(sentence) for sentence in voice.phonemize(word))
+
+
+def merge_marks(phonemes: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    """Fold stress marks into the next phoneme and length marks into the previous one; drop BOS/EOS."""
+    out: list[tuple[str, float, float]] = []
+    pending: float | None = None
+    for phoneme, start, end in phonemes:
+        if phoneme in STRESS_MARKS:
+            pending = start if pending is None else pending
+            continue
+        if phoneme == LENGTH_MARK and out:
+            out[-1] = (out[-1][0], out[-1][1], end)
+            continue
+        if phoneme in ("^", "$"):
+            phoneme = "_"
+        if pending is not None:
+            start, pending = pending, None
+        out.append((phoneme, start, end))
+    return out

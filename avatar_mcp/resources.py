@@ -1,0 +1,128 @@
+"""MCP resources (jobs, providers, catalogues, guides) and completions for avatar and voice ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError
+from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
+
+from avatar_mcp.errors import AvatarError
+from avatar_mcp.models import CatalogQuery, ProviderList
+from avatar_mcp.providers.base import LIST_AVATARS, LIST_VOICES
+from avatar_mcp.tools._common import service_of
+
+if TYPE_CHECKING:
+    from avatar_mcp.service import AvatarService
+
+GUIDES_DIR = Path(__file__).resolve().parent / "guides"
+GUIDES = {
+    "photo-requirements": "Photo requirements for photo avatars (format, size, face, light).",
+    "reference-video": "How to record reference footage for a digital twin.",
+    "avatar-models": "Avatar models v1 (picture) vs v2 (video), and what each vendor offers.",
+}
+COMPLETION_LIMIT = 100
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=1, default=str)
+
+
+async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
+    """A job's handle plus the complete request as submitted (after the checklist; no secrets, no file contents)."""
+    service = service_of(ctx)
+    try:
+        job = await service.get(job_id)
+    except AvatarError as exc:
+        raise ResourceError(str(exc)) from exc
+    return service.detail(job).model_dump_json(indent=1, exclude_none=True)
+
+
+def providers_resource(service_getter: Callable[[], AvatarService | None]) -> Callable[[], str]:
+    def providers() -> str:
+        """Every provider, whether it is configured, and what it can do."""
+        service = service_getter()
+        if service is None:
+            raise ResourceError("The server is starting; try again.")
+        listing = ProviderList(providers=service.provider_infos(), default_provider=service.default_provider_name())
+        return listing.model_dump_json(indent=1)
+
+    return providers
+
+
+async def voices_resource(provider: str, ctx: Context[Any, Any]) -> str:
+    """The voices of one provider."""
+    try:
+        chosen = service_of(ctx).provider(provider, LIST_VOICES)
+        voices = await chosen.list_voices(CatalogQuery(limit=500))
+    except AvatarError as exc:
+        raise ResourceError(str(exc)) from exc
+    return _json([v.model_dump(exclude_none=True) for v in voices])
+
+
+async def avatars_resource(provider: str, ctx: Context[Any, Any]) -> str:
+    """The avatars of one provider, your own included."""
+    try:
+        chosen = service_of(ctx).provider(provider, LIST_AVATARS)
+        avatars = await chosen.list_avatars(CatalogQuery(limit=500))
+    except AvatarError as exc:
+        raise ResourceError(str(exc)) from exc
+    return _json([a.model_dump(exclude_none=True) for a in avatars])
+
+
+def _guide(name: str) -> Any:
+    def read() -> str:
+        return (GUIDES_DIR / f"{name}.md").read_text(encoding="utf-8")
+
+    read.__name__ = f"guide_{name.replace('-', '_')}"
+    return read
+
+
+def register(server: MCPServer[Any], service_getter: Callable[[], AvatarService | None]) -> None:
+    server.resource("avatar://jobs/{job_id}", name="job", title="Job", mime_type="application/json",
+                    description="A job's handle plus the complete request as submitted.")(job_resource)
+    server.resource("avatar://providers", name="providers", title="Providers", mime_type="application/json",
+                    description="Every provider, whether it is configured, and its capabilities.")(
+        providers_resource(service_getter))
+    server.resource("avatar://voices/{provider}", name="voices", title="Voices of a provider",
+                    mime_type="application/json")(voices_resource)
+    server.resource("avatar://avatars/{provider}", name="avatars", title="Avatars of a provider",
+                    mime_type="application/json")(avatars_resource)
+    for name, description in GUIDES.items():
+        server.resource(f"avatar://guides/{name}", name=f"guide-{name}", title=description.split(" (")[0],
+                        description=description, mime_type="text/markdown")(_guide(name))
+
+
+def register_completions(server: MCPServer[Any], service_getter: Callable[[], AvatarService | None]) -> None:
+    """Complete avatar_id / voice_id (and provider) arguments from the provider's catalogue."""
+
+    @server.completion()
+    async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
+                       context: CompletionContext | None) -> Completion | None:
+        service = service_getter()
+        if service is None:
+            return None
+        known = dict(context.arguments or {}) if context is not None else {}
+        prefix = argument.value.lower()
+        values: list[str]
+        if argument.name == "provider":
+            values = [p.name for p in service.provider_infos()]
+        elif argument.name in ("avatar_id", "voice_id"):
+            operation = LIST_AVATARS if argument.name == "avatar_id" else LIST_VOICES
+            try:
+                provider = service.provider(known.get("provider"), operation)
+                query = CatalogQuery(limit=500)
+                items = await (provider.list_avatars(query) if operation == LIST_AVATARS
+                               else provider.list_voices(query))
+            except AvatarError:
+                return None
+            values = [getattr(i, argument.name) for i in items]
+        else:
+            return None
+        matches = [v for v in values if v.lower().startswith(prefix)] or [v for v in values if prefix in v.lower()]
+        return Completion(values=matches[:COMPLETION_LIMIT], total=len(matches),
+                          has_more=len(matches) > COMPLETION_LIMIT)

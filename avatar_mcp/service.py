@@ -1,0 +1,501 @@
+"""AvatarService: the one thing tool handlers call.
+
+It picks the provider, writes the job row BEFORE calling the vendor, submits, records the vendor's id, and
+refreshes jobs (on demand, from the poller, or when a webhook arrives). Finished media are downloaded into
+the data dir because vendor URLs expire. No MCP here: everything is testable without a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+from pydantic import BaseModel
+
+from avatar_mcp.config import Settings
+from avatar_mcp.errors import (
+    AvatarError,
+    CapabilityMissing,
+    InvalidInput,
+    ProviderConnectionError,
+    ProviderNotConfigured,
+    ProviderStatusError,
+)
+from avatar_mcp.jobs.schedule import next_poll_delay
+from avatar_mcp.jobs.store import JobStore, new_job_id
+from avatar_mcp.media import MIME_EXTENSIONS, MediaPolicy, download
+from avatar_mcp.models import (
+    OPEN_STATUSES,
+    Cost,
+    JobDetail,
+    JobError,
+    JobHandle,
+    JobRecord,
+    JobResult,
+    MediaOutput,
+    ProviderInfo,
+    utcnow,
+)
+from avatar_mcp.providers.base import OPERATION_KINDS, JobUpdate, Provider, ProviderEntry, Submission, SubmitContext
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[JobRecord], Awaitable[None]]
+
+MAX_WAIT_SECONDS = 600.0
+WAIT_SLICE_SECONDS = 2.0
+"""How often a waiting check_job wakes to send a progress notification even when nothing changed."""
+VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
+LOCAL = "local"
+
+_INTERRUPTED_ADVICE = (
+    "The server stopped while this job was being submitted, and {provider} cannot be asked whether it received "
+    "it. It was NOT resubmitted, so nothing is paid twice. Check your {provider} dashboard or list_jobs; if the "
+    "job is not there, submit it again."
+)
+
+
+class AvatarService:
+    def __init__(self, settings: Settings, store: JobStore, providers: Sequence[ProviderEntry],
+                 http: httpx.AsyncClient, media: MediaPolicy) -> None:
+        self.settings = settings
+        self.store = store
+        self.entries = {e.name: e for e in providers}
+        self.http = http
+        self.media = media
+        self._locks: dict[str, anyio.Lock] = {}
+        self._changed: dict[str, anyio.Event] = {}
+
+    # ------------------------------------------------------------------------------------------ providers
+
+    def provider_infos(self) -> list[ProviderInfo]:
+        return [
+            ProviderInfo(
+                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(e.operations),
+                missing_settings=[] if e.configured else list(e.env_vars),
+                notes=e.provider.capabilities.notes if e.provider is not None else None,
+            )
+            for e in self.entries.values()
+        ]
+
+    def default_provider_name(self) -> str:
+        if self.settings.default_provider and self.settings.default_provider in self.entries:
+            return self.settings.default_provider
+        for name in VENDOR_PREFERENCE:
+            entry = self.entries.get(name)
+            if entry is not None and entry.configured:
+                return name
+        return LOCAL if LOCAL in self.entries else next(iter(self.entries))
+
+    def providers_with(self, operation: str) -> list[str]:
+        return [e.name for e in self.entries.values() if operation in e.operations]
+
+    def provider(self, name: str | None, operation: str) -> Provider:
+        """The provider to use: the one asked for (strictly), else the default, else any configured one that can."""
+        if name is None:
+            preferred = [self.default_provider_name(), *VENDOR_PREFERENCE, LOCAL, *self.entries]
+            for candidate in preferred:
+                entry = self.entries.get(candidate)
+                if entry is not None and entry.provider is not None and operation in entry.operations:
+                    return entry.provider
+            name = self.default_provider_name()
+        entry = self.entries.get(name)
+        if entry is None:
+            raise InvalidInput(f"Unknown provider {name!r}. Known providers: {', '.join(self.entries)}.",
+                               field="provider")
+        if operation not in entry.operations:
+            raise CapabilityMissing(name, operation, self.providers_with(operation))
+        if entry.provider is None:
+            raise ProviderNotConfigured(name, entry.env_vars)
+        return entry.provider
+
+    def _job_provider(self, job: JobRecord) -> Provider:
+        entry = self.entries.get(job.provider)
+        if entry is None or entry.provider is None:
+            env = ", ".join(entry.env_vars) if entry is not None else "its settings"
+            raise ProviderNotConfigured(job.provider, [env])
+        return entry.provider
+
+    def estimate_cost(self, provider: Provider, operation: str, spec: BaseModel) -> Cost | None:
+        return provider.estimate_cost(operation, spec)
+
+    # ------------------------------------------------------------------------------------------ submit
+
+    async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
+                     checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
+                     target: str | None = None) -> JobRecord:
+        """Create the job row, then call the vendor. Errors before the vendor was reached leave no job behind."""
+        kind = OPERATION_KINDS[operation]
+        request: dict[str, Any] = {"arguments": spec.model_dump(mode="json", exclude_none=True)}
+        if target is not None:
+            request["target"] = target
+        if checklist:
+            request["checklist"] = checklist
+        job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
+                                                operation=operation, request=request))
+        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
+        try:
+            submission = await self._call_create(provider, operation, spec, ctx, generation, target)
+        except ProviderConnectionError as exc:
+            if exc.request_sent and not provider.capabilities.idempotent_create:
+                return await self._finish_unknown(job, exc)
+            if exc.request_sent:
+                # The create is replayable: leave it in `submitting`; the poller reconciles it safely.
+                return await self.store.update(job.id, message=f"{exc} Will retry safely with the same request key.",
+                                               next_poll_at=utcnow() + timedelta(seconds=5),
+                                               vendor_state=ctx.vendor_state)
+            await self.store.delete(job.id)
+            raise
+        except ProviderStatusError as exc:
+            await self.store.update(job.id, status="failed",
+                                    error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            raise
+        except BaseException:
+            await self.store.delete(job.id)
+            raise
+        return await self._record_submission(job, submission)
+
+    async def _call_create(self, provider: Provider, operation: str, spec: Any, ctx: SubmitContext,
+                           generation: JobRecord | None, target: str | None) -> Submission:
+        from avatar_mcp.providers import base as ops
+
+        if operation == ops.GENERATE_PHOTO:
+            return await provider.generate_photo(spec, ctx)
+        if operation == ops.CREATE_PHOTO_AVATAR:
+            return await provider.create_photo_avatar(spec, ctx, generation)
+        if operation == ops.TRAIN_PHOTO_AVATAR:
+            assert target is not None
+            return await provider.train_photo_avatar(target, ctx)
+        if operation == ops.CREATE_DIGITAL_TWIN:
+            return await provider.create_digital_twin(spec, ctx)
+        if operation == ops.CREATE_COMPANION:
+            return await provider.create_companion(spec, ctx)
+        if operation == ops.CREATE_VIDEO:
+            return await provider.create_video(spec, ctx)
+        if operation == ops.CREATE_PHOTO_VIDEO:
+            return await provider.create_photo_video(spec, ctx)
+        raise InvalidInput(f"Unknown operation {operation!r}.")
+
+    def _callback_url(self, provider: Provider) -> str | None:
+        if not (self.settings.public_url and provider.capabilities.webhooks):
+            return None
+        return f"{self.settings.public_url.rstrip('/')}/webhooks/{provider.name}"
+
+    async def _record_submission(self, job: JobRecord, submission: Submission) -> JobRecord:
+        job = await self.store.update(
+            job.id, vendor_id=submission.vendor_id, status=submission.status, progress=submission.progress,
+            message=submission.message, vendor_state=submission.vendor_state,
+            expected_seconds=submission.expected_seconds, result=submission.result,
+        )
+        if submission.status == "succeeded":
+            job = await self._finalize(job, submission.result)
+        else:
+            job = await self._schedule(job, None)
+        self._notify(job.id)
+        return job
+
+    async def _finish_unknown(self, job: JobRecord, exc: Exception) -> JobRecord:
+        advice = _INTERRUPTED_ADVICE.format(provider=job.provider)
+        return await self.store.update(
+            job.id, status="unknown", message=f"{exc} {advice}",
+            error=JobError(code="submission_unknown", message=advice, retryable=False), next_poll_at=None,
+        )
+
+    # ------------------------------------------------------------------------------------------ refresh
+
+    def _lock(self, job_id: str) -> anyio.Lock:
+        return self._locks.setdefault(job_id, anyio.Lock())
+
+    def _notify(self, job_id: str) -> None:
+        event = self._changed.pop(job_id, None)
+        if event is not None:
+            event.set()
+
+    async def refresh(self, job_id: str, *, force: bool = False) -> JobRecord:
+        """Ask the vendor about an open job if it is due (or `force`); returns the stored record."""
+        async with self._lock(job_id):
+            job = await self.store.get(job_id)
+            if not job.is_open:
+                return job
+            if not force and job.next_poll_at is not None and job.next_poll_at > utcnow():
+                return job
+            provider = self._job_provider(job)
+            if job.status == "submitting":
+                return await self._reconcile(job, provider)
+            try:
+                update = await provider.get_job(job)
+            except AvatarError as exc:
+                return await self._poll_failed(job, exc)
+            return await self._apply(job, update)
+
+    async def refresh_many(self, jobs: Sequence[JobRecord]) -> None:
+        """One poller round for due jobs of one provider: batched where the vendor allows it."""
+        if not jobs:
+            return
+        provider = self._job_provider(jobs[0])
+        polling = [j for j in jobs if j.status != "submitting"]
+        if provider.capabilities.batch_status and len(polling) > 1:
+            try:
+                updates = await provider.get_jobs(polling)
+            except AvatarError as exc:
+                for job in polling:
+                    await self._poll_failed(job, exc)
+                return
+            for job in polling:
+                update = updates.get(job.id)
+                if update is not None:
+                    async with self._lock(job.id):
+                        await self._apply(await self.store.get(job.id), update)
+            rest = [j for j in jobs if j.status == "submitting"]
+        else:
+            rest = list(jobs)
+        for job in rest:
+            try:
+                await self.refresh(job.id)
+            except AvatarError:
+                logger.exception("refreshing %s failed", job.id)
+
+    async def _poll_failed(self, job: JobRecord, exc: AvatarError) -> JobRecord:
+        """A status request failed: keep the job open and try later, unless the vendor lost the job."""
+        from avatar_mcp.errors import NotFound, RateLimited
+
+        if isinstance(exc, NotFound) and job.poll_count >= 2:
+            return await self._apply(job, JobUpdate(status="failed", error=JobError(
+                code=exc.code, message=f"{exc} The vendor no longer knows this job.")))
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        logger.info("status of %s failed: %s", job.id, exc)
+        job = await self._schedule(job, retry_after, message=job.message)
+        self._notify(job.id)
+        return job
+
+    async def _apply(self, job: JobRecord, update: JobUpdate) -> JobRecord:
+        changes: dict[str, Any] = {"status": update.status, "poll_count": job.poll_count + 1}
+        if update.vendor_id is not None:
+            changes["vendor_id"] = update.vendor_id
+        if update.progress is not None:
+            changes["progress"] = max(0.0, min(1.0, update.progress))
+        if update.message is not None:
+            changes["message"] = update.message
+        if update.error is not None:
+            changes["error"] = update.error
+        if update.vendor_state is not None:
+            changes["vendor_state"] = {**job.vendor_state, **update.vendor_state}
+        if update.result is not None and update.status != "succeeded":
+            changes["result"] = update.result
+        job = await self.store.update(job.id, **changes)
+        if update.status == "succeeded":
+            job = await self._finalize(job, update.result)
+        elif job.is_open:
+            job = await self._schedule(job, update.retry_after, poll_after=update.poll_after)
+        else:
+            job = await self.store.update(job.id, next_poll_at=None)
+        self._notify(job.id)
+        return job
+
+    async def _schedule(self, job: JobRecord, retry_after: float | None, *, poll_after: float | None = None,
+                        message: str | None = None) -> JobRecord:
+        now = utcnow()
+        if poll_after is not None and retry_after is None:
+            delay = poll_after
+        else:
+            provider = self.entries[job.provider].provider
+            webhooks = provider is not None and self._callback_url(provider) is not None
+            delay = next_poll_delay(elapsed=(now - job.created_at).total_seconds(), expected=job.expected_seconds,
+                                    poll_count=job.poll_count, progress=job.progress or None,
+                                    retry_after=retry_after, webhooks=webhooks)
+        changes: dict[str, Any] = {"next_poll_at": now + timedelta(seconds=delay)}
+        if message is not None:
+            changes["message"] = message
+        return await self.store.update(job.id, **changes)
+
+    async def _reconcile(self, job: JobRecord, provider: Provider) -> JobRecord:
+        """A job in `submitting` with no live submitter: recover it safely or mark it unknown."""
+        if not provider.capabilities.idempotent_create:
+            return await self._finish_unknown(job, Exception("Submission interrupted."))
+        try:
+            update = await provider.reconcile(job)
+        except AvatarError as exc:
+            return await self._poll_failed(job, exc)
+        if update is None:
+            return await self._finish_unknown(job, Exception("Submission interrupted."))
+        return await self._apply(job, update)
+
+    async def reconcile_interrupted(self) -> None:
+        """At start-up: jobs a crash left in `submitting` are recovered or marked unknown, never resubmitted blindly."""
+        for job in await self.store.list(statuses=["submitting"], limit=1000):
+            entry = self.entries.get(job.provider)
+            if entry is None or entry.provider is None:
+                continue
+            if entry.provider.capabilities.idempotent_create:
+                await self.store.update(job.id, next_poll_at=utcnow())
+            else:
+                await self._finish_unknown(job, Exception("Submission interrupted."))
+
+    async def poll_due(self, limit: int = 100) -> int:
+        """Refresh every job whose poll time has come; returns how many were due."""
+        due = await self.store.due(utcnow(), limit)
+        by_provider: dict[str, list[JobRecord]] = {}
+        for job in due:
+            entry = self.entries.get(job.provider)
+            if entry is not None and entry.provider is not None:
+                by_provider.setdefault(job.provider, []).append(job)
+        async with anyio.create_task_group() as tg:
+            for jobs in by_provider.values():
+                tg.start_soon(self.refresh_many, jobs)
+        return len(due)
+
+    async def on_vendor_event(self, provider: str, vendor_id: str) -> JobRecord | None:
+        """A webhook said a job changed: refresh it now."""
+        job = await self.store.find_by_vendor_id(provider, vendor_id)
+        if job is None or not job.is_open:
+            return job
+        return await self.refresh(job.id, force=True)
+
+    # ------------------------------------------------------------------------------------------ finish
+
+    async def _finalize(self, job: JobRecord, result: JobResult | None) -> JobRecord:
+        """Success: download what the vendor made (its URLs expire) and store the final result."""
+        result = result or JobResult()
+        folder = self.settings.media_dir / "jobs" / job.id
+        await self._download_outputs(result, folder)
+        job = await self.store.update(job.id, status="succeeded", progress=1.0, result=result, next_poll_at=None,
+                                      error=None, message=job.message or "Done.")
+        return job
+
+    async def _download_outputs(self, result: JobResult, folder: Path) -> None:
+        limit = self.settings.max_media_bytes
+        outputs: list[MediaOutput] = [result, *(result.outputs or [])]
+        for n, output in enumerate(outputs):
+            stem = "video" if n == 0 else f"video_{n}"
+            pairs = (("video_url", "video_path", stem), ("thumbnail_url", "thumbnail_path", f"{stem}_thumbnail"),
+                     ("captions_url", "captions_path", f"{stem}_captions"))
+            for url_field, path_field, name in pairs:
+                url = getattr(output, url_field)
+                if url and not getattr(output, path_field):
+                    path = await self._fetch(url, folder / name, limit, result)
+                    setattr(output, path_field, path)
+        for candidate in result.candidates or []:
+            if candidate.image_url and not candidate.image_path:
+                candidate.image_path = await self._fetch(candidate.image_url, folder / f"candidate_{candidate.index}",
+                                                         limit, result)
+        if result.preview_image_url and not result.preview_image_path:
+            result.preview_image_path = await self._fetch(result.preview_image_url, folder / "preview", limit, result)
+
+    async def _fetch(self, url: str, stem: Path, limit: int, result: JobResult) -> str | None:
+        tmp = stem.with_suffix(".download")
+        try:
+            media = await download(self.http, url, tmp, max_bytes=limit)
+        except AvatarError as exc:
+            result.warnings.append(f"Could not download {stem.name}: {exc} The vendor URL still works until it "
+                                   f"expires; call download_result to try again.")
+            return None
+        ext = MIME_EXTENSIONS.get(media.mime) or _caption_ext(url)
+        final = stem.with_suffix(ext)
+        media.path.replace(final)
+        return str(final)
+
+    async def download_result(self, job_id: str) -> JobRecord:
+        """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
+        job = await self.store.get(job_id)
+        if job.status != "succeeded":
+            raise InvalidInput(f"Job {job_id} is {job.status}; only a succeeded job has media to download. "
+                               f"Call check_job to follow it.", field="job_id")
+        result = job.result or JobResult()
+        provider = self.entries.get(job.provider)
+        if provider is not None and provider.provider is not None and job.vendor_id:
+            try:
+                fresh = await provider.provider.get_job(job)
+            except AvatarError as exc:
+                logger.info("could not refresh URLs of %s: %s", job_id, exc)
+            else:
+                if fresh.result is not None:
+                    result = _fresh_urls(result, fresh.result)
+        result.warnings = []
+        await self._download_outputs(result, self.settings.media_dir / "jobs" / job.id)
+        return await self.store.update(job.id, result=result)
+
+    # ------------------------------------------------------------------------------------------ read
+
+    async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None) -> JobRecord:
+        """Refresh when due and wait (up to the bound) for the job to finish, reporting progress meanwhile."""
+        deadline = anyio.current_time() + max(0.0, min(wait_seconds, MAX_WAIT_SECONDS))
+        job = await self.refresh(job_id)
+        reported: tuple[float, str, str | None] | None = None
+        reported_at = 0.0
+        while True:
+            now = anyio.current_time()
+            state = (job.progress, job.status, job.message)
+            if on_progress is not None and (state != reported or now - reported_at >= WAIT_SLICE_SECONDS):
+                await on_progress(job)
+                reported, reported_at = state, now
+            remaining = deadline - now
+            if not job.is_open or remaining <= 0:
+                return job
+            until_poll = (job.next_poll_at - utcnow()).total_seconds() if job.next_poll_at else WAIT_SLICE_SECONDS
+            event = self._changed.setdefault(job_id, anyio.Event())
+            with anyio.move_on_after(max(0.05, min(remaining, until_poll, WAIT_SLICE_SECONDS))):
+                await event.wait()
+            job = await self.refresh(job_id)
+
+    async def get(self, job_id: str) -> JobRecord:
+        return await self.store.get(job_id)
+
+    async def list_jobs(self, *, status: str | None = None, kind: str | None = None, provider: str | None = None,
+                        limit: int = 20) -> list[JobRecord]:
+        statuses = sorted(OPEN_STATUSES) if status == "open" else ([status] if status else None)
+        return await self.store.list(statuses=statuses, kind=kind, provider=provider, limit=limit)
+
+    async def cancel(self, job_id: str) -> JobRecord:
+        async with self._lock(job_id):
+            job = await self.store.get(job_id)
+            if not job.is_open:
+                return job
+            provider = self._job_provider(job)
+            update = await provider.cancel(job)
+            if update is None:
+                job = await self.store.update(
+                    job.id, status="canceled", next_poll_at=None,
+                    message=f"Canceled here; {job.provider} has no cancel call, so the vendor may still finish "
+                            f"(and charge for) it.")
+            else:
+                job = await self._apply(job, update)
+        self._notify(job.id)
+        return job
+
+    # ------------------------------------------------------------------------------------------ views
+
+    def handle(self, job: JobRecord, now: datetime | None = None) -> JobHandle:
+        now = now or utcnow()
+        poll_after = None
+        if job.is_open:
+            poll_after = round(max(0.5, (job.next_poll_at - now).total_seconds()), 1) if job.next_poll_at else 1.0
+        return JobHandle(job_id=job.id, kind=job.kind, provider=job.provider, status=job.status,
+                         progress=round(job.progress, 3), message=job.message, poll_after_seconds=poll_after,
+                         result=job.result, error=job.error)
+
+    def detail(self, job: JobRecord) -> JobDetail:
+        return JobDetail(**self.handle(job).model_dump(), request=job.request, operation=job.operation,
+                         vendor_id=job.vendor_id, created_at=job.created_at, updated_at=job.updated_at)
+
+
+def _caption_ext(url: str) -> str:
+    path = httpx.URL(url).path.lower()
+    for ext in (".srt", ".ass", ".vtt"):
+        if path.endswith(ext):
+            return ext
+    return ".bin"
+
+
+def _fresh_urls(old: JobResult, fresh: JobResult) -> JobResult:
+    merged = old.model_copy(deep=True)
+    for name in ("video_url", "thumbnail_url", "captions_url", "preview_image_url"):
+        value = getattr(fresh, name)
+        if value:
+            setattr(merged, name, value)
+            setattr(merged, name.replace("_url", "_path"), None)
+    return merged

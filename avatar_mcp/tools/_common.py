@@ -1,0 +1,154 @@
+"""What every tool handler shares: the service from the lifespan, error translation, job answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
+from pydantic import ValidationError
+
+from avatar_mcp.errors import AvatarError
+from avatar_mcp.models import JobHandle, JobRecord
+
+if TYPE_CHECKING:
+    from avatar_mcp.config import Settings
+    from avatar_mcp.service import AvatarService
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_PX = 256
+MAX_INLINE_IMAGE_BYTES = 400_000
+
+
+@dataclass
+class AppContext:
+    """What the server's lifespan yields to every request."""
+
+    settings: Settings
+    service: AvatarService
+
+
+def app(ctx: Context[Any, Any]) -> AppContext:
+    state: AppContext = ctx.request_context.lifespan_context
+    return state
+
+
+def service_of(ctx: Context[Any, Any]) -> AvatarService:
+    return app(ctx).service
+
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+DESTROYS = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """Field-level problems in one line each, without echoing the rejected values."""
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in err["loc"]) or "request"
+        lines.append(f"{where}: {err['msg']}")
+    return "Invalid arguments: " + "; ".join(lines) + ". Fix these fields and call again."
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Turn the package's errors into ToolErrors the model can act on."""
+    try:
+        yield
+    except ToolError:
+        raise
+    except AvatarError as exc:
+        raise ToolError(str(exc)) from exc
+    except ValidationError as exc:
+        raise ToolError(describe_validation(exc)) from exc
+
+
+def summary(handle: JobHandle) -> str:
+    """One plain sentence for clients that show text only."""
+    if handle.status == "needs_input":
+        names = ", ".join(m.field for m in handle.missing or [])
+        return f"Nothing submitted yet: please ask the user for {names}, then call again with the answers."
+    if handle.status == "declined":
+        return handle.message or "Nothing was submitted."
+    head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) is {handle.status}"
+    if handle.status in ("queued", "processing", "submitting"):
+        return f"{head}, {handle.progress:.0%} done. Call check_job after {handle.poll_after_seconds or 5:.0f} s."
+    if handle.status == "succeeded" and handle.result is not None:
+        r = handle.result
+        made = r.video_path or r.avatar_id or (f"{len(r.candidates)} candidates" if r.candidates else None)
+        return f"{head}: {made}." if made else f"{head}."
+    return f"{head}. {handle.error.message if handle.error else handle.message or ''}".strip()
+
+
+def job_result(handle: JobHandle, job: JobRecord | None = None) -> CallToolResult:
+    """The handle as structured content, plus what a chat should show: candidate images, links to videos."""
+    data = handle.model_dump(mode="json", exclude_none=True)
+    content: list[ContentBlock] = [TextContent(type="text", text=summary(handle) + "\n" + json.dumps(data, indent=1))]
+    result = handle.result
+    if result is not None and handle.status == "succeeded":
+        for candidate in result.candidates or []:
+            image = _inline_image(candidate.image_path)
+            if image is not None:
+                content.append(image)
+        outputs = [result, *(result.outputs or [])]
+        for n, output in enumerate(outputs):
+            if output.video_path:
+                path = Path(output.video_path)
+                content.append(ResourceLink(type="resource_link", name=f"{handle.job_id}-{path.name}",
+                                            title=f"Video {n + 1} of job {handle.job_id}", uri=path.as_uri(),
+                                            mime_type=_video_mime(path), size=_size(path),
+                                            description=f"Local file: {path}"))
+        if result.preview_image_path:
+            image = _inline_image(result.preview_image_path)
+            if image is not None:
+                content.append(image)
+    return CallToolResult(content=content, structured_content=handle.model_dump(mode="json"))
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _video_mime(path: Path) -> str:
+    return {".webm": "video/webm", ".mov": "video/quicktime"}.get(path.suffix.lower(), "video/mp4")
+
+
+def _inline_image(path_str: str | None) -> ImageContent | None:
+    """A small JPEG thumbnail (Pillow when installed), else the file itself if it is small."""
+    if not path_str:
+        return None
+    path = Path(path_str)
+    try:
+        from PIL import Image
+    except ImportError:
+        data = path.read_bytes() if _size(path) and (_size(path) or 0) <= MAX_INLINE_IMAGE_BYTES else None
+        if data is None:
+            return None
+        mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        return ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime)
+    import io
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            im.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            buf = io.BytesIO()
+            im.save(buf, format="JPEG", quality=80)
+    except (OSError, ValueError):
+        logger.info("could not make a thumbnail of %s", path)
+        return None
+    return ImageContent(type="image", data=base64.b64encode(buf.getvalue()).decode(), mime_type="image/jpeg")

@@ -1,0 +1,285 @@
+"""The checklist flow shared by every tool that spends: ask, default, or answer `needs_input`.
+
+Each such tool declares a parameter `answers: Annotated[ElicitationResult[Any], Resolve(its_resolver)]`. The
+resolver (`ask`) runs before the tool body, in both protocol eras: it returns `Ready` when nothing is missing
+(or everything was defaulted), an `Elicit` form with only the missing fields when the client can show forms,
+or `NeedsInput` when it cannot. The body then calls `settle`, which merges the answers and says what to
+submit, or returns the handle to answer with (needs_input / declined) when nothing may be submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context, Elicit
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import AcceptedElicitation
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel, Field, create_model
+
+from avatar_mcp.checklist import (
+    REFERENCE_VIDEO_TIPS,
+    Catalogue,
+    Question,
+    apply_answers,
+    defaults_for,
+    missing_fields,
+)
+from avatar_mcp.errors import AvatarError
+from avatar_mcp.models import CatalogQuery, Cost, JobHandle
+from avatar_mcp.providers.base import Provider
+from avatar_mcp.tools._common import service_of, tool_errors
+
+OnMissing = Literal["ask", "default"]
+MAX_FORM_CHOICES = 40
+CONFIRM = "confirm_spend"
+_MODERN = "2026-07-28"
+
+OPERATION_TITLES = {
+    "generate_photo_avatar": "generate an AI photo avatar",
+    "create_photo_avatar": "create a photo avatar",
+    "create_digital_twin": "create a digital twin",
+    "create_companion": "create a companion",
+    "create_video": "create a video",
+    "create_photo_video": "make a photo talk",
+}
+
+
+@dataclass
+class Ready:
+    """Nothing to ask: these answers (form name -> value) came from defaults."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NeedsInput:
+    """The client cannot show a form: these questions go back to the assistant."""
+
+    questions: list[Question]
+
+
+@dataclass
+class Plan:
+    provider: Provider
+    questions: list[Question]
+    cost: Cost | None
+
+
+def can_elicit(ctx: Context[Any, Any]) -> bool:
+    """Whether a form can be shown to the user in this request (never guess: asking otherwise is an error)."""
+    caps = ctx.client_capabilities
+    elicitation = caps.elicitation if caps is not None else None
+    if elicitation is None or (elicitation.form is None and elicitation.url is not None):
+        return False
+    version = ctx.protocol_version
+    if version is not None and is_version_at_least(version, _MODERN):
+        return True
+    return bool(ctx.session.can_send_request)
+
+
+async def _catalogue(provider: Provider, operation: str, request: dict[str, Any]) -> Catalogue:
+    """The catalogue choices a question may need; a vendor outage leaves them empty rather than failing."""
+    if operation not in ("create_video", "create_photo_video"):
+        return Catalogue()
+    scenes = request.get("scenes") or [] if operation == "create_video" else [request]
+    needs_voice = any(not s.get("voice_id") and not s.get("audio") for s in scenes)
+    needs_avatar = operation == "create_video" and any(not s.get("avatar_id") for s in scenes)
+    voices: list[tuple[str, str]] = []
+    avatars: list[tuple[str, str]] = []
+    avatar_voices: dict[str, str] = {}
+    try:
+        if needs_voice:
+            query = CatalogQuery(language=request.get("voice_language"), gender=request.get("voice_gender"),
+                                 limit=MAX_FORM_CHOICES)
+            found = await provider.list_voices(query)
+            voices = [(v.voice_id, f"{v.name} ({v.language or '?'}, {v.gender or '?'})") for v in found]
+            for s in scenes:
+                avatar_id = s.get("avatar_id")
+                if avatar_id and not s.get("voice_id"):
+                    info = await provider.avatar_status(avatar_id)
+                    if info is not None and info.default_voice_id:
+                        avatar_voices[avatar_id] = info.default_voice_id
+        if needs_avatar:
+            avatars = [(a.avatar_id, a.name) for a in await provider.list_avatars(CatalogQuery(limit=MAX_FORM_CHOICES))
+                       if a.status in (None, "completed", "ready")]
+    except AvatarError:
+        pass
+    return Catalogue(voices=voices, avatars=avatars, avatar_voices=avatar_voices)
+
+
+async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str | None, request: dict[str, Any],
+                    confirmed: bool) -> Plan:
+    """The open questions for this request, the estimated cost, and whether spending must be confirmed."""
+    with tool_errors():
+        service = service_of(ctx)
+        provider = service.provider(provider_name, operation)
+        catalogue = await _catalogue(provider, operation, request)
+        facts = {**request, "_consent_required": provider.capabilities.consent_video_required}
+        questions = missing_fields(operation, facts, catalogue)
+        cost = _estimate(provider, operation, request, questions)
+        if service.settings.confirm_spend and cost is not None and cost.amount > 0 and not confirmed:
+            questions.append(Question(CONFIRM, CONFIRM, f"This will cost about {cost.amount:g} {cost.unit} "
+                                      f"({cost.basis}). Submit it?", None, kind=bool))
+    return Plan(provider=provider, questions=questions, cost=cost)
+
+
+def _estimate(provider: Provider, operation: str, request: dict[str, Any], questions: list[Question]) -> Cost | None:
+    """The cost of the request with defaults filled in (the best guess before the user answers)."""
+    guessed, _ = apply_answers(request, questions, defaults_for(questions)[0])
+    try:
+        spec = spec_for(operation, guessed)
+    except ValueError:
+        return None
+    return provider.estimate_cost(operation, spec)
+
+
+def spec_for(operation: str, request: dict[str, Any]) -> BaseModel:
+    """Validate a complete request into its spec model (raises pydantic's ValidationError, a ValueError)."""
+    from avatar_mcp import models
+
+    model: type[BaseModel] = {
+        "generate_photo_avatar": models.PhotoGenerationSpec,
+        "create_photo_avatar": models.PhotoAvatarSpec,
+        "create_digital_twin": models.DigitalTwinSpec,
+        "create_companion": models.CompanionSpec,
+        "create_video": models.VideoSpec,
+        "create_photo_video": models.PhotoVideoSpec,
+        "train_photo_avatar": models.TrainSpec,
+    }[operation]
+    fields = {k: v for k, v in request.items() if k in model.model_fields and v is not None}
+    return model.model_validate(fields)
+
+
+def form_model(questions: list[Question]) -> type[BaseModel]:
+    """A flat form with one field per question: enums as choices, defaults pre-filled."""
+    fields: dict[str, Any] = {}
+    for q in questions:
+        description = q.question
+        if q.labels and q.allowed:
+            shown = "; ".join(f"{v} = {q.labels.get(v, v)}" for v in q.allowed[:MAX_FORM_CHOICES])
+            description = f"{q.question} ({shown})"
+        kind: Any = Literal[q.allowed[:MAX_FORM_CHOICES]] if q.allowed else q.kind  # type: ignore[valid-type]
+        default = q.default if q.default is not None else (False if q.kind is bool else ...)
+        if q.kind is bool:
+            default = False
+        fields[q.form_name] = (kind, Field(default=default, title=q.form_name.replace("_", " ").capitalize(),
+                                           description=description))
+    model: type[BaseModel] = create_model("AvatarRequestForm", **fields)
+    return model
+
+
+def elicit_message(operation: str, plan: Plan, pending: list[Question], request: dict[str, Any]) -> str:
+    text = (f"To {OPERATION_TITLES.get(operation, operation)} with {plan.provider.title}, please fill in what is "
+            f"missing. Suggested values are filled in.")
+    if plan.cost is not None:
+        text += f" Estimated cost: {plan.cost.amount:g} {plan.cost.unit} ({plan.cost.basis})."
+    if operation == "create_companion" and (request.get("version") == "v2" or any(
+            q.form_name == "version" for q in pending)):
+        text += " " + REFERENCE_VIDEO_TIPS
+    return text
+
+
+async def ask(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
+              confirmed: bool, request: dict[str, Any]) -> Ready | NeedsInput | Elicit[BaseModel]:
+    """The resolver body every spending tool uses."""
+    plan = await make_plan(ctx, operation, provider_name, request, confirmed)
+    answers: dict[str, Any] = {}
+    pending = plan.questions
+    if on_missing == "default":
+        answers, pending = defaults_for([q for q in plan.questions if q.form_name != CONFIRM])
+        pending += [q for q in plan.questions if q.form_name == CONFIRM]
+    if not pending:
+        return Ready(answers)
+    if can_elicit(ctx):
+        return Elicit(elicit_message(operation, plan, pending, request), form_model(pending))
+    return NeedsInput(pending)
+
+
+@dataclass
+class Settled:
+    """A complete request, ready to submit."""
+
+    plan: Plan
+    request: dict[str, Any]
+    defaults_applied: dict[str, Any]
+    answered: dict[str, Any]
+
+
+async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
+                 confirmed: bool, request: dict[str, Any], outcome: Any) -> Settled | JobHandle:
+    """Merge the resolver's outcome into the request, or say why nothing may be submitted."""
+    if not isinstance(outcome, AcceptedElicitation):
+        verb = "declined" if outcome.action == "decline" else "cancelled"
+        return JobHandle(status="declined", message=f"Nothing was submitted: the user {verb} the form. Ask what "
+                         f"they would like to change, then call again.")
+    plan = await make_plan(ctx, operation, provider_name, request, confirmed)
+    data = outcome.data
+    defaulted: dict[str, Any] = {}
+    if on_missing == "default":
+        defaulted, _ = defaults_for([q for q in plan.questions if q.form_name != CONFIRM])
+    answered: dict[str, Any] = {}
+    if isinstance(data, NeedsInput):
+        return _needs_input(operation, plan, data.questions)
+    if isinstance(data, BaseModel):
+        answered = data.model_dump()
+    elif isinstance(data, Ready):
+        defaulted = data.answers
+    if CONFIRM in answered and not answered.pop(CONFIRM):
+        return JobHandle(status="declined", estimated_cost=plan.cost,
+                         message="Nothing was submitted: the user did not confirm the cost.")
+    merged, applied = apply_answers(request, plan.questions, {**defaulted, **answered})
+    by_user = {p: v for p, v in applied.items()
+               if any(q.form_name in answered and p in q.path.split(",") for q in plan.questions)}
+    defaults_applied = {p: v for p, v in applied.items() if p not in by_user}
+    still = [q for q in missing_fields(operation, {**merged, "_consent_required":
+                                                   plan.provider.capabilities.consent_video_required})]
+    if still:
+        return _needs_input(operation, plan, still)
+    return Settled(plan=plan, request=merged, defaults_applied=defaults_applied, answered=by_user)
+
+
+def _needs_input(operation: str, plan: Plan, questions: list[Question]) -> JobHandle:
+    names = ", ".join(q.path for q in questions)
+    message = (f"Nothing was submitted. To {OPERATION_TITLES.get(operation, operation)}, ask the user for: {names}. "
+               f"Then call again with those arguments (or on_missing='default' to accept the suggested defaults).")
+    if operation == "create_companion":
+        message += " " + REFERENCE_VIDEO_TIPS
+    return JobHandle(status="needs_input", provider=plan.provider.name, missing=[q.as_missing() for q in questions],
+                     estimated_cost=plan.cost, message=message)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ToolError(message)
+
+
+async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_seconds: float, *,
+                 generation: Any = None) -> Any:
+    """Validate the settled request, check the vendor's limits, submit, and answer with the job handle."""
+    from avatar_mcp.checklist import check_limits
+    from avatar_mcp.tools._common import job_result
+    from avatar_mcp.tools.jobs import report
+
+    service = service_of(ctx)
+    with tool_errors():
+        spec = spec_for(operation, settled.request)
+        if operation == "create_video":
+            problems = check_limits(settled.plan.provider.name, settled.request)
+            if problems:
+                raise ToolError("Nothing was submitted. " + " ".join(problems))
+        target = settled.request.get("avatar_id") if operation == "train_photo_avatar" else None
+        job = await service.submit(operation, spec, settled.plan.provider, generation=generation, target=target,
+                                   checklist={"defaults_applied": settled.defaults_applied,
+                                              "answered": settled.answered})
+        if wait_seconds > 0 and job.is_open:
+
+            async def progress(record: Any) -> None:
+                await report(ctx, record)
+
+            job = await service.wait(job.id, wait_seconds, progress)
+        handle = service.handle(job)
+        handle.defaults_applied = settled.defaults_applied or None
+        handle.estimated_cost = settled.plan.cost
+        return job_result(handle, job)

@@ -1,0 +1,259 @@
+"""Avatar tools: generate_photo_avatar, create_photo_avatar, train_photo_avatar, create_digital_twin,
+create_companion. Each runs the checklist (tools/_flow.py) before anything is submitted."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, ElicitationResult, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult
+from pydantic import Field
+
+from avatar_mcp.models import (
+    Age,
+    Ethnicity,
+    GenerationPick,
+    JobHandle,
+    PhotoGender,
+    PhotoOrientation,
+    PhotoStyle,
+    Pose,
+)
+from avatar_mcp.tools import _flow
+from avatar_mcp.tools._common import CREATES, job_result, service_of, tool_errors
+from avatar_mcp.tools.catalog import ProviderName
+
+OnMissing = Annotated[_flow.OnMissing, Field(
+    description="What to do when required fields are missing: 'ask' the user (a form when the client supports "
+                "it, else a needs_input answer listing the questions), or fill suggested 'default's.")]
+Confirm = Annotated[bool, Field(description="Set true once the user has agreed to the estimated cost (only needed "
+                                            "when the server asks for confirmation).")]
+Wait = Annotated[float, Field(ge=0, le=600, description="Wait up to this many seconds for the job before answering.")]
+MediaArg = Annotated[str | None, Field(
+    max_length=2000, description="A local path inside the media roots, an https URL, or an uploaded asset key.")]
+Name = Annotated[str | None, Field(max_length=100, description="A name for the new avatar.")]
+Answers = ElicitationResult[Any]
+
+
+def _photo_request(name: str | None, age: str | None, gender: str | None, ethnicity: str | None,
+                   orientation: str | None, pose: str | None, style: str | None,
+                   appearance: str | None) -> dict[str, Any]:
+    return {"name": name, "age": age, "gender": gender, "ethnicity": ethnicity, "orientation": orientation,
+            "pose": pose, "style": style, "appearance": appearance}
+
+
+async def _ask_photo(ctx: Context[Any, Any], name: str | None, age: str | None, gender: str | None,
+                     ethnicity: str | None, orientation: str | None, pose: str | None, style: str | None,
+                     appearance: str | None, on_missing: _flow.OnMissing, provider: str | None,
+                     confirm_spend: bool) -> Any:
+    request = _photo_request(name, age, gender, ethnicity, orientation, pose, style, appearance)
+    return await _flow.ask(ctx, "generate_photo_avatar", provider, on_missing, confirm_spend, request)
+
+
+async def generate_photo_avatar(
+    ctx: Context[Any, Any],
+    name: Name = None,
+    age: Annotated[Age | None, Field(description="Apparent age.")] = None,
+    gender: Annotated[PhotoGender | None, Field(description="Gender.")] = None,
+    ethnicity: Annotated[Ethnicity | None, Field(description="Ethnicity.")] = None,
+    orientation: Annotated[PhotoOrientation | None, Field(description="Image orientation.")] = None,
+    pose: Annotated[Pose | None, Field(description="Framing.")] = None,
+    style: Annotated[PhotoStyle | None, Field(description="Visual style.")] = None,
+    appearance: Annotated[str | None, Field(max_length=1000, description="Look in words: hair, clothing, "
+                                                                         "colours, setting (<= 1000 chars).")] = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_photo)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Generate AI photos of a person who does not exist, to become a photo avatar.
+
+    All eight fields are required by the vendor (name, age, gender, ethnicity, orientation, pose, style,
+    appearance); missing ones are asked before anything is spent (or defaulted with on_missing='default';
+    the answer lists defaults_applied). Returns a job of kind photo_generation; when it succeeds, result.candidates
+    holds about four images (shown inline). Next: create_photo_avatar(from_generation={job_id, index}).
+    The local provider draws illustrated portraits (not photos) offline.
+    """
+    request = _photo_request(name, age, gender, ethnicity, orientation, pose, style, appearance)
+    settled = await _flow.settle(ctx, "generate_photo_avatar", provider, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "generate_photo_avatar", settled, wait_seconds)
+
+
+async def _ask_photo_avatar(ctx: Context[Any, Any], image: str | None, from_generation: GenerationPick | None,
+                            name: str | None, on_missing: _flow.OnMissing, provider: str | None,
+                            confirm_spend: bool) -> Any:
+    chosen = await _generation_provider(ctx, from_generation, provider)
+    request = {"image": image, "from_generation": from_generation.model_dump() if from_generation else None,
+               "name": name}
+    return await _flow.ask(ctx, "create_photo_avatar", chosen, on_missing, confirm_spend, request)
+
+
+async def _generation_provider(ctx: Context[Any, Any], pick: GenerationPick | None, provider: str | None) -> str | None:
+    """A generated candidate lives at the provider that generated it."""
+    if pick is None:
+        return provider
+    with tool_errors():
+        job = await service_of(ctx).get(pick.job_id)
+    if provider is not None and provider != job.provider:
+        raise ToolError(f"Job {pick.job_id} was generated by {job.provider}; its candidates can only become avatars "
+                        f"there. Call again with provider='{job.provider}' (or leave provider out).")
+    return job.provider
+
+
+async def create_photo_avatar(
+    ctx: Context[Any, Any],
+    image: MediaArg = None,
+    from_generation: Annotated[GenerationPick | None, Field(
+        description="A candidate of a finished generate_photo_avatar job: {job_id, index}.")] = None,
+    name: Name = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_photo_avatar)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Turn a photo into a talking avatar: an uploaded photo (image) or a generated candidate (from_generation).
+
+    Photo rules: JPEG or PNG, at least 512x512, under 10 MB, exactly one clear front-facing face (see the
+    resource avatar://guides/photo-requirements). Returns a job of kind avatar that ends when the avatar is
+    ready; result.avatar_id is then usable in create_video.
+    """
+    chosen = await _generation_provider(ctx, from_generation, provider)
+    request = {"image": image, "from_generation": from_generation.model_dump() if from_generation else None,
+               "name": name}
+    settled = await _flow.settle(ctx, "create_photo_avatar", chosen, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    generation = None
+    if from_generation is not None:
+        with tool_errors():
+            generation = await service_of(ctx).get(from_generation.job_id)
+        candidates = generation.result.candidates if generation.result else None
+        if generation.kind != "photo_generation" or generation.status != "succeeded" or not candidates:
+            raise ToolError(f"Job {generation.id} is a {generation.kind} job in state {generation.status}; "
+                            f"from_generation needs a succeeded generate_photo_avatar job. Use check_job first.")
+        if from_generation.index not in {c.index for c in candidates}:
+            raise ToolError(f"Job {generation.id} has candidates {[c.index for c in candidates]}; pick one of those.")
+    return await _flow.submit(ctx, "create_photo_avatar", settled, wait_seconds, generation=generation)
+
+
+async def _ask_train(ctx: Context[Any, Any], avatar_id: str, provider: str | None, confirm_spend: bool) -> Any:
+    return await _flow.ask(ctx, "train_photo_avatar", provider, "ask", confirm_spend, {"avatar_id": avatar_id})
+
+
+async def train_photo_avatar(
+    ctx: Context[Any, Any],
+    avatar_id: Annotated[str, Field(min_length=1, max_length=200, description="The photo avatar (group) to train.")],
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_train)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Train a photo avatar group on its looks so new looks and motion come out consistent (HeyGen: 4 credits).
+
+    Returns a job of kind training; it succeeds when training is ready.
+    """
+    request = {"avatar_id": avatar_id}
+    settled = await _flow.settle(ctx, "train_photo_avatar", provider, "ask", confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "train_photo_avatar", settled, wait_seconds)
+
+
+def _twin_request(video: str | None, consent_video: str | None, name: str | None, version: str | None,
+                  gender: str | None, description: str | None) -> dict[str, Any]:
+    return {"video": video, "consent_video": consent_video, "name": name, "version": version, "gender": gender,
+            "description": description}
+
+
+async def _ask_twin(ctx: Context[Any, Any], video: str | None, consent_video: str | None, name: str | None,
+                    version: str | None, gender: str | None, description: str | None, on_missing: _flow.OnMissing,
+                    provider: str | None, confirm_spend: bool) -> Any:
+    request = _twin_request(video, consent_video, name, version, gender, description)
+    return await _flow.ask(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request)
+
+
+async def create_digital_twin(
+    ctx: Context[Any, Any],
+    video: Annotated[str | None, Field(max_length=2000, description="Training footage of the person speaking to "
+                                       "camera: local path in the media roots, https URL or asset key.")] = None,
+    consent_video: Annotated[str | None, Field(max_length=2000, description="The person reading the vendor's consent "
+                                               "statement on camera, where the vendor requires it.")] = None,
+    name: Name = None,
+    version: Annotated[Literal["v1", "v2"] | None, Field(description="Napster model (v2 = from video).")] = None,
+    gender: Annotated[str | None, Field(max_length=20, description="Gender, where the vendor asks for it.")] = None,
+    description: Annotated[str | None, Field(max_length=2000, description="Who the twin is (Napster).")] = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_twin)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Create a digital twin (a video avatar of a real person) from their own footage.
+
+    Vendors need consent from the person filmed: some take a consent video, others answer with a consent page
+    (result.consent_url) the person must open. Footage tips: resource avatar://guides/reference-video. Returns a
+    job of kind avatar; creation can take hours at vendors. The local studio re-animates the footage offline.
+    """
+    request = _twin_request(video, consent_video, name, version, gender, description)
+    settled = await _flow.settle(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "create_digital_twin", settled, wait_seconds)
+
+
+def _companion_request(description: str | None, version: str | None, picture: str | None, video: str | None,
+                       first_name: str | None, last_name: str | None, gender: str | None,
+                       ethnicity: str | None) -> dict[str, Any]:
+    return {"description": description, "version": version, "picture": picture, "video": video,
+            "first_name": first_name, "last_name": last_name, "gender": gender, "ethnicity": ethnicity}
+
+
+async def _ask_companion(ctx: Context[Any, Any], description: str | None, version: str | None, picture: str | None,
+                         video: str | None, first_name: str | None, last_name: str | None, gender: str | None,
+                         ethnicity: str | None, on_missing: _flow.OnMissing, provider: str | None,
+                         confirm_spend: bool) -> Any:
+    request = _companion_request(description, version, picture, video, first_name, last_name, gender, ethnicity)
+    return await _flow.ask(ctx, "create_companion", provider, on_missing, confirm_spend, request)
+
+
+async def create_companion(
+    ctx: Context[Any, Any],
+    description: Annotated[str | None, Field(max_length=2000, description="Who the companion is: personality, "
+                                             "role, tone.")] = None,
+    version: Annotated[Literal["v1", "v2"] | None, Field(description="v1 from a picture (fast); v2 from a video of "
+                                                          "the person speaking (best, can take hours).")] = None,
+    picture: MediaArg = None,
+    video: MediaArg = None,
+    first_name: Annotated[str | None, Field(max_length=100)] = None,
+    last_name: Annotated[str | None, Field(max_length=100)] = None,
+    gender: Annotated[Literal["male", "female", "nonBinary"] | None, Field(description="Gender.")] = None,
+    ethnicity: Annotated[str | None, Field(max_length=100)] = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_companion)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Create a real-time companion avatar (Napster): v1 from a picture, v2 from a video of the person speaking.
+
+    v1 takes about 15 minutes, v2 can take hours (see avatar://guides/avatar-models). The companion is usable
+    once its job succeeds (status readyToUse at the vendor). Returns a job of kind avatar.
+    """
+    request = _companion_request(description, version, picture, video, first_name, last_name, gender, ethnicity)
+    settled = await _flow.settle(ctx, "create_companion", provider, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "create_companion", settled, wait_seconds)
+
+
+def register(server: MCPServer[Any]) -> None:
+    server.add_tool(generate_photo_avatar, title="Generate an AI photo avatar", annotations=CREATES)
+    server.add_tool(create_photo_avatar, title="Create a photo avatar", annotations=CREATES)
+    server.add_tool(train_photo_avatar, title="Train a photo avatar", annotations=CREATES)
+    server.add_tool(create_digital_twin, title="Create a digital twin", annotations=CREATES)
+    server.add_tool(create_companion, title="Create a companion", annotations=CREATES)

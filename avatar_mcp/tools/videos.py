@@ -1,0 +1,135 @@
+"""Video tools: create_video (1-50 scenes) and create_photo_video (one photo talks)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp_types import CallToolResult
+from pydantic import Field
+
+from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, Scene
+from avatar_mcp.tools import _flow
+from avatar_mcp.tools._common import CREATES, job_result
+from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
+from avatar_mcp.tools.catalog import ProviderName
+
+Scenes = Annotated[list[Scene] | None, Field(
+    max_length=50,
+    description="The scenes in order. Each: avatar_id (from list_avatars or a create tool), one of script (text to "
+                "speak), audio (a speech file) or silence_seconds, voice_id (from list_voices; for script), and "
+                "optional background {type: color|image|video, value '#hex' | url, fit, play_style}.")]
+VoiceLanguage = Annotated[str | None, Field(max_length=40, description="Preferred voice language when a voice must "
+                                                                       "be picked, e.g. 'en'.")]
+VoiceGender = Annotated[str | None, Field(max_length=20, description="Preferred voice gender when a voice must be "
+                                                                     "picked, e.g. 'female'.")]
+
+
+def _video_request(scenes: list[Scene] | None, orientation: str | None, dimension: Dimension | None, caption: bool,
+                   title: str | None, output_format: str, voice_language: str | None,
+                   voice_gender: str | None) -> dict[str, Any]:
+    return {"scenes": [s.model_dump(exclude_none=True) for s in scenes or []], "orientation": orientation,
+            "dimension": dimension.model_dump() if dimension else None, "caption": caption, "title": title,
+            "output_format": output_format, "voice_language": voice_language, "voice_gender": voice_gender}
+
+
+async def _ask_video(ctx: Context[Any, Any], scenes: list[Scene] | None, orientation: str | None,
+                     dimension: Dimension | None, caption: bool, title: str | None, output_format: str,
+                     voice_language: str | None, voice_gender: str | None, on_missing: _flow.OnMissing,
+                     provider: str | None, confirm_spend: bool) -> Any:
+    request = _video_request(scenes, orientation, dimension, caption, title, output_format, voice_language,
+                             voice_gender)
+    return await _flow.ask(ctx, "create_video", provider, on_missing, confirm_spend, request)
+
+
+async def create_video(
+    ctx: Context[Any, Any],
+    scenes: Scenes = None,
+    orientation: Annotated[Orientation | None, Field(description="landscape 1280x720, portrait 720x1280 or "
+                                                                 "square 720x720.")] = None,
+    dimension: Annotated[Dimension | None, Field(description="Exact size instead of orientation.")] = None,
+    caption: Annotated[bool, Field(description="Burn captions into the video (an SRT file comes too).")] = False,
+    title: Annotated[str | None, Field(max_length=200)] = None,
+    output_format: Annotated[OutputFormat, Field(description="mp4 (default), webm or mov.")] = "mp4",
+    voice_language: VoiceLanguage = None,
+    voice_gender: VoiceGender = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_video)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Make a talking-avatar video of 1-50 scenes (avatar + script/audio/silence + voice + background).
+
+    Missing avatar, script, voice or orientation are asked before anything is spent (a voice can be chosen by
+    voice_language/voice_gender, and defaults to the avatar's own voice). An avatar that is still training is
+    waited for or reported. Returns a job of kind video at once; follow it with check_job. On success result has
+    video_path (downloaded locally), video_url, captions_path, thumbnail_path and duration_seconds.
+    """
+    request = _video_request(scenes, orientation, dimension, caption, title, output_format, voice_language,
+                             voice_gender)
+    settled = await _flow.settle(ctx, "create_video", provider, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "create_video", settled, wait_seconds)
+
+
+def _photo_video_request(image: str | None, script: str | None, audio: str | None, voice_id: str | None,
+                         orientation: str, fit: str, motion_prompt: str | None, title: str | None, caption: bool,
+                         speed: float, pitch: int, background: Background | None, output_format: str,
+                         voice_language: str | None, voice_gender: str | None) -> dict[str, Any]:
+    return {"image": image, "script": script, "audio": audio, "voice_id": voice_id, "orientation": orientation,
+            "fit": fit, "motion_prompt": motion_prompt, "title": title, "caption": caption, "speed": speed,
+            "pitch": pitch, "background": background.model_dump() if background else None,
+            "output_format": output_format, "voice_language": voice_language, "voice_gender": voice_gender}
+
+
+async def _ask_photo_video(ctx: Context[Any, Any], image: str | None, script: str | None, audio: str | None,
+                           voice_id: str | None, orientation: str, fit: str, motion_prompt: str | None,
+                           title: str | None, caption: bool, speed: float, pitch: int, background: Background | None,
+                           output_format: str, voice_language: str | None, voice_gender: str | None,
+                           on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+    request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
+                                   speed, pitch, background, output_format, voice_language, voice_gender)
+    return await _flow.ask(ctx, "create_photo_video", provider, on_missing, confirm_spend, request)
+
+
+async def create_photo_video(
+    ctx: Context[Any, Any],
+    image: MediaArg = None,
+    script: Annotated[str | None, Field(max_length=5000, description="What the photo says.")] = None,
+    audio: MediaArg = None,
+    voice_id: Annotated[str | None, Field(max_length=200, description="Voice for the script (list_voices).")] = None,
+    orientation: Annotated[Orientation, Field(description="Video shape.")] = "landscape",
+    fit: Annotated[str, Field(pattern="^(cover|contain)$", description="cover or contain.")] = "cover",
+    motion_prompt: Annotated[str | None, Field(max_length=1000, description="How the person should move "
+                                               "(HeyGen Avatar IV).")] = None,
+    title: Annotated[str | None, Field(max_length=200)] = None,
+    caption: Annotated[bool, Field(description="Burn captions in.")] = False,
+    speed: Annotated[float, Field(ge=0.5, le=1.5, description="Speech speed.")] = 1.0,
+    pitch: Annotated[int, Field(ge=-50, le=50, description="Voice pitch.")] = 0,
+    background: Annotated[Background | None, Field(description="Background behind the person.")] = None,
+    output_format: Annotated[OutputFormat, Field(description="mp4, webm or mov.")] = "mp4",
+    voice_language: VoiceLanguage = None,
+    voice_gender: VoiceGender = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_photo_video)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Make one photo talk, without creating an avatar first (HeyGen Avatar IV, Runware Avatar V, local studio).
+
+    Give image and a script (with voice_id) or an audio file. Returns a job of kind video; follow it with check_job.
+    """
+    request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
+                                   speed, pitch, background, output_format, voice_language, voice_gender)
+    settled = await _flow.settle(ctx, "create_photo_video", provider, on_missing, confirm_spend, request, answers)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await _flow.submit(ctx, "create_photo_video", settled, wait_seconds)
+
+
+def register(server: MCPServer[Any]) -> None:
+    server.add_tool(create_video, title="Create a video", annotations=CREATES)
+    server.add_tool(create_photo_video, title="Make a photo talk", annotations=CREATES)

@@ -1,0 +1,95 @@
+"""Webhook routes (HTTP transport only): vendors tell us a job changed, and we refresh it at once.
+
+A delivery never sets a job's state by itself: it only triggers one status request to the vendor, so even
+a forged delivery could not fake a result. HeyGen signs deliveries to registered endpoints: the signature
+(hex HMAC-SHA256 of the raw body, keyed by the endpoint secret; header name configurable) is checked, and
+unsigned or badly signed deliveries are rejected before anything happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from avatar_mcp.config import Settings
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from avatar_mcp.service import AvatarService
+
+logger = logging.getLogger(__name__)
+
+TIMESTAMP_HEADER = "heygen-timestamp"
+TIMESTAMP_TOLERANCE_SECONDS = 300
+MAX_BODY_BYTES = 1_000_000
+
+
+def heygen_signature(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_heygen(settings: Settings, headers: dict[str, str], body: bytes, now: float | None = None) -> str | None:
+    """None when the delivery is authentic, else the reason it is not."""
+    if settings.heygen_webhook_secret is None:
+        return "no HEYGEN_WEBHOOK_SECRET is configured, so deliveries cannot be verified"
+    given = headers.get(settings.heygen_webhook_signature_header.lower(), "")
+    if not given:
+        return f"missing {settings.heygen_webhook_signature_header} header"
+    stamp = headers.get(TIMESTAMP_HEADER)
+    if stamp is not None:
+        try:
+            age = abs((now or time.time()) - float(stamp))
+        except ValueError:
+            return "malformed timestamp"
+        if age > TIMESTAMP_TOLERANCE_SECONDS:
+            return "stale timestamp"
+    expected = heygen_signature(settings.heygen_webhook_secret.get_secret_value(), body)
+    candidates = [part.split("=", 1)[-1].strip() for part in given.split(",")]
+    if not any(hmac.compare_digest(expected, c) for c in candidates):
+        return "bad signature"
+    return None
+
+
+def heygen_vendor_id(payload: Any) -> str | None:
+    data = payload.get("event_data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        return None
+    for key in ("video_id", "avatar_id", "generation_id", "group_id", "id"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def register_webhooks(server: MCPServer[Any], settings: Settings,
+                      service: Callable[[], AvatarService | None]) -> None:
+    @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)
+    async def heygen(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        problem = verify_heygen(settings, headers, body)
+        if problem is not None:
+            logger.warning("rejected a HeyGen webhook delivery: %s", problem)
+            return JSONResponse({"error": problem}, status_code=401)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        vendor_id = heygen_vendor_id(payload)
+        current = service()
+        if vendor_id is None or current is None:
+            return JSONResponse({"ok": True, "matched": False})
+        job = await current.on_vendor_event("heygen", vendor_id)
+        logger.info("HeyGen %s for %s -> %s", payload.get("event_type"), vendor_id, job.id if job else "no job")
+        return JSONResponse({"ok": True, "matched": job is not None})

@@ -1,0 +1,210 @@
+"""The harness every vendor emulator runs on: a Starlette app served by uvicorn on 127.0.0.1.
+
+A fake subclasses `FakeVendor`, lists its routes in `routes()`, and gets for free:
+- `log`: every request as received (method, path, query, headers, raw body, parsed JSON) in order;
+- `add_fault(...)`: injected failures: an error status with the vendor's own body and headers (e.g. 429 +
+  Retry-After, 500), a slow answer, malformed JSON, before or after the request is processed;
+- `media_url(name)`: finished files served from the same server, as vendor CDNs do.
+
+Use `serve(fake)` as a context manager: it yields the base URL (http://127.0.0.1:PORT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    malformed: bool = False
+    after: bool = False
+    """Process the request first, then answer with the fault (the vendor did the work; the answer is lost)."""
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and (self.method in ("*", method)) and bool(self.path.search(path))
+
+
+class FakeVendor:
+    """Base class of the vendor emulators."""
+
+    def __init__(self) -> None:
+        self.log: list[LoggedRequest] = []
+        self.faults: list[Fault] = []
+        self.base_url = ""
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+        self.app: ASGIApp = self._Middleware(Starlette(routes=[*self.routes(), *self._media_routes()]), self)
+
+    # -- to override
+    def routes(self) -> list[BaseRoute]:
+        return []
+
+    # -- helpers for tests
+    def add_fault(self, method: str, path: str, *, status: int | None = None, body: Any = None,
+                  headers: dict[str, str] | None = None, delay: float = 0.0, malformed: bool = False,
+                  after: bool = False, times: int = 1) -> Fault:
+        fault = Fault(method.upper(), re.compile(path), status, body, dict(headers or {}), delay, malformed, after,
+                      times)
+        self.faults.append(fault)
+        return fault
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        pattern = re.compile(path) if path else None
+        return [r for r in self.log if (method is None or r.method == method.upper())
+                and (pattern is None or pattern.search(r.path))]
+
+    def add_media(self, name: str, data: bytes, content_type: str) -> str:
+        self.media[name] = (data, content_type)
+        return self.media_url(name)
+
+    def media_url(self, name: str) -> str:
+        return f"{self.base_url}/_media/{name}"
+
+    def _media_routes(self) -> list[BaseRoute]:
+        async def media(request: Request) -> Response:
+            name = request.path_params["name"]
+            if name not in self.media:
+                return Response(status_code=404)
+            data, ctype = self.media[name]
+            return Response(data, media_type=ctype)
+
+        return [Route("/_media/{name:path}", media, methods=["GET"])]
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    class _Middleware:
+        def __init__(self, app: ASGIApp, fake: FakeVendor) -> None:
+            self.inner, self.fake = app, fake
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await self.inner(scope, receive, send)
+                return
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            body = b"".join(chunks)
+            request = Request(scope)
+            path = scope["path"]
+            if not path.startswith("/_media/"):
+                self.fake.log.append(LoggedRequest(scope["method"], path, dict(request.query_params),
+                                                   {k.lower(): v for k, v in request.headers.items()}, body))
+            fault = self.fake._take_fault(scope["method"], path)
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return {"type": "http.disconnect"}
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            if fault is None:
+                await self.inner(scope, replay, send)
+                return
+            if fault.after:
+                # Let the vendor do the work, throw its answer away.
+                async def swallow(message: Message) -> None:
+                    return None
+
+                await self.inner(scope, replay, swallow)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status is None and not fault.malformed:
+                if not fault.after:
+                    await self.inner(scope, replay, send)
+                    return
+                fault.status = 200
+            response: Response
+            if fault.malformed:
+                response = Response(b'{"data": {"video_id": ', status_code=fault.status or 200,
+                                    media_type="application/json", headers=fault.headers)
+            else:
+                response = JSONResponse(fault.body if fault.body is not None else {}, status_code=fault.status or 500,
+                                        headers=fault.headers)
+            await response(scope, replay, send)
+
+
+@contextmanager
+def serve(fake: FakeVendor) -> Iterator[str]:
+    """Serve `fake` on a free loopback port for the duration of the block; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(fake.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("fake vendor did not start")
+        time.sleep(0.01)
+    fake.base_url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake.base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
+
+
+def sample_mp4() -> bytes:
+    """A tiny real MP4 (H.264 + AAC, 1 s) that finished vendor videos are served as."""
+    return (DATA / "tiny.mp4").read_bytes()
+
+
+def sample_jpeg() -> bytes:
+    return (DATA / "tiny.jpg").read_bytes()
