@@ -100,4 +100,4 @@ def as_mcp_prompt(prompt: PromptFile) -> Prompt:
         return [UserMessage(prompt.render(values))]
 
     return Prompt(name=prompt.name, title=prompt.title, description=prompt.description,
-                  arguments=list(prompt.arguments), fn=render)
+                  arguments=list(prompt.arguments), fn=render, context_kwarg=None)

@@ -100,7 +100,7 @@ def register(server: MCPServer[Any], service_getter: Callable[[], AvatarService 
 def register_completions(server: MCPServer[Any], service_getter: Callable[[], AvatarService | None]) -> None:
     """Complete avatar_id / voice_id (and provider) arguments from the provider's catalogue."""
 
-    @server.completion()
+    @server.completion()  # type: ignore[no-untyped-call, untyped-decorator]
     async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
                        context: CompletionContext | None) -> Completion | None:
         service = service_getter()

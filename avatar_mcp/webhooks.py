@@ -72,7 +72,7 @@ def heygen_vendor_id(payload: Any) -> str | None:
 
 def register_webhooks(server: MCPServer[Any], settings: Settings,
                       service: Callable[[], AvatarService | None]) -> None:
-    @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)
+    @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def heygen(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:

@@ -70,3 +70,98 @@ async def test_a_job_runs_end_to_end_with_progress_and_lands_in_the_job_resource
     assert len(progress) >= 2
     assert progress[-1][0] == 100
     assert any(0 < p[0] < 100 for p in progress)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_unknown_job_id_gets_a_clear_tool_error(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        result = await client.call_tool("check_job", {"job_id": "job_doesnotexist"})
+        resource_error = None
+        try:
+            await client.read_resource("avatar://jobs/job_doesnotexist")
+        except Exception as exc:  # the SDK raises the resource error
+            resource_error = str(exc)
+    assert result.is_error
+    text = result.content[0].text
+    assert "job_doesnotexist" in text and "list_jobs" in text
+    assert resource_error is not None and "job_doesnotexist" in resource_error
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_malformed_arguments_get_a_field_level_error_and_submit_nothing(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        bad_speed = await client.call_tool("create_video", {**VIDEO, "scenes": [
+            {"avatar_id": "cd-avatar", "script": "Hi", "voice_id": "cd-ann", "speed": 9}]})
+        bad_type = await client.call_tool("check_job", {"job_id": 42})
+        two_sources = await client.call_tool("create_video", {**VIDEO, "scenes": [
+            {"avatar_id": "cd-avatar", "script": "Hi", "silence_seconds": 3, "voice_id": "cd-ann"}]})
+        jobs = (await client.call_tool("list_jobs", {})).structured_content["jobs"]
+    assert bad_speed.is_error and "speed" in bad_speed.content[0].text
+    assert bad_type.is_error and "job_id" in bad_type.content[0].text
+    assert two_sources.is_error and "one of script, audio or silence_seconds" in two_sources.content[0].text
+    assert jobs == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_unconfigured_provider_says_which_setting_to_set(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        result = await client.call_tool("create_video", {**VIDEO, "provider": "heygen"})
+        unknown = await client.call_tool("list_voices", {"provider": "acme"})
+        lacking = await client.call_tool("create_companion", {"provider": "countdown", "description": "x",
+                                                              "picture": "https://example.com/p.jpg"})
+    assert result.is_error
+    assert "HEYGEN_API_KEY" in result.content[0].text and "local" in result.content[0].text
+    assert unknown.is_error and "Known providers" in unknown.content[0].text
+    assert lacking.is_error
+    assert "cannot create companion" in lacking.content[0].text and "napster" in lacking.content[0].text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_jobs_are_listed_newest_first_and_can_be_canceled(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        first = (await client.call_tool("create_video", VIDEO)).structured_content["job_id"]
+        second = (await client.call_tool("create_video", VIDEO)).structured_content["job_id"]
+        canceled = (await client.call_tool("cancel_job", {"job_id": first})).structured_content
+        listed = (await client.call_tool("list_jobs", {})).structured_content["jobs"]
+        open_jobs = (await client.call_tool("list_jobs", {"status": "open"})).structured_content["jobs"]
+    assert [j["job_id"] for j in listed] == [second, first]
+    assert canceled["status"] == "canceled"
+    assert "may still finish" in canceled["message"]
+    assert [j["job_id"] for j in open_jobs] == [second]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_prompts_resources_and_completions_are_served(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        prompts = {p.name: p for p in (await client.list_prompts()).prompts}
+        rendered = await client.get_prompt("talking-photo-video", {"photo": "/p.jpg", "script": "Hello"})
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        statics = {str(r.uri) for r in (await client.list_resources()).resources}
+        guide = await client.read_resource("avatar://guides/photo-requirements")
+        voices = await client.read_resource("avatar://voices/countdown")
+    assert {"talking-photo-video", "ai-presenter", "digital-twin-onboarding"} <= set(prompts)
+    assert {a.name for a in prompts["talking-photo-video"].arguments or []} >= {"photo", "script"}
+    text = rendered.messages[0].content.text
+    assert "/p.jpg" in text and "Hello" in text and "(not given)" in text
+    assert {"avatar://jobs/{job_id}", "avatar://voices/{provider}", "avatar://avatars/{provider}"} <= templates
+    assert {"avatar://providers", "avatar://guides/photo-requirements", "avatar://guides/reference-video",
+            "avatar://guides/avatar-models"} <= statics
+    assert "512" in guide.contents[0].text
+    assert "cd-ann" in voices.contents[0].text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_avatar_and_voice_ids_are_completed_from_the_providers_catalogue(settings: Settings,
+                                                                               mode: str) -> None:
+    from mcp_types import PromptReference, ResourceTemplateReference
+
+    prompt = PromptReference(type="ref/prompt", name="avatar-video")
+    async with Client(server(settings), mode=mode) as client:
+        voices = await client.complete(prompt, {"name": "voice_id", "value": "cd-a"}, {"provider": "countdown"})
+        avatars = await client.complete(prompt, {"name": "avatar_id", "value": ""}, {"provider": "countdown"})
+        providers = await client.complete(ResourceTemplateReference(type="ref/resource",
+                                                                    uri="avatar://voices/{provider}"),
+                                          {"name": "provider", "value": "co"})
+    assert voices.completion.values == ["cd-ann"]
+    assert avatars.completion.values == ["cd-avatar"]
+    assert providers.completion.values == ["countdown"]

@@ -46,7 +46,7 @@ def next_poll_delay(
     rng: random.Random | None = None,
 ) -> float:
     """Seconds until the next status request for a job `elapsed` seconds into its render."""
-    jitter = 1.0 + JITTER * (2 * (rng or random).random() - 1)
+    jitter = 1.0 + JITTER * (2 * float((rng or random).random()) - 1)
     if retry_after is not None and retry_after > 0:
         return max(retry_after, floor)
     if expected is None:
@@ -61,4 +61,5 @@ def next_poll_delay(
     if remaining > 0:
         return max(step, min(MAX_DELAY_SECONDS * 10, EARLY_FRACTION * remaining)) * jitter
     overdue_polls = max(0.0, -remaining / step)
-    return max(floor, min(MAX_DELAY_SECONDS, step * OVERDUE_GROWTH ** min(overdue_polls, 20))) * jitter
+    growth = float(OVERDUE_GROWTH ** min(overdue_polls, 20.0))
+    return max(floor, min(MAX_DELAY_SECONDS, step * growth)) * jitter

@@ -7,6 +7,7 @@ SQLite calls run in a worker thread so a busy database never stalls the event lo
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 import sqlite3
@@ -67,8 +68,8 @@ class JobStore(Protocol):
     async def delete(self, job_id: str) -> None: ...
     async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None: ...
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> list[JobRecord]: ...
-    async def due(self, now: datetime, limit: int = 100) -> list[JobRecord]: ...
+                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]: ...
+    async def due(self, now: datetime, limit: int = 100) -> builtins.list[JobRecord]: ...
     async def close(self) -> None: ...
 
 
@@ -203,10 +204,10 @@ class SqliteJobStore:
         return _row_to_job(row) if row is not None else None
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> list[JobRecord]:
+                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
         """Newest first."""
-        where: list[str] = []
-        args: list[Any] = []
+        where: builtins.list[str] = []
+        args: builtins.list[Any] = []
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             args.extend(statuses)
@@ -221,7 +222,7 @@ class SqliteJobStore:
         rows = await self._run(lambda conn: conn.execute(sql, [*args, limit]).fetchall())
         return [_row_to_job(r) for r in rows]
 
-    async def due(self, now: datetime, limit: int = 100) -> list[JobRecord]:
+    async def due(self, now: datetime, limit: int = 100) -> builtins.list[JobRecord]:
         """Open jobs whose next poll time has come, oldest first."""
         open_states = sorted(OPEN_STATUSES)
         sql = (f"SELECT * FROM jobs WHERE status IN ({', '.join('?' for _ in open_states)}) "  # noqa: S608

@@ -51,7 +51,8 @@ def _factory(name: str) -> Factory | None:
     if name == "local":
         from avatar_mcp.providers.local.provider import LocalProvider
 
-        return LocalProvider.from_settings
+        factory: Factory = LocalProvider.from_settings
+        return factory
     return None
 
 

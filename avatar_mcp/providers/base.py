@@ -122,9 +122,12 @@ class SubmitContext:
 
 @runtime_checkable
 class Provider(Protocol):
-    name: str
-    title: str
-    capabilities: Capabilities
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def capabilities(self) -> Capabilities: ...
 
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission: ...
     async def create_photo_avatar(self, spec: PhotoAvatarSpec, ctx: SubmitContext,

@@ -143,11 +143,11 @@ def _inline_image(path_str: str | None) -> ImageContent | None:
     import io
 
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
-            im.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        with Image.open(path) as opened:
+            small = opened.convert("RGB")
+            small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = io.BytesIO()
-            im.save(buf, format="JPEG", quality=80)
+            small.save(buf, format="JPEG", quality=80)
     except (OSError, ValueError):
         logger.info("could not make a thumbnail of %s", path)
         return None

@@ -10,11 +10,12 @@ submit, or returns the handle to answer with (needs_input / declined) when nothi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import AcceptedElicitation
+from mcp_types import CallToolResult
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field, create_model
 
@@ -139,7 +140,7 @@ def spec_for(operation: str, request: dict[str, Any]) -> BaseModel:
     """Validate a complete request into its spec model (raises pydantic's ValidationError, a ValueError)."""
     from avatar_mcp import models
 
-    model: type[BaseModel] = {
+    models_by_operation: dict[str, type[BaseModel]] = {
         "generate_photo_avatar": models.PhotoGenerationSpec,
         "create_photo_avatar": models.PhotoAvatarSpec,
         "create_digital_twin": models.DigitalTwinSpec,
@@ -147,7 +148,8 @@ def spec_for(operation: str, request: dict[str, Any]) -> BaseModel:
         "create_video": models.VideoSpec,
         "create_photo_video": models.PhotoVideoSpec,
         "train_photo_avatar": models.TrainSpec,
-    }[operation]
+    }
+    model = models_by_operation[operation]
     fields = {k: v for k, v in request.items() if k in model.model_fields and v is not None}
     return model.model_validate(fields)
 
@@ -160,14 +162,13 @@ def form_model(questions: list[Question]) -> type[BaseModel]:
         if q.labels and q.allowed:
             shown = "; ".join(f"{v} = {q.labels.get(v, v)}" for v in q.allowed[:MAX_FORM_CHOICES])
             description = f"{q.question} ({shown})"
-        kind: Any = Literal[q.allowed[:MAX_FORM_CHOICES]] if q.allowed else q.kind  # type: ignore[valid-type]
+        kind: Any = Literal[q.allowed[:MAX_FORM_CHOICES]] if q.allowed else q.kind
         default = q.default if q.default is not None else (False if q.kind is bool else ...)
         if q.kind is bool:
             default = False
         fields[q.form_name] = (kind, Field(default=default, title=q.form_name.replace("_", " ").capitalize(),
                                            description=description))
-    model: type[BaseModel] = create_model("AvatarRequestForm", **fields)
-    return model
+    return cast(type[BaseModel], create_model("AvatarRequestForm", **fields))
 
 
 def elicit_message(operation: str, plan: Plan, pending: list[Question], request: dict[str, Any]) -> str:
@@ -256,7 +257,7 @@ def require(condition: bool, message: str) -> None:
 
 
 async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_seconds: float, *,
-                 generation: Any = None) -> Any:
+                 generation: Any = None) -> CallToolResult:
     """Validate the settled request, check the vendor's limits, submit, and answer with the job handle."""
     from avatar_mcp.checklist import check_limits
     from avatar_mcp.tools._common import job_result

@@ -153,19 +153,23 @@ class FakeVendor:
             if fault is None:
                 await self.inner(scope, replay, send)
                 return
+            held: list[Message] = []
             if fault.after:
-                # Let the vendor do the work, throw its answer away.
-                async def swallow(message: Message) -> None:
-                    return None
+                # Let the vendor do the work; hold its answer back (it is replaced, or sent late).
+                async def hold(message: Message) -> None:
+                    held.append(message)
 
-                await self.inner(scope, replay, swallow)
+                await self.inner(scope, replay, hold)
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status is None and not fault.malformed:
-                if not fault.after:
+                # Only a delay: the real answer, late (after=True: the work was done before the wait).
+                if fault.after:
+                    for message in held:
+                        await send(message)
+                else:
                     await self.inner(scope, replay, send)
-                    return
-                fault.status = 200
+                return
             response: Response
             if fault.malformed:
                 response = Response(b'{"data": {"video_id": ', status_code=fault.status or 200,
@@ -179,7 +183,9 @@ class FakeVendor:
 @contextmanager
 def serve(fake: FakeVendor) -> Iterator[str]:
     """Serve `fake` on a free loopback port for the duration of the block; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and without
+    # it every response (headers and body are written separately) waits ~40 ms on Nagle + delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -430,7 +430,7 @@ class HeyGenFakeBase(FakeVendor):
                 self.check_rate_limit(f"{request.method} {path}")
                 response = await self.dispatch(request, handler, path)
             except ApiError as error:
-                response = self.envelope_error(error, envelope, path)
+                response = self.envelope_error(error, envelope, request.url.path)
             return self.decorate(response)
 
         return Route(path, endpoint, methods=methods)

@@ -138,7 +138,7 @@ def _background(fake: HeyGenV2Fake, bg: dict[str, Any], path: str) -> None:
     if one_of(bg, ("url", asset_key), path) == "url":
         opt_url(bg, "url", path)
     else:
-        _asset(fake, req_str(bg, asset_key, path), kind, f"{path}.{asset_key}")
+        _asset(fake, req_str(bg, asset_key, path), str(kind), f"{path}.{asset_key}")
     opt_enum(bg, "fit", ["cover", "crop", "contain", "none"], path)
     if kind == "video":
         req_enum(bg, "play_style", ["fit_to_scene", "freeze", "loop", "once"], path)

@@ -261,7 +261,7 @@ class V3Base(HeyGenFakeBase):
             return Response(b"<Error><Code>SignatureDoesNotMatch</Code></Error>", 403, media_type="application/xml")
         data = await request.body()
         asset["_uploaded"] = data
-        return Response(b"", 200, headers={"ETag": f'"{hashlib.md5(data).hexdigest()}"'})  # noqa: S324
+        return Response(b"", 200, headers={"ETag": f'"{hashlib.md5(data).hexdigest()}"'})
 
     async def complete_upload(self, request: Request) -> Response:
         body = await self.read_json(request) if (await request.body()).strip() else {}

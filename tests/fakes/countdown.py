@@ -16,9 +16,19 @@ from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobRecord, JobResult, VideoSpec, Voice
+from avatar_mcp.models import (
+    AvatarInfo,
+    CatalogQuery,
+    Cost,
+    JobRecord,
+    JobResult,
+    PhotoGenerationSpec,
+    VideoSpec,
+    Voice,
+)
 from avatar_mcp.providers.base import (
     CREATE_VIDEO,
+    GENERATE_PHOTO,
     LIST_AVATARS,
     LIST_VOICES,
     BaseProvider,
@@ -39,7 +49,7 @@ AVATAR = AvatarInfo(avatar_id="cd-avatar", name="Countdown presenter", provider=
 class CountdownProvider(BaseProvider):
     name = "countdown"
     title = "Countdown (test vendor)"
-    capabilities = Capabilities(operations=frozenset({CREATE_VIDEO, LIST_VOICES, LIST_AVATARS}))
+    capabilities = Capabilities(operations=frozenset({CREATE_VIDEO, GENERATE_PHOTO, LIST_VOICES, LIST_AVATARS}))
 
     def __init__(self, folder: Path, polls: int = POLLS) -> None:
         self.folder = folder
@@ -61,6 +71,10 @@ class CountdownProvider(BaseProvider):
         self._update(vendor_id, 0)
         self.creates += 1
         return Submission(vendor_id=vendor_id, status="queued", expected_seconds=0.2)
+
+    async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
+        self.creates += 1
+        return Submission(vendor_id="cdg_" + secrets.token_hex(4), status="queued", expected_seconds=0.2)
 
     async def get_job(self, job: JobRecord) -> JobUpdate:
         assert job.vendor_id is not None

@@ -68,7 +68,7 @@ class HeyGenV2Fake(V2Listings):
         "video": ("waiting", ("pending", "processing"), "completed", "failed"),
         "photo_avatar": ("pending", ("pending",), "completed", "failed"),
         "photo_generation": ("pending", ("processing",), "success", "failed"),
-        "training": ("pending", ("training",), "ready", "failed"),
+        "training": ("pending", ("pending", "training"), "ready", "failed"),
         "video_avatar": ("in_progress", ("in_progress",), "completed", "failed"),
     }
 
@@ -466,8 +466,9 @@ class HeyGenV2Fake(V2Listings):
         if events is not None and (not isinstance(events, list) or not all(e in V2_EVENTS for e in events)):
             raise bad("events", f"events must be a list of: {', '.join(V2_EVENTS)}.")
         with self.state_lock:
-            endpoint = {"endpoint_id": new_id(), "url": url, "status": "enabled", "events": events or None,
-                        "secret": f"whsec_{secrets.token_urlsafe(24)}", "created_at": int(time.time())}
+            endpoint: dict[str, Any] = {"endpoint_id": new_id(), "url": url, "status": "enabled", "events": events or None,
+                                        "secret": f"whsec_{secrets.token_urlsafe(24)}",
+                                        "created_at": int(time.time())}
             self.webhook_endpoints[endpoint["endpoint_id"]] = endpoint
             return self.ok(dict(endpoint), "old")
 

@@ -6,8 +6,9 @@ Behaviour where the references are silent (the clients must tolerate these; most
   e.g. `invalidSpeechSpeed` with `parameter: "speech.speed"`. Unknown keys -> `unsupportedParameter`; a model other
   than heygen:avatar@5 -> `invalidModel`; both speech and inputs.audio -> `incompatibleParameters`; neither ->
   `missingSpeech`. Only the first problem of a task is reported. HTTP 400.
-- A body that is not JSON, not an array, or empty -> 400 `invalidRequestBody`. Auth: `Authorization: Bearer <key>`, or
-  an `{"taskType": "authentication", "apiKey": ...}` task in the array; otherwise 401 `invalidApiKey`.
+- Auth: `Authorization: Bearer <key>`, or an `{"taskType": "authentication", "apiKey": ...}` task in the array;
+  otherwise 401 `invalidApiKey` (taskType "authentication"), checked first. Then a body that is not JSON, not an
+  array, or empty -> 400 `invalidRequestBody`; an authentication task answers `{taskType, connectionSessionUUID}`.
 - Re-sending a videoInference with a known taskUUID creates no job. Default (`duplicate_task_uuid="conflict"`): HTTP 400
   `conflictTaskUUID` carrying `context: {taskType, taskUUID, deliveryMethod}` (what the official SDK keys on to treat
   a retried submission as accepted). `"ack"` answers the original acknowledgement again instead.
@@ -183,7 +184,7 @@ class RunwareFake(FakeVendor):
         self._next_failures.append((code, message or FAILURE_MESSAGES.get(code, "The task failed.")))
 
     def fail_task(self, task_uuid: str, code: str = "inferenceError", message: str | None = None) -> None:
-        """Fail a known task on its next poll (or now, for webhook users: see `complete`)."""
+        """Fail a known, unfinished task: its next poll (or `complete`) reports the error (and fires the webhook)."""
         with self._state:
             task = self.tasks[task_uuid]
             task.fail_with = (code, message or FAILURE_MESSAGES.get(code, "The task failed."))
@@ -210,18 +211,20 @@ class RunwareFake(FakeVendor):
 
     # -- the endpoint
     async def _endpoint(self, request: Request) -> Response:
+        header_ok = request.headers.get("authorization", "") == f"Bearer {self.api_key}"
+        denied = Invalid("invalidApiKey", "Invalid API key. Get one at https://my.runware.ai/signup", "apiKey", 401,
+                         task_type="authentication")
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return self._reply([], [Invalid("invalidRequestBody", "The request body is not valid JSON.")])
+            return self._reply([], [denied if not header_ok else
+                                    Invalid("invalidRequestBody", "The request body is not valid JSON.")])
         if not isinstance(body, list) or not body:
-            return self._reply([], [Invalid("invalidRequestBody", "The request body must be a non-empty JSON array "
-                                                                  "of task objects.")])
-        auth = request.headers.get("authorization", "")
+            return self._reply([], [denied if not header_ok else Invalid(
+                "invalidRequestBody", "The request body must be a non-empty JSON array of task objects.")])
         keys = [t.get("apiKey") for t in body if isinstance(t, dict) and t.get("taskType") == "authentication"]
-        if auth != f"Bearer {self.api_key}" and self.api_key not in keys:
-            return self._reply([], [Invalid("invalidApiKey", "Invalid API key. Get one at https://my.runware.ai/signup",
-                                            "apiKey", 401, task_type="authentication")])
+        if not header_ok and self.api_key not in keys:
+            return self._reply([], [denied])
         data: list[dict[str, Any]] = []
         errors: list[Invalid] = []
         for task in body:

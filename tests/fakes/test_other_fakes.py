@@ -65,6 +65,14 @@ def runware() -> Iterator[tuple[RunwareFake, httpx.Client]]:
         yield fake, client
 
 
+@pytest.fixture(scope="module")
+def runware_shared() -> Iterator[tuple[RunwareFake, httpx.Client]]:
+    """One server for the (many) validation cases: none of them may create a task."""
+    fake = RunwareFake()
+    with serve(fake) as url, httpx.Client(base_url=url, headers=RW_AUTH) as client:
+        yield fake, client
+
+
 def test_runware_auth_and_body_shape() -> None:
     fake = RunwareFake()
     with serve(fake) as url, httpx.Client(base_url=url) as client:
@@ -119,9 +127,9 @@ def test_runware_auth_and_body_shape() -> None:
     ({"inputs": {"avatar": "Abigail_expressive_2024112501", "audio": "http://cdn.test/a.mp3"}, "speech": None},
      "invalidInputsAudio", "inputs.audio"),
 ])
-def test_runware_validation(runware: tuple[RunwareFake, httpx.Client], change: dict[str, Any], code: str,
+def test_runware_validation(runware_shared: tuple[RunwareFake, httpx.Client], change: dict[str, Any], code: str,
                             parameter: str) -> None:
-    fake, client = runware
+    fake, client = runware_shared
     task = video_task(**change)
     if task.get("speech") is None:
         task.pop("speech")
@@ -167,7 +175,7 @@ def test_runware_lifecycle_cost_and_media(runware: tuple[RunwareFake, httpx.Clie
 
 
 def test_runware_several_results_finish_in_turn(runware: tuple[RunwareFake, httpx.Client]) -> None:
-    fake, client = runware
+    _, client = runware
     task = video_task(numberResults=3)
     client.post("/v1", json=[task])
     seen = [[item["status"] for item in poll(client, task["taskUUID"]).json()["data"]] for _ in range(4)]
@@ -284,7 +292,7 @@ def test_creatify_auth_slashes_and_methods(creatify: tuple[CreatifyFake, httpx.C
 
 
 def test_creatify_voices_and_credits(creatify: tuple[CreatifyFake, httpx.Client]) -> None:
-    fake, client = creatify
+    _, client = creatify
     voices = client.get("/api/voices/").json()
     assert {"name", "gender", "accents"} <= set(voices[0])
     assert {"id", "accent_name", "preview_url"} == set(voices[0]["accents"][0])
@@ -297,7 +305,7 @@ def test_creatify_voices_and_credits(creatify: tuple[CreatifyFake, httpx.Client]
 def test_creatify_persona_multipart_and_lifecycle(creatify: tuple[CreatifyFake, httpx.Client],
                                                   receiver: tuple[Receiver, str]) -> None:
     fake, client = creatify
-    hook, hook_url = receiver
+    _, hook_url = receiver
     files = {"lipsync_input": ("me.mp4", sample_mp4(), "video/mp4"),
              "consent_video": ("consent.mov", sample_mp4(), "video/quicktime")}
     data = {"gender": "nb", "creator_name": "Robin", "video_scene": "office", "labels": ["a", "b"],
@@ -405,7 +413,8 @@ def test_creatify_lipsync_v2(creatify: tuple[CreatifyFake, httpx.Client]) -> Non
     bad_scene["background"] = {"type": "image", "url": "http://cdn.test/bg.png"}
     errors = client.post("/api/lipsyncs_v2/", json={"aspect_ratio": "16x9", "video_inputs": [scene, bad_scene]})
     assert errors.status_code == 400
-    assert errors.json() == {"video_inputs": [{}, {"voice": {"voice_id": ['Invalid pk "nope" - object does not exist.']},
+    unknown_voice = ['Invalid pk "nope" - object does not exist.']
+    assert errors.json() == {"video_inputs": [{}, {"voice": {"voice_id": unknown_voice},
                                                    "background": {"url": ["Enter a valid https URL."]}}]}
     assert client.post("/api/lipsyncs_v2/", json={"aspect_ratio": "16x9", "video_inputs": []}).json() == {
         "video_inputs": ["This list may not be empty."]}

@@ -261,8 +261,8 @@ def grade(p: Painter, style: str, rng: np.random.Generator) -> None:
     """The style's colour treatment, applied after drawing (geometry is untouched, so landmarks stay valid)."""
     img = p.img
     if style == "Noir":
-        y = _luma(img)
-        y = np.clip((y - 0.5) * 1.45 + 0.5, 0, 1)
+        y = _luma(img) ** 1.7  # exposed for the highlights: skin stays bright, everything else falls into shadow
+        y = np.clip((y - 0.45) * 1.5 + 0.5, 0, 1)
         y = y * y * (3 - 2 * y)  # S-curve: deep blacks and bright highlights, film-noir contrast
         y = y * _vignette(p.h, p.w, 0.6) + rng.normal(0, 0.012, y.shape).astype(np.float32)
         img[:] = np.repeat(np.clip(y, 0, 1), 3, axis=2)
@@ -319,23 +319,26 @@ def _torso_half(o: Outfit, bottom: float) -> list[tuple[float, float]]:
     return [*top, (s + 0.15, 2.3), (s + 0.18, 3.6), (s + 0.2, bottom)]
 
 
+def _torso_right(o: Outfit, bottom: float) -> Points:
+    half = _torso_half(o, bottom)
+    return np.vstack([spline(half[:-1], 8), half[-1:]])  # straight to the bottom: a spline would loop there
+
+
 def _torso(o: Outfit, bottom: float) -> Points:
-    right = spline(_torso_half(o, bottom), 8)
+    right = _torso_right(o, bottom)
     return np.vstack([mirror(right)[::-1], right])
 
 
 def draw_body(p: Painter, f: Frame, o: Outfit) -> None:
     """Neck, torso, clothing (and for full-body framing arms, hands, legs and shoes)."""
     n, s = o.neck, o.shoulders
-    bottom = 5.9 if o.full_body else 40.0
+    bottom = 5.9 if o.full_body else (p.h - f.oy) / f.unit + 0.5
     dark = scale(o.main, 0.72)
     skin_shade = scale(o.skin, 0.86)
     if o.full_body:
         _draw_legs(p, f, o)
-    # Neck plus a little chest, which open necklines reveal.
-    chest = [(-n, -1.2), (n, -1.2), (n * 1.02, 0.3), (n + 0.5, 0.75), (1.25, 1.1), (1.25, 2.8),
-             (-1.25, 2.8), (-1.25, 1.1), (-n - 0.5, 0.75), (-n * 1.02, 0.3)]
-    p.fill(f(chest), o.skin, figure=True)
+    neck = [(-n, -1.2), (n, -1.2), (n * 1.02, 0.3), (n + 0.1, 0.7), (-n - 0.1, 0.7), (-n * 1.02, 0.3)]
+    p.fill(f(neck), o.skin, figure=True)
     if o.full_body:
         for side in (-1.0, 1.0):
             arm = spline([(side * (s - 0.25), 1.25), (side * (s + 0.05), 2.2), (side * (s + 0.2), 3.5),
@@ -367,7 +370,7 @@ def _neckline(p: Painter, f: Frame, o: Outfit, kind: str, colour: Colour) -> Non
     if kind in ("tshirt", "sweater", "hoodie"):
         depth = {"tshirt": 0.95, "sweater": 0.9, "hoodie": 0.85}[kind]
         hole = spline([(-n - 0.1, 0.4), (-n * 0.7, depth - 0.1), (0, depth), (n * 0.7, depth - 0.1), (n + 0.1, 0.4)], 8)
-        cap = np.vstack([hole, [(n + 0.1, -0.5), (-n - 0.1, -0.5)]])
+        cap = np.vstack([hole, [(n * 1.02, 0.0), (-n * 1.02, 0.0)]])
         p.fill(f(cap), skin)
         p.fill(f(ellipse(0, 0.2, n * 0.9, 0.45)), scale(skin, 0.86), 0.5, blur=f.unit * 0.1)
         band = {"tshirt": 0.09, "sweater": 0.17, "hoodie": 0.12}[kind]
@@ -385,10 +388,10 @@ def _neckline(p: Painter, f: Frame, o: Outfit, kind: str, colour: Colour) -> Non
         return
     # V and scoop necklines: everything above the V is cut away to show the chest.
     depth, spread = {"shirt": (1.5, 0.0), "blouse": (1.35, 0.1), "dress": (1.45 + 0.1 * (o.cut % 2), 0.5)}[kind]
-    v = [(-n - 0.05 - spread, 0.45 + spread * 0.3), (0, depth), (n + 0.05 + spread, 0.45 + spread * 0.3)]
+    v = [(-n - 0.05 - spread, 0.56 + spread * 0.47), (0, depth), (n + 0.05 + spread, 0.56 + spread * 0.47)]
     vcurve = spline([v[0], ((v[0][0] + 0.0) * 0.5, (v[0][1] + depth) * 0.55), v[1],
                      ((v[2][0]) * 0.5, (v[2][1] + depth) * 0.55), v[2]], 8) if kind == "dress" else np.array(v)
-    cut = np.vstack([vcurve, [(v[2][0] + 0.2, -0.5), (v[0][0] - 0.2, -0.5)]])
+    cut = np.vstack([vcurve, [(n + 0.05, 0.55), (n * 1.02, 0.0), (-n * 1.02, 0.0), (-n - 0.05, 0.55)]])
     # Redraw the skin inside the V over the torso (the torso fill covered it).
     p.fill(f(cut), skin)
     p.fill(f(ellipse(0, 0.25, n * 0.95, 0.5)), scale(skin, 0.86), 0.45, blur=f.unit * 0.12)
@@ -417,10 +420,9 @@ def _neckline(p: Painter, f: Frame, o: Outfit, kind: str, colour: Colour) -> Non
 def _jacket(p: Painter, f: Frame, o: Outfit, bottom: float) -> None:
     n = o.neck
     v_bottom = 2.7 if o.garment == "suit" else 3.3 + 0.4 * (o.cut % 2)
-    half = _torso_half(o, bottom)
     dark = scale(o.main, 0.7)
     for side in (-1.0, 1.0):
-        outer = spline([(side * x, y) for x, y in half], 8)
+        outer = _torso_right(o, bottom) * (side, 1.0)
         centre = [(side * 0.02, bottom), (side * 0.02, v_bottom + 0.2), (side * 0.04, v_bottom),
                   (side * (n + 0.02), 0.45)]
         if o.garment == "jacket":  # open jacket: the panels stop short of the middle
@@ -502,7 +504,8 @@ _ARCH = [(1.0, -0.32), (0.93, -0.7), (0.7, -0.95), (0.35, -1.06), (0.0, -1.08), 
 
 def _long_back(width: float, length: float) -> Points:
     top = _cap(0.12, 0.12, -0.2)
-    down = [(width * 0.85, 0.4), (width * 0.95, 1.4), (width, length - 0.5), (width * 0.85, length), (0.0, length - 0.1)]
+    down = [(width * 0.9, 0.3), (width * 0.98, 0.3 + 0.45 * (length - 0.3)), (width, length - 0.35),
+            (width * 0.82, length), (0.0, length - 0.1)]
     right = spline([tuple(top[-1]), *down], 6)
     return np.vstack([top, right, mirror(right[::-1])])
 
@@ -519,9 +522,9 @@ def hair_shape(style: str, masc: float, variant: int) -> Hair:
     side: list[Points] = []
     strands: list[Points] = []
     if style in ("short", "swept", "buzz"):
-        t, v = {"short": (0.1, 0.14), "swept": (0.1, 0.32), "buzz": (0.045, 0.04)}[style]
-        line = [(1.02, -0.2), (0.98, -0.58), (0.84, -0.84), (0.45, -0.95), (0.0, -0.93), (-0.45, -0.95),
-                (-0.84, -0.84), (-0.98, -0.58), (-1.02, -0.2)]
+        t, v = {"short": (0.12, 0.22), "swept": (0.1, 0.32), "buzz": (0.045, 0.04)}[style]
+        line = [(1.02, -0.22), (0.97, -0.62), (0.85, -0.9), (0.55, -1.0), (0.0, -0.98), (-0.55, -1.0), (-0.85, -0.9),
+                (-0.97, -0.62), (-1.02, -0.22)]
         if style == "swept":
             line[3:6] = [(0.5, -0.82), (0.1, -0.86), (-0.4, -0.96)]
         if style == "buzz":
@@ -536,8 +539,11 @@ def hair_shape(style: str, masc: float, variant: int) -> Hair:
         line = [(1.02, -0.2), (0.98, -0.6), (0.8, -0.8), (0.4, -0.86), (0.0, -0.84), (-0.4, -0.88), (-0.8, -0.8),
                 (-0.98, -0.6), (-1.02, -0.2)]
         front = [np.vstack([_cap(0.2, 0.28, -0.2, bumps=0.05), _hairline(line)])]
-        strands = [ellipse(x, y, 0.09, 0.07, start=200, end=340, n=10)
-                   for x in np.linspace(-0.8, 0.8, 6) for y in (-1.05, -1.35) if abs(x) < 0.9 + (y + 1.3)]
+        rng = np.random.default_rng(variant)
+        strands = [ellipse(x + rng.uniform(-0.05, 0.05), y + rng.uniform(-0.04, 0.04), 0.075, 0.065,
+                           start=(a := rng.uniform(0, 360)), end=a + 250, n=12)
+                   for y in (-0.98, -1.2, -1.42, -1.6) for x in np.arange(-1.05, 1.1, 0.21) + 0.1 * (y < -1.1)
+                   if (x / 1.15) ** 2 + ((y + 0.42) / 1.45) ** 2 < 0.9]
         if style == "curly_long" or masc < 0.5:
             back.append(_bumpy(_long_back(1.55, 2.2 if style == "curly_long" else 1.3), 0.09, 0.45))
     elif style in ("long", "long_side", "bob"):
@@ -553,7 +559,7 @@ def hair_shape(style: str, masc: float, variant: int) -> Hair:
         length = 1.2 if style == "bob" else 3.0 + 0.3 * (variant % 2)
         width = 1.28 if style == "bob" else 1.42
         back.append(_long_back(width, length))
-        side = [_lock(s, width + 0.02 * s, length) for s in (-1.0, 1.0)]
+        side = [] if style == "bob" else [_lock(s, width + 0.02 * s, length) for s in (-1.0, 1.0)]
         for s in (-1.0, 1.0):
             strands += [spline([(s * x, -1.1), (s * (x + 0.25), -0.75), (s * (x + 0.4), -0.3)], 6)
                         for x in (0.2, 0.45)]

@@ -235,10 +235,10 @@ def _resolve(f: Mapping[str, str], variant: int) -> _Look:
         names = _HAIR_BY_GROUP.get(eth, ["black", "dark", "brown"] if eth != "Unspecified" else [])
         hair = rgb(*_HAIR[names[(person // 7 + variant) % len(names)]])
         hair = mix(hair, rgb(205, 205, 208), {"Senior": 0.85, "Late Middle Age": 0.35}.get(age, 0.0))
-    eyes = app.colours.get("eyes") or rgb(*(
-        _EYES_LIGHT[(person // 13 + variant) % 4] if eth in ("White", "Unspecified") else (84, 52, 30)))
+    eyes = app.colours.get("eyes", rgb(*(
+        _EYES_LIGHT[(person // 13 + variant) % 4] if eth in ("White", "Unspecified") else (84, 52, 30))))
     darkness = 1.0 - float(skin.mean())
-    lips = app.colours.get("lips") or scale(mix(skin, rgb(196, 84, 96), 0.5 - 0.25 * darkness), 0.9 - 0.1 * darkness)
+    lips = app.colours.get("lips", scale(mix(skin, rgb(196, 84, 96), 0.5 - 0.25 * darkness), 0.9 - 0.1 * darkness))
     # Hair: an explicit style word wins; otherwise each candidate gets a different style.
     styles = list(_HAIRSTYLES[gender])
     if age in ("Late Middle Age", "Senior") and gender == "Man":
@@ -300,7 +300,7 @@ def _face(look: _Look) -> _Face:
     jaw = d.resample(np.vstack([mirror(lower), lower[::-1][1:]]), 17)
 
     e, fem = look.eye_scale, 1.0 - look.masc
-    ex, hw, uh, lh = 0.42 + 0.02 * (e - 1) / 0.22, 0.19 * e, (0.1 + 0.008 * fem) * e, 0.062 * e
+    ex, hw, uh, lh = 0.42 + 0.02 * (e - 1) / 0.22, 0.2 * e, (0.115 + 0.01 * fem) * e, 0.07 * e
     cx = -ex
     left_eye = np.array([(cx - hw, 0.012 - 0.012 * fem), (cx - 0.4 * hw, -uh), (cx + 0.3 * hw, -uh * 0.96),
                          (cx + 0.94 * hw, 0.02), (cx + 0.32 * hw, lh), (cx - 0.4 * hw, lh * 0.95)])
@@ -324,7 +324,7 @@ def _face(look: _Look) -> _Face:
     inner = [(-ix, line(ix)), (-0.12, line(0.12)), (0, ym), (0.12, line(0.12)), (ix, line(ix)),
              (0.12, line(0.12) + 0.004), (0, ym + 0.004), (-0.12, line(0.12) + 0.004)]
     points = np.vstack([jaw, left_brow, mirror(left_brow[::-1]), nose, left_eye, right_eye, outer, inner])
-    return _Face(outline, points, np.array([(-ex, 0.0), (ex, 0.0)]), 0.092 * e)
+    return _Face(outline, points, np.array([(-ex, 0.0), (ex, 0.0)]), 0.1 * e)
 
 
 # ---------------------------------------------------------------------------------------------- drawing the head
@@ -421,7 +421,8 @@ def _eye(p: Painter, fr: Frame, look: _Look, eye: Points, centre: Points, iris: 
     p.fill(fr(d.ellipse(ic[0] - iris * 0.35, ic[1] - iris * 0.35, iris * 0.22, iris * 0.22)), rgb(255, 255, 255), 0.9)
     p.fill(fr(upper + (0, 0.03)), rgb(60, 40, 40), 0.25, blur=u * 0.025, clip=wclip)  # lid shadow on the eyeball
     lash = scale(mix(look.hair, rgb(20, 14, 12), 0.75), 1.0)
-    ends = (0.05 + 0.02 * (1 - look.masc), 0.025) if outer_left else (0.025, 0.05 + 0.02 * (1 - look.masc))
+    thick, thin = 0.03 + 0.035 * (1 - look.masc), 0.018 + 0.01 * (1 - look.masc)
+    ends = (thick, thin) if outer_left else (thin, thick)
     p.fill(fr(d.ribbon(upper, np.linspace(*ends, len(upper)))), lash)
     if look.masc < 0.5:  # a small outer flick reads as lashes
         o = eye[0]
@@ -474,7 +475,7 @@ def _draw_beard(p: Painter, fr: Frame, look: _Look, face: _Face) -> None:
     shapes = [tache]
     if flags & {"beard", "stubble"}:
         jaw = pts[0:17] * 1.03 + (0, -0.01)
-        inner = [(0.93, -0.05), (0.84, 0.3), (0.6, 0.56), (mw + 0.1, 0.76), (mw + 0.07, 0.98), (0.25, 1.06), (0, 1.07)]
+        inner = [(0.95, 0.0), (0.9, 0.42), (0.66, 0.7), (mw + 0.1, 0.8), (mw + 0.07, 0.98), (0.25, 1.06), (0, 1.07)]
         shapes.append(np.vstack([spline(jaw, 4), spline(np.vstack([inner, mirror(inner[-2::-1])]), 5)]))
     alpha, blur = (0.3, u * 0.03) if "stubble" in flags and "beard" not in flags else (1.0, u * 0.012)
     for poly in shapes:
@@ -510,7 +511,7 @@ def _draw_glasses(p: Painter, fr: Frame, look: _Look, face: _Face) -> None:
 def _layout(pose: str, w: int, h: int) -> tuple[float, float, float]:
     """(unit, x, y): face half-width in pixels and where the point between the eyes goes."""
     if pose == "close_up":
-        return 0.27 * min(w, h), w / 2, h * (0.44 if h <= w else 0.42)
+        return 0.245 * min(w, h), w / 2, h * (0.47 if h <= w else 0.43)
     if pose == "half_body":
         return 0.115 * min(w, h), w / 2, h * (0.34 if h <= w else 0.3)
     unit = 0.87 * h / 15.6
@@ -522,6 +523,9 @@ def _draw_backdrop(p: Painter, look: _Look, frame: Frame, rng: np.random.Generat
     glow = (frame.ox, frame.oy - frame.unit * 0.3, frame.unit * 3.2)
     if style == "Cyberpunk":
         d.neon_backdrop(p, rng)
+        return
+    if style == "Noir":  # a dark wall with a spotlight behind the head
+        d.backdrop(p, rgb(90, 90, 90), rgb(20, 20, 20), glow, rgb(190, 190, 190))
         return
     top, bottom = (rgb(*c) for c in _BACKDROPS[(person + look.variant) % len(_BACKDROPS)])
     if "background" in look.app.colours:
@@ -544,7 +548,7 @@ def _outfit(look: _Look, full_body: bool) -> d.Outfit:
     rng = np.random.default_rng(_seed("outfit", look.f["name"], look.variant))
     colours = look.app.colours
     idx = rng.permutation(len(_CLOTH))
-    main = colours.get(look.outfit_kind) or rgb(*_CLOTH[(look.variant * 3 + idx[0]) % len(_CLOTH)])
+    main = colours.get(look.outfit_kind, rgb(*_CLOTH[(look.variant * 3 + idx[0]) % len(_CLOTH)]))
     inner_kind = "shirt" if look.outfit_kind == "suit" else "tshirt"
     inner = next((colours[g] for g in ("shirt", "tshirt", "blouse", "sweater") if g in colours), None)
     if inner is None:
@@ -596,7 +600,7 @@ def draw_portrait(fields: Mapping[str, str], variant: int) -> DrawnPortrait:
     d.draw_body(p, body, _outfit(look, f["pose"] == "full_body"))
     _draw_face(p, frame, look, face, hair)
     _draw_hair_front(p, frame, look, hair)
-    if "earrings" in look.app.flags or (look.masc < 0.5 and look.hair_style in ("bun", "ponytail", "short", "bob")):
+    if "earrings" in look.app.flags or (look.masc < 0.5 and look.hair_style in ("bun", "ponytail", "short")):
         for side in (-1.0, 1.0):
             p.fill(frame(d.ellipse(side * 1.0, 0.5, 0.05, 0.05, n=16)), rgb(222, 186, 92))
     _draw_beard(p, frame, look, face)

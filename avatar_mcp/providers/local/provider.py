@@ -398,8 +398,7 @@ class LocalProvider(BaseProvider):
             return JobUpdate(status="failed", message=task.message, error=task.error)
         if task.state == "canceled":
             return JobUpdate(status="canceled", message="Canceled.")
-        status = "processing" if task.state == "running" else "queued"
-        return JobUpdate(status=status, progress=task.progress, message=task.message, poll_after=0.5)
+        return JobUpdate(status="processing" if task.state == "running" else "queued", progress=task.progress, message=task.message, poll_after=0.5)
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         return await self._restart(job)

@@ -19,6 +19,9 @@ OPEN_GAIN = 0.27
 ROUND_GAIN = 0.07
 """Lip corners move inward this share of the mouth width when fully rounded."""
 
+GRID_STEP = 5
+"""Pixels between the points where the mouth's warp fields are evaluated (then upsampled)."""
+
 _JAW_WEIGHTS = {2: 0.0, 3: 0.0, 4: 0.12, 5: 0.35, 6: 0.6, 7: 0.82, 8: 0.88, 9: 0.82, 10: 0.6, 11: 0.35,
                 12: 0.12, 13: 0.0, 14: 0.0}
 _FIXED = (31, 32, 33, 34, 35)
@@ -26,22 +29,30 @@ _TEETH_BGR = np.array([150, 168, 188], np.float32)
 _LASH_BGR = np.array([30, 28, 35], np.float32)
 
 
-def _tps_kernel(r: np.ndarray) -> np.ndarray:
-    r2 = r * r
-    return np.where(r2 > 0, 0.5 * r2 * np.log(r2 + 1e-20), 0.0)
+def _tps_kernel(r2: np.ndarray) -> np.ndarray:
+    """The TPS radial basis U(r) = r^2 log r, written in terms of r^2."""
+    result: np.ndarray = 0.5 * r2 * np.log(np.maximum(r2, 1e-20))
+    return result
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    dx = a[:, 0, None] - b[None, :, 0]
+    dy = a[:, 1, None] - b[None, :, 1]
+    result: np.ndarray = dx * dx + dy * dy
+    return result
 
 
 def tps_field(ctrl: np.ndarray, values: np.ndarray, points: np.ndarray, reg: float = 1e-3) -> np.ndarray:
     """Thin-plate spline through ctrl (n, 2) -> values (n, 2), evaluated at points (m, 2); unit-scale coords."""
     n = len(ctrl)
-    k = _tps_kernel(np.linalg.norm(ctrl[:, None] - ctrl[None], axis=2)) + reg * np.eye(n)
+    k = _tps_kernel(_squared_distances(ctrl, ctrl)) + reg * np.eye(n)
     p = np.hstack([np.ones((n, 1)), ctrl])
     system = np.zeros((n + 3, n + 3))
     system[:n, :n], system[:n, n:], system[n:, :n] = k, p, p.T
     rhs = np.zeros((n + 3, 2))
     rhs[:n] = values
     coef = np.linalg.solve(system, rhs)
-    g = _tps_kernel(np.linalg.norm(points[:, None] - ctrl[None], axis=2))
+    g = _tps_kernel(_squared_distances(points, ctrl))
     out: np.ndarray = g @ coef[:n] + coef[n] + points @ coef[n + 1:]
     return out
 
@@ -112,7 +123,7 @@ class MouthRig:
         self.cx = float((p[48, 0] + p[54, 0]) / 2)
         self.half_w = float((p[54, 0] - p[48, 0]) / 2)
         self.region = Region(p[3, 0] - 0.08 * self.face_w, p[30, 1], p[13, 0] + 0.08 * self.face_w,
-                             p[8, 1] + 0.35 * self.face_h, image.shape)
+                             p[8, 1] + 0.35 * self.face_h, image.shape, step=GRID_STEP)
         r = self.region
         self.anchors = _border(r.x0, r.y0, r.x1 - 1, r.y1 - 1, 6)
         self.lip_bgr, self.teeth_visible = self._lip_colour()
@@ -199,8 +210,9 @@ class MouthRig:
         band = np.maximum(gap / 2, 1.0 + 0.6 * beyond * self.half_w)
         blend = smoothstep(((r.Y - middle[None, :]) / band[None, :] + 1) / 2)[..., None]
         field = (field_up * (1 - blend) + field_lo * blend) * r.taper[..., None]
-        pixels = cv2.remap(self.image, r.X + field[..., 0], r.Y + field[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT)
+        map_x = (r.X + field[..., 0]).astype(np.float32)
+        map_y = (r.Y + field[..., 1]).astype(np.float32)
+        pixels = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         if drop > 1.0:
             pixels = self._paint_interior(pixels, xs, y_up, y_lo, gap)
         return Patch(r.x0, r.y0, pixels)
@@ -216,10 +228,19 @@ class MouthRig:
 
     def _paint_interior(self, pixels: np.ndarray, xs: np.ndarray, y_up: np.ndarray, y_lo: np.ndarray,
                         gap: np.ndarray) -> np.ndarray:
+        """Paint the opened gap as a mouth: dark cavity, upper teeth, tongue, a shadow under the upper lip."""
         r = self.region
-        inside = ((r.Y > y_up[None, :]) & (r.Y < y_lo[None, :]) & (gap[None, :] > 0.5)).astype(np.float32)
-        inside = cv2.GaussianBlur(inside, (0, 0), max(0.9, 0.016 * self.mouth_w))
-        depth = r.Y - y_up[None, :]
+        blur = max(0.9, 0.016 * self.mouth_w)
+        open_cols = gap > 0.5
+        if not open_cols.any():
+            return pixels
+        # Only the rows around the gap change: work on that band.
+        top = max(0, int(np.floor(y_up[open_cols].min() - r.y0 - 3 * blur)))
+        bottom = min(r.h, int(np.ceil(y_lo[open_cols].max() - r.y0 + 3 * blur)) + 1)
+        rows = r.Y[top:bottom]
+        inside = ((rows > y_up[None, :]) & (rows < y_lo[None, :]) & open_cols[None, :]).astype(np.float32)
+        inside = cv2.GaussianBlur(inside, (0, 0), blur)
+        depth = rows - y_up[None, :]
         down = np.clip(depth / np.maximum(gap[None, :], 1e-3), 0, 1)[..., None]
         side = np.clip(np.abs(xs - self.cx) / (0.92 * self.half_w), 0, 1)[None, :]
         colour = self.lip_bgr * 0.22 * (1 - 0.5 * side[..., None]) * (0.8 + 0.35 * down)
@@ -233,8 +254,9 @@ class MouthRig:
         colour *= (0.5 + 0.5 * smoothstep(depth / (0.04 * self.mouth_w + 1)))[..., None]
         colour *= 1 - 0.35 * side[..., None] ** 2
         alpha = inside[..., None]
-        out: np.ndarray = np.clip(pixels * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8)
-        return out
+        band = pixels[top:bottom]
+        band[:] = np.clip(band * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8)
+        return pixels
 
 
 @dataclass

@@ -1,0 +1,161 @@
+"""The pre-generation checklist through the SDK's real Client: elicitation, needs_input, defaults (both eras)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp.client import Client
+from mcp_types import ElicitResult
+
+from avatar_mcp.checklist import AGES, ETHNICITIES, PHOTO_GENDERS, POSES, STYLES
+from avatar_mcp.config import Settings
+from avatar_mcp.server import build_server
+from tests.conftest import make_settings
+from tests.fakes import countdown
+
+pytestmark = pytest.mark.anyio
+MODES = ["auto", "legacy"]
+PHOTO = {"provider": "countdown", "name": "Ava", "age": "Senior", "gender": "Woman", "ethnicity": "Hispanic",
+         "orientation": "square", "pose": "close_up", "style": "Noir"}
+
+
+def server(settings: Settings) -> Any:
+    return build_server(settings, provider_factory=countdown.entries)
+
+
+class FormRecorder:
+    def __init__(self, action: str = "accept", answers: dict[str, Any] | None = None) -> None:
+        self.action, self.answers = action, answers or {}
+        self.forms: list[Any] = []
+
+    async def __call__(self, context: Any, params: Any) -> ElicitResult:
+        self.forms.append(params)
+        schema = params.requested_schema
+        content = {k: self.answers.get(k, v.get("default")) for k, v in schema["properties"].items()}
+        if self.action != "accept":
+            return ElicitResult(action=self.action)
+        return ElicitResult(action="accept", content=content)
+
+
+async def jobs_in(client: Client) -> list[Any]:
+    listed = await client.call_tool("list_jobs", {})
+    return listed.structured_content["jobs"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_missing_photo_fields_are_asked_in_one_form_with_the_exact_choices(settings: Settings,
+                                                                                 mode: str) -> None:
+    form = FormRecorder(answers={"appearance": "red hair, green jacket"})
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        result = await client.call_tool("generate_photo_avatar", {**PHOTO, "age": None, "gender": None,
+                                                                  "ethnicity": None, "pose": None, "style": None})
+        assert not result.is_error, result.content
+        handle = result.structured_content
+        jobs = await jobs_in(client)
+    assert len(form.forms) == 1
+    props = form.forms[0].requested_schema["properties"]
+    assert set(props) == {"age", "gender", "ethnicity", "pose", "style", "appearance"}
+    assert tuple(props["age"]["enum"]) == AGES
+    assert tuple(props["gender"]["enum"]) == PHOTO_GENDERS
+    assert tuple(props["ethnicity"]["enum"]) == ETHNICITIES
+    assert tuple(props["pose"]["enum"]) == POSES
+    assert tuple(props["style"]["enum"]) == STYLES
+    assert props["age"]["default"] == "Early Middle Age"
+    assert handle["status"] == "queued" and handle["job_id"]
+    assert [j["job_id"] for j in jobs] == [handle["job_id"]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("action", ["decline", "cancel"])
+async def test_a_declined_form_submits_nothing_and_says_so(settings: Settings, mode: str, action: str) -> None:
+    form = FormRecorder(action=action)
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        result = await client.call_tool("generate_photo_avatar", {"provider": "countdown", "name": "Ava"})
+        assert not result.is_error
+        handle = result.structured_content
+        assert await jobs_in(client) == []
+    assert handle["status"] == "declined"
+    assert handle["job_id"] is None
+    assert "Nothing was submitted" in handle["message"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_without_elicitation_the_answer_lists_exactly_the_missing_fields(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        result = await client.call_tool("generate_photo_avatar", {**PHOTO, "pose": None, "appearance": None})
+        handle = result.structured_content
+        assert await jobs_in(client) == []
+    assert handle["status"] == "needs_input"
+    missing = {m["field"]: m for m in handle["missing"]}
+    assert set(missing) == {"pose", "appearance"}
+    assert missing["pose"]["allowed_values"] == list(POSES)
+    assert missing["pose"]["default"] == "half_body"
+    assert missing["appearance"]["allowed_values"] is None
+    assert "pose" in handle["message"] and "appearance" in handle["message"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_on_missing_default_fills_and_lists_the_defaults(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        result = await client.call_tool("generate_photo_avatar", {**PHOTO, "style": None, "appearance": None,
+                                                                  "on_missing": "default"})
+        handle = result.structured_content
+        job_id = handle["job_id"]
+        detail = await client.read_resource(f"avatar://jobs/{job_id}")
+    assert handle["status"] == "queued"
+    assert set(handle["defaults_applied"]) == {"style", "appearance"}
+    assert handle["defaults_applied"]["style"] == "Realistic"
+    assert '"style": "Realistic"' in detail.contents[0].text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_video_without_a_voice_asks_for_one_with_the_providers_voices(settings: Settings, mode: str) -> None:
+    form = FormRecorder(answers={"voice_id": "cd-ann"})
+    args = {"provider": "countdown", "orientation": "square",
+            "scenes": [{"avatar_id": "cd-avatar", "script": "One."}, {"avatar_id": "cd-avatar", "script": "Two."}]}
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        result = await client.call_tool("create_video", args)
+        job_id = result.structured_content["job_id"]
+        detail = await client.read_resource(f"avatar://jobs/{job_id}")
+    props = form.forms[0].requested_schema["properties"]
+    assert set(props) == {"voice_id"}
+    assert props["voice_id"]["enum"] == ["cd-ann", "cd-bob"]
+    assert props["voice_id"]["default"] == "cd-bob"  # the avatar's own voice
+    text = detail.contents[0].text
+    assert text.count('"voice_id": "cd-ann"') == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_video_without_a_voice_and_no_forms_answers_needs_input(settings: Settings, mode: str) -> None:
+    args = {"provider": "countdown", "scenes": [{"avatar_id": "cd-avatar", "script": "One."}]}
+    async with Client(server(settings), mode=mode) as client:
+        handle = (await client.call_tool("create_video", args)).structured_content
+        defaulted = (await client.call_tool("create_video", {**args, "on_missing": "default"})).structured_content
+    assert handle["status"] == "needs_input"
+    missing = {m["field"]: m for m in handle["missing"]}
+    assert set(missing) == {"scenes.0.voice_id", "orientation"}
+    assert missing["scenes.0.voice_id"]["allowed_values"] == ["cd-ann", "cd-bob"]
+    assert missing["scenes.0.voice_id"]["default"] == "cd-bob"
+    assert defaulted["status"] == "queued"
+    assert defaulted["defaults_applied"] == {"scenes.0.voice_id": "cd-bob", "orientation": "landscape"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_spending_needs_confirmation_when_the_setting_asks_for_it(tmp_path: Any, media_root: Any,
+                                                                        mode: str) -> None:
+    settings = make_settings(tmp_path, media_root, confirm_spend=True)
+    args = {"provider": "countdown", "orientation": "square",
+            "scenes": [{"avatar_id": "cd-avatar", "script": "One.", "voice_id": "cd-ann"}]}
+    declined = FormRecorder(answers={"confirm_spend": False})
+    async with Client(server(settings), mode=mode, elicitation_callback=declined) as client:
+        refused = (await client.call_tool("create_video", args)).structured_content
+        assert await jobs_in(client) == []
+    async with Client(server(settings), mode=mode) as client:
+        asked = (await client.call_tool("create_video", {**args, "on_missing": "default"})).structured_content
+        confirmed = (await client.call_tool("create_video", {**args, "confirm_spend": True})).structured_content
+    assert "1 credits" in declined.forms[0].message
+    assert refused["status"] == "declined"
+    assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["confirm_spend"]
+    assert asked["estimated_cost"]["amount"] == 1.0
+    assert confirmed["status"] == "queued"

@@ -1,0 +1,90 @@
+"""The streamable-HTTP transport's security: bearer token off loopback, Host and Origin always checked."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from avatar_mcp.config import Settings
+from avatar_mcp.server import build_server
+from avatar_mcp.transport import InsecureBind, http_app
+from tests.conftest import make_settings
+
+TOKEN = "s3cret-token-for-tests"
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+@contextmanager
+def running(settings: Settings, bind_as: str) -> Iterator[str]:
+    """Serve the app built for `bind_as` (e.g. 0.0.0.0) on a loopback port, so the test stays on 127.0.0.1."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = http_app(build_server(settings), settings, bind_as, port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_an_exposed_bind_without_a_token_is_refused(settings: Settings) -> None:
+    with pytest.raises(InsecureBind, match="AVATAR_MCP_HTTP_TOKEN"):
+        http_app(build_server(settings), settings, "0.0.0.0", 8000)
+
+
+def test_an_exposed_bind_answers_401_without_the_token(tmp_path: Path, media_root: Path) -> None:
+    settings = make_settings(tmp_path, media_root, http_token=SecretStr(TOKEN))
+    with running(settings, "0.0.0.0") as base:
+        missing = httpx.post(f"{base}/mcp", json=INIT, headers=HEADERS)
+        wrong = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "Authorization": "Bearer nope"})
+        right = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "Authorization": f"Bearer {TOKEN}"})
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"].startswith("Bearer")
+    assert wrong.status_code == 401
+    assert TOKEN not in missing.text + wrong.text
+    assert right.status_code == 200
+
+
+def test_a_foreign_host_gets_421_and_a_foreign_origin_403(tmp_path: Path, media_root: Path) -> None:
+    settings = make_settings(tmp_path, media_root, http_token=SecretStr(TOKEN))
+    auth = {**HEADERS, "Authorization": f"Bearer {TOKEN}"}
+    with running(settings, "0.0.0.0") as base:
+        host = httpx.post(f"{base}/mcp", json=INIT, headers={**auth, "Host": "evil.example:80"})
+        origin = httpx.post(f"{base}/mcp", json=INIT, headers={**auth, "Origin": "https://evil.example"})
+    assert host.status_code == 421
+    assert origin.status_code == 403
+
+
+def test_loopback_needs_no_token_but_still_checks_the_origin(settings: Settings) -> None:
+    with running(settings, "127.0.0.1") as base:
+        ok = httpx.post(f"{base}/mcp", json=INIT, headers=HEADERS)
+        origin = httpx.post(f"{base}/mcp", json=INIT, headers={**HEADERS, "Origin": "http://evil.example"})
+    assert ok.status_code == 200
+    assert origin.status_code == 403
+
+
+def test_allowed_hosts_from_settings_are_accepted(tmp_path: Path, media_root: Path) -> None:
+    settings = make_settings(tmp_path, media_root, http_token=SecretStr(TOKEN), allowed_hosts=["avatars.internal:*"])
+    auth = {**HEADERS, "Authorization": f"Bearer {TOKEN}"}
+    with running(settings, "0.0.0.0") as base:
+        ok = httpx.post(f"{base}/mcp", json=INIT, headers={**auth, "Host": "avatars.internal:8000"})
+    assert ok.status_code == 200
