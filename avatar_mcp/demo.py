@@ -103,12 +103,16 @@ async def _run(settings: Settings, provider: str, out: str | None) -> Path:
     _print(f"\nDone in {time.monotonic() - started:.0f} s: {result.get('duration_seconds')} s of video.")
     _print(f"Captions: {result.get('captions_path')}")
     if out:
-        target = Path(out).expanduser().resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(video_path, target)
-        _print(f"Copied to {target}")
+        _print(f"Copied to {_copy_out(video_path, out)}")
     _print(f"Video: {video_path}")
     return video_path
+
+
+def _copy_out(video: Path, out: str) -> Path:
+    target = Path(out).expanduser().resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(video, target)
+    return target
 
 
 def run_demo(settings: Settings, *, out: str | None = None, provider: str = "local") -> int:

@@ -32,7 +32,7 @@ async def test_every_contract_tool_is_listed_with_title_annotations_and_one_outp
                                                                                           mode: str) -> None:
     async with Client(server(settings), mode=mode) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert CONTRACT_TOOLS <= set(tools)
+    assert set(tools) >= CONTRACT_TOOLS
     for name in CONTRACT_TOOLS:
         tool = tools[name]
         assert tool.title, name

@@ -1,9 +1,11 @@
 """When to ask a vendor about a job next (pure functions; bench/polling.py measures them).
 
-Fixed 5-second polling of a 10-minute render costs ~120 status requests. Here the first poll waits for most
-of the expected render time, then the interval shrinks toward a floor as the expected end approaches, and
-grows again (with a cap) once the job is overdue. Vendor progress, when reported, re-estimates the end.
-Retry-After always wins; a little jitter keeps many jobs from polling in lockstep.
+Fixed 5-second polling of a 10-minute render costs ~120 status requests. Here the first poll waits for half of
+the expected render time; after that each poll waits a fixed fraction of the time the job has run so far, so the
+delay between completion and noticing it stays within that fraction of the render time (~8%) whatever the real
+duration turns out to be, while the number of requests grows only logarithmically. Jobs without an expected
+duration back off exponentially. With webhooks the vendor reports completion, so polls are only a slow safety
+net. Retry-After always wins; a little jitter keeps many jobs from polling in lockstep.
 """
 
 from __future__ import annotations
@@ -11,27 +13,16 @@ from __future__ import annotations
 import random
 
 MIN_DELAY_SECONDS = 1.0
-MAX_DELAY_SECONDS = 60.0
+MAX_DELAY_SECONDS = 120.0
+FIRST_FRACTION = 0.5
+"""The first poll comes after this fraction of the expected render time."""
+LATENESS_FRACTION = 0.08
+"""Later polls wait this fraction of the elapsed time: completion is noticed within ~8% of the render time."""
 UNKNOWN_DURATION_FIRST_SECONDS = 5.0
 UNKNOWN_DURATION_GROWTH = 1.5
-EARLY_FRACTION = 0.6
-"""Before the expected end, wait this fraction of the remaining time (so a fast render is not missed by much)."""
-STEP_FRACTION = 0.04
-"""Near and after the expected end, poll every this fraction of the expected duration (>= the floor)."""
-OVERDUE_GROWTH = 1.25
-JITTER = 0.1
-
-
-def estimate_remaining(elapsed: float, expected: float | None, progress: float | None) -> float | None:
-    """Seconds left, from the vendor's progress when it reports some, else from the expected duration."""
-    if progress is not None and 0.05 <= progress < 1.0 and elapsed > 0:
-        by_progress = elapsed * (1.0 - progress) / progress
-        if expected is None:
-            return by_progress
-        return 0.5 * by_progress + 0.5 * max(0.0, expected - elapsed)
-    if expected is None:
-        return None
-    return expected - elapsed
+WEBHOOK_SAFETY_FRACTION = 1.5
+"""With webhooks, the safety-net poll comes after this multiple of the expected time."""
+JITTER = 0.05
 
 
 def next_poll_delay(
@@ -50,16 +41,15 @@ def next_poll_delay(
     if retry_after is not None and retry_after > 0:
         return max(retry_after, floor)
     if expected is None:
-        delay = UNKNOWN_DURATION_FIRST_SECONDS * UNKNOWN_DURATION_GROWTH ** min(poll_count, 12)
-        return max(floor, min(MAX_DELAY_SECONDS, delay)) * jitter
-    step = max(floor, STEP_FRACTION * expected)
-    remaining = estimate_remaining(elapsed, expected, progress)
-    assert remaining is not None
+        if progress is not None and 0.05 <= progress < 1.0 and elapsed > 0:
+            expected = elapsed / progress
+        else:
+            delay = UNKNOWN_DURATION_FIRST_SECONDS * UNKNOWN_DURATION_GROWTH ** min(poll_count, 12)
+            return max(floor, min(MAX_DELAY_SECONDS, delay)) * jitter
     if webhooks:
-        # The vendor will tell us; polls are only a safety net for a lost delivery.
-        return max(floor, min(MAX_DELAY_SECONDS * 5, max(remaining, 0) + 0.5 * expected)) * jitter
-    if remaining > 0:
-        return max(step, min(MAX_DELAY_SECONDS * 10, EARLY_FRACTION * remaining)) * jitter
-    overdue_polls = max(0.0, -remaining / step)
-    growth = float(OVERDUE_GROWTH ** min(overdue_polls, 20.0))
-    return max(floor, min(MAX_DELAY_SECONDS, step * growth)) * jitter
+        safety = max(WEBHOOK_SAFETY_FRACTION * expected, elapsed * 0.5)
+        return max(floor, safety - elapsed if elapsed < safety else safety) * jitter
+    first = FIRST_FRACTION * expected
+    if elapsed < first:
+        return max(floor, first - elapsed) * jitter
+    return max(floor, min(MAX_DELAY_SECONDS, LATENESS_FRACTION * elapsed)) * jitter

@@ -59,7 +59,8 @@ class Fault:
     delay: float = 0.0
     malformed: bool = False
     after: bool = False
-    """Process the request first, then answer with the fault (the vendor did the work; the answer is lost)."""
+    """Process the request first, then answer with the fault (the vendor did the work; the answer is lost).
+    With a delay and no status, the real answer is sent late instead (the work is done before the wait)."""
     times: int = 1
 
     def matches(self, method: str, path: str) -> bool:

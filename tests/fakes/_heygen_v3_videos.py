@@ -354,10 +354,11 @@ class V3Videos(V3Base):
         for i, item in enumerate(files):
             await self.resolve(item, f"files[{i}]")
         with self.state_lock:
-            session: dict[str, Any] = {"session_id": new_id(), "status": "thinking", "mode": mode, "progress": 0, "video_id": None,
-                       "title": None, "created_at": int(time.time()), "avatar_id": look["id"] if look else None,
-                       "messages": [{"role": "user", "type": "text", "content": prompt}],
-                       "_callback_url": body.get("callback_url")}
+            session: dict[str, Any] = {
+                "session_id": new_id(), "status": "thinking", "mode": mode, "progress": 0, "video_id": None,
+                "title": None, "created_at": int(time.time()), "avatar_id": look["id"] if look else None,
+                "messages": [{"role": "user", "type": "text", "content": prompt}],
+                "_callback_url": body.get("callback_url")}
             if mode == "generate":
                 video = self._start(Plan(seconds=AGENT_SECONDS, texts=[prompt[:200]]), body, "video_agent",
                                     _session=session["session_id"])

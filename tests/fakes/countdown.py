@@ -35,8 +35,8 @@ from avatar_mcp.providers.base import (
     Capabilities,
     JobUpdate,
     ProviderEntry,
-    SubmitContext,
     Submission,
+    SubmitContext,
 )
 
 POLLS = 3

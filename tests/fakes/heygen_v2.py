@@ -466,9 +466,9 @@ class HeyGenV2Fake(V2Listings):
         if events is not None and (not isinstance(events, list) or not all(e in V2_EVENTS for e in events)):
             raise bad("events", f"events must be a list of: {', '.join(V2_EVENTS)}.")
         with self.state_lock:
-            endpoint: dict[str, Any] = {"endpoint_id": new_id(), "url": url, "status": "enabled", "events": events or None,
-                                        "secret": f"whsec_{secrets.token_urlsafe(24)}",
-                                        "created_at": int(time.time())}
+            endpoint: dict[str, Any] = {
+                "endpoint_id": new_id(), "url": url, "status": "enabled", "events": events or None,
+                "secret": f"whsec_{secrets.token_urlsafe(24)}", "created_at": int(time.time())}
             self.webhook_endpoints[endpoint["endpoint_id"]] = endpoint
             return self.ok(dict(endpoint), "old")
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,8 +75,8 @@ def v2_shared() -> Iterator[tuple[HeyGenV2Fake, httpx.Client]]:
 def upload(client: httpx.Client, data: bytes = PORTRAIT, ctype: str = "image/jpeg") -> dict[str, Any]:
     response = client.post("/v1/asset", content=data, headers={"Content-Type": ctype})
     assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
+    asset: dict[str, Any] = response.json()["data"]
+    return asset
 
 
 def test_v2_auth_uses_each_envelope(v2: tuple[HeyGenV2Fake, httpx.Client]) -> None:
@@ -603,8 +604,9 @@ def test_v3_idempotency() -> None:
 
         first = threading.Thread(target=send)
         first.start()
-        while len(fake.requests("POST", "/v3/videos")) < 2:
-            pass
+        deadline = time.monotonic() + 5
+        while len(fake.requests("POST", "/v3/videos")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
         conflict = client.post("/v3/videos", json=AVATAR_BODY, headers={"Idempotency-Key": "job-1"})
         first.join()
         assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "request_in_progress"

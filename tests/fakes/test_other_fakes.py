@@ -269,7 +269,7 @@ def creatify() -> Iterator[tuple[CreatifyFake, httpx.Client]]:
 
 
 def stock_creator(fake: CreatifyFake) -> str:
-    return next(p["id"] for p in fake.personas.values() if p["is_active"])
+    return str(next(p["id"] for p in fake.personas.values() if p["is_active"]))
 
 
 def accent(fake: CreatifyFake) -> str:
@@ -291,8 +291,8 @@ def test_creatify_auth_slashes_and_methods(creatify: tuple[CreatifyFake, httpx.C
     assert client.get("/api/voices").status_code == 404
 
 
-def test_creatify_voices_and_credits(creatify: tuple[CreatifyFake, httpx.Client]) -> None:
-    _, client = creatify
+def test_creatify_voices_credits_and_throttling(creatify: tuple[CreatifyFake, httpx.Client]) -> None:
+    fake, client = creatify
     voices = client.get("/api/voices/").json()
     assert {"name", "gender", "accents"} <= set(voices[0])
     assert {"id", "accent_name", "preview_url"} == set(voices[0]["accents"][0])
@@ -300,6 +300,11 @@ def test_creatify_voices_and_credits(creatify: tuple[CreatifyFake, httpx.Client]
     page = client.get("/api/voices/", params={"page": 1, "page_size": 2}).json()
     assert page["count"] == len(voices) and len(page["results"]) == 2 and page["next"] and page["previous"] is None
     assert client.get("/api/remaining_credits/").json() == {"remaining_credits": 100}
+    fake.rate_limit(retry_after=5)
+    throttled = client.get("/api/voices/")
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "5"
+    assert throttled.json() == {"detail": "Request was throttled. Expected available in 5 seconds."}
+    assert client.get("/api/voices/").status_code == 200
 
 
 def test_creatify_persona_multipart_and_lifecycle(creatify: tuple[CreatifyFake, httpx.Client],

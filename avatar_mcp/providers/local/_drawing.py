@@ -257,11 +257,13 @@ def _luma(img: FloatImage) -> FloatImage:
     return (img @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
 
 
-def grade(p: Painter, style: str, rng: np.random.Generator) -> None:
+def grade(p: Painter, style: str, rng: np.random.Generator, skin: Colour) -> None:
     """The style's colour treatment, applied after drawing (geometry is untouched, so landmarks stay valid)."""
     img = p.img
     if style == "Noir":
-        y = _luma(img) ** 1.7  # exposed for the highlights: skin stays bright, everything else falls into shadow
+        # Expose for the face, whatever its tone (a fixed curve would crush dark skin to black), then add contrast.
+        key = float(skin @ np.array([0.299, 0.587, 0.114], np.float32))
+        y = np.clip(_luma(img) * (0.68 / key), 0, 1) ** 1.3
         y = np.clip((y - 0.45) * 1.5 + 0.5, 0, 1)
         y = y * y * (3 - 2 * y)  # S-curve: deep blacks and bright highlights, film-noir contrast
         y = y * _vignette(p.h, p.w, 0.6) + rng.normal(0, 0.012, y.shape).astype(np.float32)
@@ -472,6 +474,7 @@ class Hair:
     side: list[Points]
     front: list[Points]
     strands: list[Points]
+    texture: float = 0.55  # opacity of the strand lines
 
 
 def _cap(t: float, v: float, bottom: float, bumps: float = 0.0) -> Points:
@@ -575,4 +578,4 @@ def hair_shape(style: str, masc: float, variant: int) -> Hair:
     else:  # bald: a band of hair round the back of the head, visible beside the temples
         front = []
         back = [ribbon(spline([(s * 0.92, -0.95), (s * 1.05, -0.55), (s * 1.03, 0.0)], 6), 0.18) for s in (-1.0, 1.0)]
-    return Hair(back, side, front, strands)
+    return Hair(back, side, front, strands, 0.3 if style.startswith("curly") else 0.55)

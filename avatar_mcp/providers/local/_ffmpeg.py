@@ -6,6 +6,7 @@ imageio-ffmpeg ships no ffprobe, so media are probed by parsing the banner `ffmp
 from __future__ import annotations
 
 import contextlib
+import io
 import queue
 import re
 import subprocess
@@ -138,7 +139,7 @@ class FrameReader:
 
     def _pump(self) -> None:
         stdout = self._proc.stdout
-        assert stdout is not None
+        assert isinstance(stdout, io.BufferedReader)
         try:
             while not self._closed.is_set():
                 buf = bytearray(self._frame_bytes)

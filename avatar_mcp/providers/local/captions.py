@@ -108,7 +108,7 @@ def captions_for(words: list[Timed], *, offset: float = 0.0, until: float | None
 
 
 def _timestamp(seconds: float) -> str:
-    ms = max(0, int(round(seconds * 1000)))
+    ms = max(0, round(seconds * 1000))
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 

@@ -51,7 +51,7 @@ def video_command(out_path: Path, width: int, height: int, fps: float, audio: li
     cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
     audio_inputs, audio_map = _audio_args(audio, 1)
-    cmd += audio_inputs + ["-map", "0:v", *audio_map]
+    cmd += [*audio_inputs, "-map", "0:v", *audio_map]
     if output_format == "webm":
         cmd += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
                 "-b:v", "0", "-crf", str(min(63, settings.crf + 10)), "-c:a", "libopus", "-b:a", "96k"]
@@ -87,7 +87,7 @@ class FrameSink:
                 frame = self._queue.get()
                 if frame is None:
                     break
-                stdin.write(memoryview(frame).cast("B"))
+                stdin.write(frame.data)
         except (BrokenPipeError, OSError, ValueError) as exc:
             self._error = exc
         finally:

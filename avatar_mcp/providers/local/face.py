@@ -127,7 +127,7 @@ def landmarks_in_box(image_bgr: np.ndarray, box: tuple[float, float, float, floa
     x0, y0 = max(0, int(x - 0.5 * w)), max(0, int(y - 0.5 * h))
     x1, y1 = min(width, int(x + 1.5 * w) + 1), min(height, int(y + 1.5 * h) + 1)
     rgb = _rgb(image_bgr[y0:y1, x0:x1])
-    rect = dlib.rectangle(int(round(x - x0)), int(round(y - y0)), int(round(x + w - x0)), int(round(y + h - y0)))
+    rect = dlib.rectangle(round(x - x0), round(y - y0), round(x + w - x0), round(y + h - y0))
     with _LOCK:
         _, predictor = _models()
         shape = predictor(rgb, rect)

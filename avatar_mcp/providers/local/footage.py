@@ -88,7 +88,7 @@ class Footage:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _sample_faces(path: Path, seconds: float, scale: float, on_progress: Callable[[float], None] | None
@@ -100,16 +100,16 @@ def _sample_faces(path: Path, seconds: float, scale: float, on_progress: Callabl
     width, height = _even(info.width * small), _even(info.height * small)
     back = scale / small
     args = ["-t", f"{seconds:.3f}", "-i", str(path), "-an", "-vf", f"fps={SAMPLE_FPS},scale={width}:{height}"]
-    samples = []
+    samples: list[tuple[float, list[tuple[float, float, float, float]]]] = []
     expected = max(1, int(seconds * SAMPLE_FPS))
     with FrameReader(args, width, height) as reader:
         while (frame := reader.read()) is not None:
             faces = detect_faces(frame, upsample=0) or detect_faces(frame, upsample=1)
-            boxes = [tuple(v * back for v in f.box) for f in faces]
+            boxes = [(f.box[0] * back, f.box[1] * back, f.box[2] * back, f.box[3] * back) for f in faces]
             samples.append((len(samples) / SAMPLE_FPS, boxes))
             if on_progress is not None:
                 on_progress(0.15 * min(1.0, len(samples) / expected))
-    return samples  # type: ignore[return-value]
+    return samples
 
 
 def _check_one_face(samples: list[tuple[float, list[tuple[float, float, float, float]]]], name: str) -> None:
@@ -183,7 +183,7 @@ def prepare_footage(path: Path, on_progress: Callable[[float], None] | None = No
     scale = width / info.width
     samples = _sample_faces(path, seconds, scale, on_progress)
     _check_one_face(samples, path.name)
-    anchors = {int(round(t * FOOTAGE_FPS)): boxes for t, boxes in samples if len(boxes) == 1}
+    anchors = {round(t * FOOTAGE_FPS): boxes for t, boxes in samples if len(boxes) == 1}
     work = work_dir or Path(tempfile.mkdtemp(prefix="avatar-footage-"))
     work.mkdir(parents=True, exist_ok=True)
     video_path = work / _VIDEO_NAME
@@ -266,12 +266,15 @@ class FootagePlayer:
                 self._cache.append(encoded.tobytes() if ok else card)
         item = self._cache[index]
         if isinstance(item, bytes):
-            return cv2.imdecode(np.frombuffer(item, np.uint8), cv2.IMREAD_COLOR)
+            decoded = cv2.imdecode(np.frombuffer(item, np.uint8), cv2.IMREAD_COLOR)
+            if decoded is None:
+                raise RenderError("A cached footage frame could not be decoded.")
+            return decoded
         return item.copy()
 
     def frame(self, time_s: float) -> tuple[np.ndarray, np.ndarray, int]:
         """(card pixels, card landmarks, source index) for scene time `time_s`; the pixels are a fresh array."""
-        index = pingpong(int(round(time_s * self.footage.fps)), self.footage.frames)
+        index = pingpong(round(time_s * self.footage.fps), self.footage.frames)
         return self._decoded(index), self.points[index], index
 
     def reference(self) -> tuple[np.ndarray, np.ndarray]:

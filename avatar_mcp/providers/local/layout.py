@@ -41,18 +41,18 @@ def card_box(style: Style, width: int, height: int, *, scale: float = 1.0, offse
              offset_y: float = 0.0) -> CardBox:
     """The card's place for a frame of width x height."""
     if style == "circle":
-        w = h = max(16, int(round(CIRCLE_SHARE * min(width, height) * scale)))
+        w = h = max(16, round(CIRCLE_SHARE * min(width, height) * scale))
     else:
         h_f = CARD_HEIGHT_SHARE * height
         w_f = CARD_ASPECT * h_f
         if w_f > CARD_WIDTH_LIMIT * width:
             w_f = CARD_WIDTH_LIMIT * width
             h_f = w_f / CARD_ASPECT
-        w, h = max(16, int(round(w_f * scale))), max(20, int(round(h_f * scale)))
+        w, h = max(16, round(w_f * scale)), max(20, round(h_f * scale))
     centre_x = width / 2 + offset_x * width
     centre_y = height / 2 + offset_y * height
     radius = h // 2 if style == "circle" else max(2, round(0.035 * min(w, h)))
-    return CardBox(int(round(centre_x - w / 2)), int(round(centre_y - h / 2)), w, h, style == "circle", radius)
+    return CardBox(round(centre_x - w / 2), round(centre_y - h / 2), w, h, style == "circle", radius)
 
 
 def face_crop(points: np.ndarray, style: Style, aspect: float, image_w: int, image_h: int) -> tuple[float, ...]:
@@ -95,7 +95,7 @@ def crop_transform(crop: tuple[float, ...], size: tuple[int, int]) -> tuple[int,
 def cut_pixels(image: np.ndarray, crop: tuple[float, ...], size: tuple[int, int]) -> np.ndarray:
     """The crop of `image` resized to size (w, h); parts outside the image repeat its edge."""
     x0, y0, sx, sy = crop_transform(crop, size)
-    x1, y1 = x0 + int(round(size[0] / sx)), y0 + int(round(size[1] / sy))
+    x1, y1 = x0 + round(size[0] / sx), y0 + round(size[1] / sy)
     height, width = image.shape[:2]
     pad = (max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width))
     region = image[max(0, y0):min(height, y1), max(0, x0):min(width, x1)]
@@ -134,9 +134,10 @@ def card_alpha(box: CardBox) -> np.ndarray:
 
 def shadow_factor(box: CardBox, alpha: np.ndarray, width: int, height: int
                   ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
-    """The drop shadow as a darkening factor: (x0, y0, x1, y1) in the frame and a uint8 3-channel factor (255 = none)."""
+    """The drop shadow as a darkening factor: its (x0, y0, x1, y1) in the frame and uint8 3-channel factors
+    (255 = no darkening)."""
     sigma = max(1.0, 0.02 * min(width, height))
-    drop = int(round(0.014 * height))
+    drop = round(0.014 * height)
     margin = int(3 * sigma) + 1
     x0, y0 = max(0, box.x - margin), max(0, box.y + drop - margin)
     x1, y1 = min(width, box.x + box.w + margin), min(height, box.y + drop + box.h + margin)
@@ -148,6 +149,6 @@ def shadow_factor(box: CardBox, alpha: np.ndarray, width: int, height: int
     sx1, sy1 = min(canvas.shape[1], cx0 + box.w), min(canvas.shape[0], cy0 + box.h)
     if sx1 > sx0 and sy1 > sy0:
         canvas[sy0:sy1, sx0:sx1] = alpha[sy0 - cy0:sy1 - cy0, sx0 - cx0:sx1 - cx0]
-    canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
-    factor = np.round(255.0 * (1.0 - SHADOW_STRENGTH * canvas)).astype(np.uint8)
+    blurred = cv2.GaussianBlur(canvas, (0, 0), sigma)
+    factor = np.round(255.0 * (1.0 - SHADOW_STRENGTH * blurred)).astype(np.uint8)
     return (x0, y0, x1, y1), np.ascontiguousarray(np.repeat(factor[..., None], 3, axis=2))

@@ -459,7 +459,7 @@ def _draw_hair_front(p: Painter, fr: Frame, look: _Look, hair: Hair) -> None:
         hclip = m.full((p.h, p.w))
         p.fill(fr(d.ellipse(-0.3, -1.22, 0.5, 0.14, angle=-18)), light, 0.4, blur=u * 0.07, clip=hclip)
         for path in hair.strands:
-            p.stroke(fr(path), dark, u * 0.022, 0.55, clip=hclip)
+            p.stroke(fr(path), dark, u * 0.022, hair.texture, clip=hclip)
 
 
 def _draw_beard(p: Painter, fr: Frame, look: _Look, face: _Face) -> None:
@@ -525,7 +525,8 @@ def _draw_backdrop(p: Painter, look: _Look, frame: Frame, rng: np.random.Generat
         d.neon_backdrop(p, rng)
         return
     if style == "Noir":  # a dark wall with a spotlight behind the head
-        d.backdrop(p, rgb(90, 90, 90), rgb(20, 20, 20), glow, rgb(190, 190, 190))
+        k = float(look.skin @ np.array([0.299, 0.587, 0.114], np.float32)) / 0.68  # undo the grade's exposure
+        d.backdrop(p, scale(rgb(80, 80, 80), k), scale(rgb(16, 16, 16), k), glow, scale(rgb(170, 170, 170), k))
         return
     top, bottom = (rgb(*c) for c in _BACKDROPS[(person + look.variant) % len(_BACKDROPS)])
     if "background" in look.app.colours:
@@ -607,7 +608,7 @@ def draw_portrait(fields: Mapping[str, str], variant: int) -> DrawnPortrait:
     _draw_glasses(p, frame, look, face)
     if f["style"] == "Cyberpunk":
         d.rim_light(p, rgb(255, 60, 200), rgb(40, 230, 255), unit * 0.12)
-    d.grade(p, f["style"], rng)
+    d.grade(p, f["style"], rng, look.skin)
     return DrawnPortrait(p.to_bgr(), frame(face.points), list(look.app.cues), _describe(f))
 
 

@@ -51,14 +51,14 @@ from avatar_mcp.providers.base import (
     BaseProvider,
     Capabilities,
     JobUpdate,
-    SubmitContext,
     Submission,
+    SubmitContext,
 )
-from avatar_mcp.providers.local.library import AvatarLibrary, AvatarKind, StoredAvatar
+from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
 from avatar_mcp.providers.local.tasks import Task, TaskRunner
 
 if TYPE_CHECKING:
-    from avatar_mcp.providers.local.studio import BackgroundPlan, Portrait, ScenePlan
+    from avatar_mcp.providers.local.studio import BackgroundPlan, ScenePlan
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class LocalProvider(BaseProvider):
     def _voice_for(self, gender: str | None) -> str:
         from avatar_mcp.providers.local import speech
 
-        return speech.default_voice_id(GENDER_TO_VOICE.get(gender or "", None))
+        return speech.default_voice_id(GENDER_TO_VOICE.get(gender or ""))
 
     async def delete_avatar(self, avatar_id: str) -> None:
         self.library.delete(avatar_id)
@@ -398,7 +398,8 @@ class LocalProvider(BaseProvider):
             return JobUpdate(status="failed", message=task.message, error=task.error)
         if task.state == "canceled":
             return JobUpdate(status="canceled", message="Canceled.")
-        return JobUpdate(status="processing" if task.state == "running" else "queued", progress=task.progress, message=task.message, poll_after=0.5)
+        return JobUpdate(status="processing" if task.state == "running" else "queued", progress=task.progress,
+                         message=task.message, poll_after=0.5)
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         return await self._restart(job)

@@ -21,7 +21,7 @@ _STABLE = (0, 1, 15, 16, 27, 28, 29, 30, 31, 33, 35, 36, 39, 42, 45)
 
 
 def _quantise(opening: float, rounding: float) -> tuple[int, int]:
-    return int(round(np.clip(opening, 0, 1) * OPEN_LEVELS)), int(round(np.clip(rounding, -1, 1) * ROUND_LEVELS))
+    return round(np.clip(opening, 0, 1) * OPEN_LEVELS), round(np.clip(rounding, -1, 1) * ROUND_LEVELS)
 
 
 class MouthCache:
@@ -117,7 +117,7 @@ class PortraitPuppet:
         mouth = self.mouth.get(opening, rounding)
         if mouth is not None:
             self._paste(mouth)
-        level = int(round(np.clip(blink, 0, 1) * BLINK_LEVELS))
+        level = round(np.clip(blink, 0, 1) * BLINK_LEVELS)
         if level:
             if level not in self._eyes:
                 self._eyes[level] = self.eyes.patches(level / BLINK_LEVELS)

@@ -79,7 +79,8 @@ class Region:
     def __init__(self, x0: float, y0: float, x1: float, y1: float, shape: tuple[int, ...], step: int = 4) -> None:
         height, width = shape[:2]
         self.x0, self.y0 = max(0, int(x0)), max(0, int(y0))
-        self.x1, self.y1 = min(width, max(self.x0 + 2, int(np.ceil(x1)))), min(height, max(self.y0 + 2, int(np.ceil(y1))))
+        self.x1 = min(width, max(self.x0 + 2, int(np.ceil(x1))))
+        self.y1 = min(height, max(self.y0 + 2, int(np.ceil(y1))))
         self.w, self.h = self.x1 - self.x0, self.y1 - self.y0
         gx = np.linspace(self.x0, self.x1 - 1, max(2, self.w // step + 1))
         gy = np.linspace(self.y0, self.y1 - 1, max(2, self.h // step + 1))
@@ -178,9 +179,9 @@ class MouthRig:
             src.append(p[8] + np.array([t * self.face_w * 0.5, 0.3 * self.face_h]))
             disp.append((0.0, 0.0))
         common_src, common_disp = np.array(src), np.array(disp)
-        upper_src = np.vstack([p[49:54], self.seam[1:4] + [0, -0.5]])
+        upper_src = np.vstack([p[49:54], self.seam[1:4] + np.array([0.0, -0.5])])
         upper_disp = np.stack([self._inward(upper_src[:, 0], pull), self._upper(upper_src[:, 0], drop)], 1)
-        lower_src = np.vstack([p[55:60], self.seam[1:4] + [0, 0.5]])
+        lower_src = np.vstack([p[55:60], self.seam[1:4] + np.array([0.0, 0.5])])
         lower_disp = np.stack([self._inward(lower_src[:, 0], pull), self._lower(lower_src[:, 0], drop)], 1)
         zeros = np.zeros_like(self.anchors)
         return (np.vstack([common_src, upper_src, self.anchors]), np.vstack([common_disp, upper_disp, zeros]),
@@ -238,8 +239,8 @@ class MouthRig:
         top = max(0, int(np.floor(y_up[open_cols].min() - r.y0 - 3 * blur)))
         bottom = min(r.h, int(np.ceil(y_lo[open_cols].max() - r.y0 + 3 * blur)) + 1)
         rows = r.Y[top:bottom]
-        inside = ((rows > y_up[None, :]) & (rows < y_lo[None, :]) & open_cols[None, :]).astype(np.float32)
-        inside = cv2.GaussianBlur(inside, (0, 0), blur)
+        hard = ((rows > y_up[None, :]) & (rows < y_lo[None, :]) & open_cols[None, :]).astype(np.float32)
+        inside = cv2.GaussianBlur(hard, (0, 0), blur)
         depth = rows - y_up[None, :]
         down = np.clip(depth / np.maximum(gap[None, :], 1e-3), 0, 1)[..., None]
         side = np.clip(np.abs(xs - self.cx) / (0.92 * self.half_w), 0, 1)[None, :]
@@ -301,8 +302,8 @@ class EyeRig:
         lower = np.polyval(np.polyfit(lo[:, 0], lo[:, 1], 2), xs)
         within = (xs > c0[0]) & (xs < c1[0])
         # dlib's lid points sit slightly inside the visible opening: close a little further.
-        gap = np.where(within, np.maximum(lower - lid, 0) * 1.2, 0).astype(np.float32)
-        gap = cv2.GaussianBlur(gap.reshape(1, -1), (0, 0), max(1.0, 0.08 * eye.width)).ravel()
+        raw_gap = np.where(within, np.maximum(lower - lid, 0) * 1.2, 0).astype(np.float32)
+        gap = cv2.GaussianBlur(raw_gap.reshape(1, -1), (0, 0), max(1.0, 0.08 * eye.width)).ravel()
         shift = b * gap
         edge = lid + shift
         brow_y = p[list(eye.brow), 1].mean()
@@ -310,12 +311,12 @@ class EyeRig:
         top = (lid - decay)[None, :]
         skip = b * 0.35 * np.maximum(lower - lid, 0)  # leave the lashes behind so the lid shows skin
         ratio = (lid - skip - top[0]) / np.maximum(edge - top[0], 1e-3)
-        map_y = np.where(r.Y > top, top + (r.Y - top) * ratio[None, :], r.Y)
+        map_y = np.where(top < r.Y, top + (r.Y - top) * ratio[None, :], r.Y)
         above = np.clip((edge[None, :] - r.Y) + 0.5, 0, 1)
         map_y = map_y * above + r.Y * (1 - above)
         pixels = cv2.remap(self.image, r.X, map_y.astype(np.float32), cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT).astype(np.float32)
-        lid_mask = above * (r.Y > lid[None, :]) * within[None, :]
+        lid_mask = above * (lid[None, :] < r.Y) * within[None, :]
         pixels *= (1 - 0.10 * b * lid_mask)[..., None]
         lash_w = max(0.8, 0.035 * eye.width)
         lash = (np.exp(-((r.Y - edge[None, :]) / lash_w) ** 2) * (shift[None, :] > 0.5) * min(1.0, b * 1.5)

@@ -213,10 +213,10 @@ def resample(samples: np.ndarray, factor: float) -> np.ndarray:
         cutoff = 0.5 / factor * 0.95
         kernel = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(taps)
         samples = np.convolve(samples, kernel / kernel.sum(), mode="same")
-    count = max(1, int(round(len(samples) / factor)))
+    count = max(1, round(len(samples) / factor))
     positions = np.arange(count, dtype=np.float64) * factor
-    out = np.interp(positions, np.arange(len(samples)), samples)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    out: np.ndarray = np.clip(np.interp(positions, np.arange(len(samples)), samples), -1.0, 1.0).astype(np.float32)
+    return out
 
 
 def load_audio(path: Path) -> Speech:

@@ -77,7 +77,7 @@ class Stage:
         fx, fy = x0 + self.box.x, y0 + self.box.y
         for start, stop, alpha, inverse in self._plan((x0, y0, x1, y1)):
             dst = frame[fy + start:fy + stop, fx:fx + (x1 - x0)]
-            if alpha is None:
+            if alpha is None or inverse is None:
                 dst[:] = src[start:stop]
             else:
                 below = under[fy + start:fy + stop, fx:fx + (x1 - x0)]

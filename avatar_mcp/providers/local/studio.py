@@ -13,7 +13,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -118,7 +117,7 @@ def _scene_seconds(scene: ScenePlan, index: int) -> float:
 def _scene_audio(scene: ScenePlan, frames: int, fps: int) -> tuple[np.ndarray, int]:
     """The scene's audio cut or padded to exactly its frames' duration, so every cut stays in sync."""
     rate = scene.speech.sample_rate if scene.speech is not None else SILENCE_RATE
-    length = int(round(frames / fps * rate))
+    length = round(frames / fps * rate)
     samples = np.zeros(length, np.float32)
     if scene.speech is not None:
         take = min(length, len(scene.speech.samples))
@@ -201,7 +200,7 @@ def render(plan: RenderPlan, *, on_progress: Callable[[int, int], None] | None =
     if width < 32 or height < 32:
         raise RenderError(f"The frame {plan.width}x{plan.height} is too small; use at least 32x32.")
     seconds = [_scene_seconds(scene, i) for i, scene in enumerate(plan.scenes)]
-    counts = [max(1, int(round(s * plan.fps))) for s in seconds]
+    counts = [max(1, round(s * plan.fps)) for s in seconds]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(int)
     total = int(starts[-1])
     out_path = plan.out_path
@@ -226,7 +225,7 @@ def render(plan: RenderPlan, *, on_progress: Callable[[int, int], None] | None =
         if captions:
             write_srt(captions, srt_path)
             written.append(srt_path)
-        burn = [(int(round(c.start * plan.fps)), int(round(c.end * plan.fps)), draw_caption(c.text, width, height))
+        burn = [(round(c.start * plan.fps), round(c.end * plan.fps), draw_caption(c.text, width, height))
                 for c in captions] if plan.captions else []
         inverses = [np.ascontiguousarray(1.0 - image.alpha) for _, _, image in burn]
         sink = FrameSink(video_command(out_path, width, height, plan.fps, wavs, plan.output_format, plan.encode))

@@ -79,7 +79,8 @@ def loudness(samples: np.ndarray, sample_rate: int, hz: int = TRACK_HZ) -> np.nd
     rms = np.sqrt(np.maximum(power[hi] - power[lo], 0.0) / np.maximum(hi - lo, 1))
     voiced = rms[rms > 1e-4]
     reference = float(np.percentile(voiced, 90)) if voiced.size else 1.0
-    return np.clip(rms / (reference + 1e-9), 0.0, 1.5).astype(np.float32)
+    out: np.ndarray = np.clip(rms / (reference + 1e-9), 0.0, 1.5).astype(np.float32)
+    return out
 
 
 def frame_loudness(samples: np.ndarray, sample_rate: int, n_frames: int, fps: float) -> np.ndarray:
@@ -110,8 +111,8 @@ def mouth_track(speech: Speech | None, n_frames: int, fps: float, *, lead: float
         target_open = np.zeros(count, np.float32)
         target_round = np.zeros(count, np.float32)
         for phoneme, start, end in speech.phonemes:
-            a = int(round(start * TRACK_HZ))
-            b = max(a + 1, int(round(end * TRACK_HZ)))
+            a = round(start * TRACK_HZ)
+            b = max(a + 1, round(end * TRACK_HZ))
             target_open[a:b], target_round[a:b] = viseme(phoneme)
         target_open *= (0.45 + 0.55 * np.clip(env, 0.0, 1.0)) * gate
         target_round *= gate
@@ -136,7 +137,9 @@ def activity(speech: Speech | None, n_frames: int, fps: float) -> np.ndarray:
     env = loudness(speech.samples, speech.sample_rate)
     speaking = _gaussian((env > SILENT_LOUDNESS).astype(np.float32), 0.25 * TRACK_HZ)
     times = (np.arange(n_frames) + 0.5) / fps
-    return np.clip(np.interp(times, np.arange(len(env)) / TRACK_HZ, speaking, right=0.0) * 1.6, 0, 1)
+    level = np.interp(times, np.arange(len(env)) / TRACK_HZ, speaking, right=0.0) * 1.6
+    out: np.ndarray = np.clip(level, 0, 1).astype(np.float32)
+    return out
 
 
 def blink_track(n_frames: int, fps: float, rng: np.random.Generator) -> np.ndarray:
