@@ -14,12 +14,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from avatar_mcp.errors import MediaRejected
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +180,8 @@ async def download(client: httpx.AsyncClient, url: str, dest: Path, *, max_bytes
     Used for finished media from vendor CDNs (no credentials are sent) and for user-given https URLs.
     Raises MediaRejected; connection failures surface as MediaRejected too, naming the URL's host only.
     """
+    import httpx
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     host = urlsplit(url).hostname or "?"

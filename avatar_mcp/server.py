@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-import httpx
 from mcp.server.mcpserver import MCPServer
 
 from avatar_mcp import __version__
@@ -20,6 +19,7 @@ from avatar_mcp.config import Settings
 from avatar_mcp.jobs.poller import Poller
 from avatar_mcp.jobs.store import SqliteJobStore
 from avatar_mcp.media import MediaPolicy
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
 from avatar_mcp.providers import build_providers
 from avatar_mcp.providers.base import ProviderEntry
@@ -32,9 +32,8 @@ from avatar_mcp.webhooks import register_webhooks
 
 logger = logging.getLogger(__name__)
 
-ProviderFactory = Callable[[Settings, httpx.AsyncClient, MediaPolicy], Sequence[ProviderEntry]]
+ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
 
-DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USER_AGENT = f"avatar-mcp/{__version__}"
 
 INSTRUCTIONS = """\
@@ -58,30 +57,28 @@ async def open_service(settings: Settings, provider_factory: ProviderFactory | N
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteJobStore(settings.db_path)
     media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
+    http = SharedHTTP(user_agent=USER_AGENT)
+    entries = list(build_providers(settings, http, media))
+    if provider_factory is not None:
+        extra = list(provider_factory(settings, http, media))
+        names = {e.name for e in extra}
+        entries = [e for e in entries if e.name not in names] + extra
+    service = AvatarService(settings, store, entries, http, media)
     try:
-        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT}) as http:
-            entries = list(build_providers(settings, http, media))
-            if provider_factory is not None:
-                extra = list(provider_factory(settings, http, media))
-                names = {e.name for e in extra}
-                entries = [e for e in entries if e.name not in names] + extra
-            service = AvatarService(settings, store, entries, http, media)
+        await service.reconcile_interrupted()
+        async with anyio.create_task_group() as tg:
+            if poll:
+                await tg.start(Poller(service, settings.poll_interval_seconds).run)
             try:
-                await service.reconcile_interrupted()
-                async with anyio.create_task_group() as tg:
-                    if poll:
-                        await tg.start(Poller(service, settings.poll_interval_seconds).run)
-                    try:
-                        yield service
-                    finally:
-                        tg.cancel_scope.cancel()
+                yield service
             finally:
-                for entry in entries:
-                    if entry.provider is not None:
-                        with anyio.CancelScope(shield=True):
-                            await entry.provider.aclose()
+                tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
+            for entry in entries:
+                if entry.provider is not None:
+                    await entry.provider.aclose()
+            await http.aclose()
             await store.close()
 
 

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
-import httpx
 from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
@@ -41,6 +41,7 @@ from avatar_mcp.models import (
     ProviderInfo,
     utcnow,
 )
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import OPERATION_KINDS, JobUpdate, Provider, ProviderEntry, Submission, SubmitContext
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ _INTERRUPTED_ADVICE = (
 
 class AvatarService:
     def __init__(self, settings: Settings, store: JobStore, providers: Sequence[ProviderEntry],
-                 http: httpx.AsyncClient, media: MediaPolicy) -> None:
+                 http: SharedHTTP, media: MediaPolicy) -> None:
         self.settings = settings
         self.store = store
         self.entries = {e.name: e for e in providers}
@@ -128,7 +129,7 @@ class AvatarService:
 
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
-                     target: str | None = None) -> JobRecord:
+                     target: str | None = None, report: ProgressFn | None = None) -> JobRecord:
         """Create the job row, then call the vendor. Errors before the vendor was reached leave no job behind."""
         kind = OPERATION_KINDS[operation]
         request: dict[str, Any] = {"arguments": spec.model_dump(mode="json", exclude_none=True)}
@@ -139,6 +140,8 @@ class AvatarService:
         job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
                                                 operation=operation, request=request))
         ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
+        if report is not None:
+            ctx.report = report
         try:
             submission = await self._call_create(provider, operation, spec, ctx, generation, target)
         except ProviderConnectionError as exc:
@@ -389,7 +392,7 @@ class AvatarService:
     async def _fetch(self, url: str, stem: Path, limit: int, result: JobResult) -> str | None:
         tmp = stem.with_suffix(".download")
         try:
-            media = await download(self.http, url, tmp, max_bytes=limit)
+            media = await download(self.http.client, url, tmp, max_bytes=limit)
         except AvatarError as exc:
             result.warnings.append(f"Could not download {stem.name}: {exc} The vendor URL still works until it "
                                    f"expires; call download_result to try again.")
@@ -484,7 +487,7 @@ class AvatarService:
 
 
 def _caption_ext(url: str) -> str:
-    path = httpx.URL(url).path.lower()
+    path = urlsplit(url).path.lower()
     for ext in (".srt", ".ass", ".vtt"):
         if path.endswith(ext):
             return ext

@@ -6,17 +6,17 @@ vendor module is imported only when its key is set; the local studio is always t
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
-
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.base import Provider, ProviderEntry
 
-Factory = Callable[[Settings, httpx.AsyncClient, MediaPolicy], Provider]
+Factory = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,29 @@ LOCAL = ProviderSpec("local", "Local studio (offline)", (), frozenset({
 SPECS: tuple[ProviderSpec, ...] = (HEYGEN, RUNWARE, CREATIFY, NAPSTER, LOCAL)
 
 
-def _factory(name: str) -> Factory | None:
-    """Import a provider module only when it is needed."""
-    if name == "local":
-        from avatar_mcp.providers.local.provider import LocalProvider
+MODULES: dict[str, tuple[str, str]] = {
+    "heygen": ("avatar_mcp.providers.heygen", "HeyGenProvider"),
+    "runware": ("avatar_mcp.providers.runware", "RunwareProvider"),
+    "creatify": ("avatar_mcp.providers.creatify", "CreatifyProvider"),
+    "napster": ("avatar_mcp.providers.napster", "NapsterProvider"),
+    "local": ("avatar_mcp.providers.local.provider", "LocalProvider"),
+}
+"""Where each provider class lives; each has `from_settings(settings, http, media)`."""
 
-        factory: Factory = LocalProvider.from_settings
-        return factory
-    return None
+
+def _factory(name: str) -> Factory:
+    """Import a provider module only when it is needed (vendor keys set, or the local studio)."""
+    module, cls = MODULES[name]
+    factory: Factory = getattr(importlib.import_module(module), cls).from_settings
+    return factory
 
 
-def build_providers(settings: Settings, http: httpx.AsyncClient, media: MediaPolicy) -> list[ProviderEntry]:
+def build_providers(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> list[ProviderEntry]:
     entries = []
     for spec in SPECS:
         provider: Provider | None = None
-        factory = _factory(spec.name)
-        if factory is not None and spec.configured(settings):
-            provider = factory(settings, http, media)
+        if spec.configured(settings):
+            provider = _factory(spec.name)(settings, http, media)
         entries.append(ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars,
                                      operations=spec.operations, provider=provider))
     return entries

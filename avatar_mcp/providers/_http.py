@@ -34,6 +34,7 @@ from avatar_mcp.errors import (
     RateLimited,
     ServerError,
 )
+from avatar_mcp.netclient import SharedHTTP
 
 logger = logging.getLogger("avatar_mcp.http")
 
@@ -114,7 +115,7 @@ class VendorHTTP:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        http: SharedHTTP,
         *,
         provider: str,
         base_url: str,
@@ -123,7 +124,7 @@ class VendorHTTP:
         secrets: Iterable[str] = (),
         sleep: Callable[[float], Any] = anyio.sleep,
     ) -> None:
-        self.client = client
+        self._http = http
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self._auth = dict(auth_headers)
@@ -161,7 +162,7 @@ class VendorHTTP:
         while True:
             started = time.monotonic()
             try:
-                response = await self.client.request(
+                response = await self._http.client.request(
                     method, url, json=json, params=params, content=content, files=files, data=data,
                     headers=all_headers, timeout=timeout,
                 )

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
@@ -26,6 +25,7 @@ from avatar_mcp.models import (
     VideoSpec,
     Voice,
 )
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import (
     CREATE_VIDEO,
     GENERATE_PHOTO,
@@ -99,7 +99,7 @@ class CountdownProvider(BaseProvider):
         return Cost(amount=1.0, basis="1 credit per video (test rate)")
 
 
-def entries(settings: Settings, http: httpx.AsyncClient, media: MediaPolicy) -> Sequence[ProviderEntry]:
+def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
     provider = CountdownProvider(settings.data_dir / "countdown")
     return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
                           operations=provider.capabilities.operations, provider=provider)]

@@ -21,6 +21,7 @@ from avatar_mcp.errors import (
     RateLimited,
     ServerError,
 )
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers._http import VendorErrorInfo, VendorHTTP, backoff_delay, parse_retry_after
 from tests.fakes._harness import FakeVendor, serve
 
@@ -63,11 +64,12 @@ async def http(fake: EchoVendor) -> AsyncIterator[VendorHTTP]:
     async def no_sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    async with httpx.AsyncClient() as client:
-        vendor = VendorHTTP(client, provider="acme", base_url=fake.base_url, auth_headers={"X-Api-Key": KEY},
-                            error_parser=parse, sleep=no_sleep)
-        vendor.sleeps = sleeps  # type: ignore[attr-defined]
-        yield vendor
+    shared = SharedHTTP(user_agent="test")
+    vendor = VendorHTTP(shared, provider="acme", base_url=fake.base_url, auth_headers={"X-Api-Key": KEY},
+                        error_parser=parse, sleep=no_sleep)
+    vendor.sleeps = sleeps  # type: ignore[attr-defined]
+    yield vendor
+    await shared.aclose()
 
 
 async def test_a_read_is_retried_on_500_and_succeeds(fake: EchoVendor, http: VendorHTTP) -> None:
@@ -125,11 +127,12 @@ async def test_an_idempotent_create_is_retried_after_a_timeout(fake: EchoVendor,
 
 
 async def test_an_unreachable_vendor_is_a_connection_error_with_nothing_sent() -> None:
-    async with httpx.AsyncClient() as client:
-        vendor = VendorHTTP(client, provider="acme", base_url="http://127.0.0.1:9", auth_headers={},
-                            sleep=lambda s: _noop())
-        with pytest.raises(ProviderConnectionError) as err:
-            await vendor.request("POST", "/x", json={})
+    shared = SharedHTTP(user_agent="test")
+    vendor = VendorHTTP(shared, provider="acme", base_url="http://127.0.0.1:9", auth_headers={},
+                        sleep=lambda s: _noop())
+    with pytest.raises(ProviderConnectionError) as err:
+        await vendor.request("POST", "/x", json={})
+    await shared.aclose()
     assert err.value.request_sent is False
 
 

@@ -21,7 +21,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from avatar_mcp.providers.local import _drawing as d
-from avatar_mcp.providers.local._drawing import Colour, Frame, Hair, Painter, Points, hair_shape, mirror, mix, rgb, scale, spline
+from avatar_mcp.providers.local._drawing import (
+    Colour,
+    Frame,
+    Hair,
+    Painter,
+    Points,
+    hair_shape,
+    mirror,
+    mix,
+    rgb,
+    scale,
+    spline,
+)
 
 AGES = ("Young Adult", "Early Middle Age", "Late Middle Age", "Senior", "Unspecified")
 GENDERS = ("Woman", "Man", "Unspecified")
@@ -557,7 +569,7 @@ def _outfit(look: _Look, full_body: bool) -> d.Outfit:
         if inner_kind == "tshirt" and look.variant % 2:
             inner = rgb(*_CLOTH[idx[1]])
     tie = colours.get("tie")
-    if tie is None and (look.outfit_kind == "suit" and look.masc >= 0.5 or "tie" in look.app.garments):
+    if tie is None and ((look.outfit_kind == "suit" and look.masc >= 0.5) or "tie" in look.app.garments):
         tie = rgb(*_CLOTH[idx[2]])
     return d.Outfit(
         garment=look.outfit_kind, main=main, inner=inner, trousers=rgb(*[(52, 56, 72), (62, 86, 124)][look.variant % 2]),

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-import httpx
 from pydantic import BaseModel
 
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
@@ -39,6 +38,7 @@ from avatar_mcp.models import (
     VideoSpec,
     Voice,
 )
+from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import LOCAL
 from avatar_mcp.providers.base import (
     CREATE_COMPANION,
@@ -77,7 +77,7 @@ class LocalProvider(BaseProvider):
     title = "Local studio (offline)"
     capabilities = Capabilities(operations=LOCAL.operations, idempotent_create=True, notes=NOTES)
 
-    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: httpx.AsyncClient) -> None:
+    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP) -> None:
         self.root = data_dir / "local"
         self.cache_dir = self.root / "cache"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ class LocalProvider(BaseProvider):
         self.prep = TaskRunner("prep", workers=1)
 
     @classmethod
-    def from_settings(cls, settings: Settings, http: httpx.AsyncClient, media: MediaPolicy) -> LocalProvider:
+    def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
         return cls(data_dir=settings.data_dir, media_dir=settings.media_dir, media=media, http=http)
 
     # ------------------------------------------------------------------------------------------ media
@@ -110,7 +110,7 @@ class LocalProvider(BaseProvider):
                                 f"path inside the media roots or an https URL.", source=source)
         url = require_https(source)
         dest = self.job_dir(job_id) / f"input_{stem}"
-        return (await download(self.http, url, dest, max_bytes=limit, kinds=kinds)).path
+        return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
 
     # ------------------------------------------------------------------------------------------ catalogue
     async def list_voices(self, query: CatalogQuery) -> list[Voice]:

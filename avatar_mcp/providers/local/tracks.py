@@ -100,8 +100,12 @@ class MouthTrack:
     """-1 spread .. 1 rounded, per frame."""
 
 
-def mouth_track(speech: Speech | None, n_frames: int, fps: float, *, lead: float = MOUTH_LEAD_S) -> MouthTrack:
-    """Per-frame mouth opening and rounding for `speech` (closed throughout when speech is None)."""
+def mouth_track(speech: Speech | None, n_frames: int, fps: float, *, lead: float | None = None) -> MouthTrack:
+    """Per-frame mouth opening and rounding for `speech` (closed throughout when speech is None).
+
+    `lead` (default MOUTH_LEAD_S) is how far ahead of the sound the mouth moves.
+    """
+    lead = MOUTH_LEAD_S if lead is None else lead
     if speech is None or speech.duration <= 0:
         return MouthTrack(np.zeros(n_frames, np.float32), np.zeros(n_frames, np.float32))
     env = loudness(speech.samples, speech.sample_rate)
