@@ -271,9 +271,13 @@ async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_
             if problems:
                 raise ToolError("Nothing was submitted. " + " ".join(problems))
         target = settled.request.get("avatar_id") if operation == "train_photo_avatar" else None
+
+        async def submitting(fraction: float, message: str) -> None:
+            await ctx.report_progress(round(fraction * 100, 1), 100, message)
+
         job = await service.submit(operation, spec, settled.plan.provider, generation=generation, target=target,
                                    checklist={"defaults_applied": settled.defaults_applied,
-                                              "answered": settled.answered})
+                                              "answered": settled.answered}, report=submitting)
         if wait_seconds > 0 and job.is_open:
 
             async def progress(record: Any) -> None:
