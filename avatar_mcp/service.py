@@ -42,7 +42,15 @@ from avatar_mcp.models import (
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import OPERATION_KINDS, JobUpdate, Provider, ProviderEntry, Submission, SubmitContext
+from avatar_mcp.providers.base import (
+    OPERATION_KINDS,
+    JobUpdate,
+    ProgressFn,
+    Provider,
+    ProviderEntry,
+    Submission,
+    SubmitContext,
+)
 
 logger = logging.getLogger(__name__)
 
