@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +11,8 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
+from avatar_mcp.app import service_of
 from avatar_mcp.errors import AvatarError
-from avatar_mcp.models import CatalogQuery, ProviderList
-from avatar_mcp.providers.base import LIST_AVATARS, LIST_VOICES
-from avatar_mcp.tools._common import service_of
 
 if TYPE_CHECKING:
     from avatar_mcp.service import AvatarService
@@ -26,6 +24,9 @@ GUIDES = {
     "avatar-models": "Avatar models v1 (picture) vs v2 (video), and what each vendor offers.",
 }
 COMPLETION_LIMIT = 100
+ServiceGetter = Callable[[], Awaitable["AvatarService | None"]]
+LIST_VOICES, LIST_AVATARS = "list_voices", "list_avatars"
+"""Operation names (providers/base.py), repeated so this module stays light at start-up."""
 
 
 def _json(value: Any) -> str:
@@ -34,7 +35,7 @@ def _json(value: Any) -> str:
 
 async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
     """A job's handle plus the complete request as submitted (after the checklist; no secrets, no file contents)."""
-    service = service_of(ctx)
+    service = await service_of(ctx)
     try:
         job = await service.get(job_id)
     except AvatarError as exc:
@@ -42,12 +43,14 @@ async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
     return service.detail(job).model_dump_json(indent=1, exclude_none=True)
 
 
-def providers_resource(service_getter: Callable[[], AvatarService | None]) -> Callable[[], str]:
-    def providers() -> str:
+def providers_resource(service_getter: ServiceGetter) -> Callable[[], Awaitable[str]]:
+    async def providers() -> str:
         """Every provider, whether it is configured, and what it can do."""
-        service = service_getter()
+        from avatar_mcp.models import ProviderList
+
+        service = await service_getter()
         if service is None:
-            raise ResourceError("The server is starting; try again.")
+            raise ResourceError("The server's job store is not open; see the server log.")
         listing = ProviderList(providers=service.provider_infos(), default_provider=service.default_provider_name())
         return listing.model_dump_json(indent=1)
 
@@ -56,8 +59,10 @@ def providers_resource(service_getter: Callable[[], AvatarService | None]) -> Ca
 
 async def voices_resource(provider: str, ctx: Context[Any, Any]) -> str:
     """The voices of one provider."""
+    from avatar_mcp.models import CatalogQuery
+
     try:
-        chosen = service_of(ctx).provider(provider, LIST_VOICES)
+        chosen = (await service_of(ctx)).provider(provider, LIST_VOICES)
         voices = await chosen.list_voices(CatalogQuery(limit=500))
     except AvatarError as exc:
         raise ResourceError(str(exc)) from exc
@@ -66,8 +71,10 @@ async def voices_resource(provider: str, ctx: Context[Any, Any]) -> str:
 
 async def avatars_resource(provider: str, ctx: Context[Any, Any]) -> str:
     """The avatars of one provider, your own included."""
+    from avatar_mcp.models import CatalogQuery
+
     try:
-        chosen = service_of(ctx).provider(provider, LIST_AVATARS)
+        chosen = (await service_of(ctx)).provider(provider, LIST_AVATARS)
         avatars = await chosen.list_avatars(CatalogQuery(limit=500))
     except AvatarError as exc:
         raise ResourceError(str(exc)) from exc
@@ -82,7 +89,7 @@ def _guide(name: str) -> Any:
     return read
 
 
-def register(server: MCPServer[Any], service_getter: Callable[[], AvatarService | None]) -> None:
+def register(server: MCPServer[Any], service_getter: ServiceGetter) -> None:
     server.resource("avatar://jobs/{job_id}", name="job", title="Job", mime_type="application/json",
                     description="A job's handle plus the complete request as submitted.")(job_resource)
     server.resource("avatar://providers", name="providers", title="Providers", mime_type="application/json",
@@ -97,13 +104,15 @@ def register(server: MCPServer[Any], service_getter: Callable[[], AvatarService 
                         description=description, mime_type="text/markdown")(_guide(name))
 
 
-def register_completions(server: MCPServer[Any], service_getter: Callable[[], AvatarService | None]) -> None:
+def register_completions(server: MCPServer[Any], service_getter: ServiceGetter) -> None:
     """Complete avatar_id / voice_id (and provider) arguments from the provider's catalogue."""
 
     @server.completion()  # type: ignore[no-untyped-call, untyped-decorator]
     async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
                        context: CompletionContext | None) -> Completion | None:
-        service = service_getter()
+        from avatar_mcp.models import CatalogQuery
+
+        service = await service_getter()
         if service is None:
             return None
         known = dict(context.arguments or {}) if context is not None else {}

@@ -1,40 +1,42 @@
-"""build_server(settings) -> MCPServer: everything the server holds is built here, nothing is global.
+"""build_server(settings) -> the MCP server. Everything it holds is built here; nothing is global.
 
-The lifespan opens the HTTP client, the job store and the providers, reconciles jobs a crash interrupted,
-starts the poller, and closes it all in `finally`.
+Start-up is paid by every chat, so the server answers its first requests before the heavy parts exist: the
+lifespan opens the service (job store, providers, poller) in the background, the tools are built in a worker
+thread, and tools/list is answered from a cache of the previous start's answer while the code is unchanged
+(listing_cache.py). Requests that need the service or the tools wait for them.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools.tool_manager import ToolManager
+from mcp_types import CallToolResult, InputRequiredResult
+from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
+from avatar_mcp.app import AppContext
 from avatar_mcp.config import Settings
-from avatar_mcp.jobs.poller import Poller
-from avatar_mcp.jobs.store import SqliteJobStore
-from avatar_mcp.media import MediaPolicy
-from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
-from avatar_mcp.providers import build_providers
-from avatar_mcp.providers.base import ProviderEntry
 from avatar_mcp.resources import register as register_resources
 from avatar_mcp.resources import register_completions
-from avatar_mcp.service import AvatarService
-from avatar_mcp.tools import avatars, catalog, jobs, videos
-from avatar_mcp.tools._common import AppContext
 from avatar_mcp.webhooks import register_webhooks
 
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context
+
+    from avatar_mcp.service import AvatarService, ProviderFactory
+
 logger = logging.getLogger(__name__)
-
-ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
-
-USER_AGENT = f"avatar-mcp/{__version__}"
 
 INSTRUCTIONS = """\
 Make talking-avatar videos. Typical flows:
@@ -49,63 +51,110 @@ offline and free (a 2D-animated preview); list_providers shows which vendors are
 """
 
 
+class AvatarServer(MCPServer[AppContext]):
+    """The MCP server, with tools built off the start-up path."""
+
+    def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
+        super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings))
+        self.config = settings
+        self.provider_factory = provider_factory
+        self.app_context: AppContext | None = None
+        self._tools_built = False
+        self._tools_lock = threading.Lock()
+        self._tool_cache = ToolListCache(settings.data_dir / "cache")
+        register_resources(self, self.current_service)
+        register_completions(self, self.current_service)
+        register_webhooks(self, settings, self.current_service)
+        for prompt in load_prompts():
+            self.add_prompt(as_mcp_prompt(prompt))
+
+    async def current_service(self) -> AvatarService | None:
+        """The service once it is open (waiting for it if it is opening); None outside a session or on failure."""
+        app = self.app_context
+        if app is None:
+            return None
+        await app.ready.wait()
+        return app.current
+
+    # ------------------------------------------------------------------------------------------ tools
+    def build_tools(self) -> None:
+        """Import the tool modules and build the tools once (thread-safe; runs in a worker thread)."""
+        with self._tools_lock:
+            if self._tools_built:
+                return
+            from avatar_mcp.tools import all_tools
+
+            self._tool_manager = ToolManager(tools=all_tools(), warn_on_duplicate_tools=True)
+            self._tools_built = True
+
+    async def _ensure_tools(self) -> None:
+        if not self._tools_built:
+            await anyio.to_thread.run_sync(self.build_tools)
+
+    async def list_tools(self) -> list[MCPTool]:
+        if self._tools_built:
+            return await super().list_tools()
+        cached = self._tool_cache.load()
+        if cached is not None:
+            return cached
+        return await self._build_and_cache()
+
+    async def _build_and_cache(self) -> list[MCPTool]:
+        await self._ensure_tools()
+        tools = await super().list_tools()
+        if self._tool_cache.load() != tools:
+            await anyio.to_thread.run_sync(self._tool_cache.save, tools)
+        return tools
+
+    async def call_tool(self, name: str, arguments: dict[str, Any],
+                        context: Context[AppContext, Any] | None = None) -> CallToolResult | InputRequiredResult:
+        await self._ensure_tools()
+        return await super().call_tool(name, arguments, context)
+
+    def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
+        self.build_tools()
+        return super()._tool_input_schema(name)
+
+    async def warm_up(self) -> None:
+        """Build the tools, then refresh the tools/list cache for the next start."""
+        await self._build_and_cache()
+
+    # ------------------------------------------------------------------------------------------ service
+    async def run_service(self, app: AppContext) -> None:
+        """Open the service, publish it, and keep it open until the lifespan ends."""
+        try:
+            # Imported in a worker thread: the event loop must stay free to answer the session's first requests.
+            module = await anyio.to_thread.run_sync(importlib.import_module, "avatar_mcp.service")
+            async with module.open_service(self.config, self.provider_factory) as service:
+                app.open(service)
+                await anyio.sleep_forever()
+        except Exception as exc:
+            # Requests waiting for the service get this reason instead of hanging.
+            logger.exception("the service could not start")
+            app.failed(f"{type(exc).__name__}: {exc}")
+
+
 @asynccontextmanager
-async def open_service(settings: Settings, provider_factory: ProviderFactory | None = None,
-                       *, poll: bool = True) -> AsyncIterator[AvatarService]:
-    """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteJobStore(settings.db_path)
-    media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
-    http = SharedHTTP(user_agent=USER_AGENT)
-    entries = list(build_providers(settings, http, media))
-    if provider_factory is not None:
-        extra = list(provider_factory(settings, http, media))
-        names = {e.name for e in extra}
-        entries = [e for e in entries if e.name not in names] + extra
-    service = AvatarService(settings, store, entries, http, media)
+async def _lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+    assert isinstance(server, AvatarServer)
+    app = AppContext(settings=server.config)
+    server.app_context = app
     try:
-        await service.reconcile_interrupted()
         async with anyio.create_task_group() as tg:
-            if poll:
-                await tg.start(Poller(service, settings.poll_interval_seconds).run)
+            tg.start_soon(server.run_service, app)
+            tg.start_soon(server.warm_up)
             try:
-                yield service
+                yield app
             finally:
                 tg.cancel_scope.cancel()
     finally:
-        with anyio.CancelScope(shield=True):
-            for entry in entries:
-                if entry.provider is not None:
-                    await entry.provider.aclose()
-            await http.aclose()
-            await store.close()
+        server.app_context = None
 
 
-def build_server(settings: Settings, provider_factory: ProviderFactory | None = None) -> MCPServer[AppContext]:
-    """The MCP server with every tool, resource and prompt registered."""
-    holder: dict[str, AvatarService] = {}
-
-    @asynccontextmanager
-    async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        async with open_service(settings, provider_factory) as service:
-            holder["service"] = service
-            try:
-                yield AppContext(settings=settings, service=service)
-            finally:
-                holder.pop("service", None)
-
-    server: MCPServer[AppContext] = MCPServer("avatar-mcp", title="Avatar videos", version=__version__,
-                                              instructions=INSTRUCTIONS, lifespan=lifespan,
-                                              log_level=_sdk_log_level(settings))
-    for module in (catalog, avatars, videos, jobs):
-        module.register(server)
-    register_resources(server, lambda: holder.get("service"))
-    register_completions(server, lambda: holder.get("service"))
-    register_webhooks(server, settings, lambda: holder.get("service"))
-    for prompt in load_prompts():
-        server.add_prompt(as_mcp_prompt(prompt))
-    return server
+def build_server(settings: Settings, provider_factory: ProviderFactory | None = None) -> AvatarServer:
+    """The MCP server with every tool, resource and prompt."""
+    return AvatarServer(settings, provider_factory)
 
 
 def _sdk_log_level(settings: Settings) -> Any:

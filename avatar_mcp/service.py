@@ -8,7 +8,8 @@ the data dir because vendor URLs expire. No MCP here: everything is testable wit
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import anyio
 from pydantic import BaseModel
 
+from avatar_mcp import __version__
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
     AvatarError,
@@ -26,8 +28,9 @@ from avatar_mcp.errors import (
     ProviderNotConfigured,
     ProviderStatusError,
 )
+from avatar_mcp.jobs.poller import Poller
 from avatar_mcp.jobs.schedule import next_poll_delay
-from avatar_mcp.jobs.store import JobStore, new_job_id
+from avatar_mcp.jobs.store import JobStore, SqliteJobStore, new_job_id
 from avatar_mcp.media import MIME_EXTENSIONS, MediaPolicy, download
 from avatar_mcp.models import (
     OPEN_STATUSES,
@@ -42,6 +45,7 @@ from avatar_mcp.models import (
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers import build_providers
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
     JobUpdate,
@@ -55,6 +59,9 @@ from avatar_mcp.providers.base import (
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[JobRecord], Awaitable[None]]
+ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
+"""Extra providers (tests add emulated vendors this way)."""
+USER_AGENT = f"avatar-mcp/{__version__}"
 
 MAX_WAIT_SECONDS = 600.0
 WAIT_SLICE_SECONDS = 2.0
@@ -510,3 +517,36 @@ def _fresh_urls(old: JobResult, fresh: JobResult) -> JobResult:
             setattr(merged, name, value)
             setattr(merged, name.replace("_url", "_path"), None)
     return merged
+
+
+@asynccontextmanager
+async def open_service(settings: Settings, provider_factory: ProviderFactory | None = None,
+                       *, poll: bool = True) -> AsyncIterator[AvatarService]:
+    """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    store = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+    media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
+    http = SharedHTTP(user_agent=USER_AGENT)
+    entries = list(await anyio.to_thread.run_sync(build_providers, settings, http, media))
+    if provider_factory is not None:
+        extra = list(provider_factory(settings, http, media))
+        names = {e.name for e in extra}
+        entries = [e for e in entries if e.name not in names] + extra
+    service = AvatarService(settings, store, entries, http, media)
+    try:
+        await service.reconcile_interrupted()
+        async with anyio.create_task_group() as tg:
+            if poll:
+                await tg.start(Poller(service, settings.poll_interval_seconds).run)
+            try:
+                yield service
+            finally:
+                tg.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            for entry in entries:
+                if entry.provider is not None:
+                    await entry.provider.aclose()
+            await http.aclose()
+            await store.close()

@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -71,7 +71,7 @@ def heygen_vendor_id(payload: Any) -> str | None:
 
 
 def register_webhooks(server: MCPServer[Any], settings: Settings,
-                      service: Callable[[], AvatarService | None]) -> None:
+                      service: Callable[[], Awaitable[AvatarService | None]]) -> None:
     @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def heygen(request: Request) -> Response:
         body = await request.body()
@@ -87,7 +87,7 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         vendor_id = heygen_vendor_id(payload)
-        current = service()
+        current = await service()
         if vendor_id is None or current is None:
             return JSONResponse({"ok": True, "matched": False})
         job = await current.on_vendor_event("heygen", vendor_id)

@@ -5,45 +5,26 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.models import JobHandle, JobRecord
-
-if TYPE_CHECKING:
-    from avatar_mcp.config import Settings
-    from avatar_mcp.service import AvatarService
 
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_PX = 256
 MAX_INLINE_IMAGE_BYTES = 400_000
-
-
-@dataclass
-class AppContext:
-    """What the server's lifespan yields to every request."""
-
-    settings: Settings
-    service: AvatarService
-
-
-def app(ctx: Context[Any, Any]) -> AppContext:
-    state: AppContext = ctx.request_context.lifespan_context
-    return state
-
-
-def service_of(ctx: Context[Any, Any]) -> AvatarService:
-    return app(ctx).service
 
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -152,3 +133,41 @@ def _inline_image(path_str: str | None) -> ImageContent | None:
         logger.info("could not make a thumbnail of %s", path)
         return None
     return ImageContent(type="image", data=base64.b64encode(buf.getvalue()).decode(), mime_type="image/jpeg")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    fn: Callable[..., Any]
+    title: str
+    annotations: ToolAnnotations
+
+
+def output_model(fn: Callable[..., Any]) -> type[BaseModel]:
+    """The one output model a tool declares: `-> Model`, or `-> Annotated[CallToolResult, Model]`."""
+    hint = typing.get_type_hints(fn, include_extras=True)["return"]
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[1]
+    if not (isinstance(hint, type) and issubclass(hint, BaseModel)):
+        raise TypeError(f"tool {fn.__name__} must declare one pydantic output model")
+    return hint
+
+
+def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
+    """Tool objects, deriving each output schema once per model (most tools answer a JobHandle).
+
+    Deriving a JSON schema costs ~10 ms, and every chat pays start-up: so the SDK is asked for unstructured
+    tools and given the shared model and schema afterwards (FuncMetadata reads these fields live).
+    """
+    schemas: dict[type[BaseModel], dict[str, Any]] = {}
+    tools = []
+    for spec in specs:
+        tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False)
+        model = output_model(spec.fn)
+        if model not in schemas:
+            derived = FuncMetadata(arg_model=tool.fn_metadata.arg_model, output_model=model).output_schema
+            assert derived is not None
+            schemas[model] = derived
+        tool.fn_metadata.output_model = model
+        tool.fn_metadata.output_schema = schemas[model]
+        tools.append(tool)
+    return tools

@@ -19,6 +19,7 @@ from mcp_types import CallToolResult
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field, create_model
 
+from avatar_mcp.app import service_of
 from avatar_mcp.checklist import (
     REFERENCE_VIDEO_TIPS,
     Catalogue,
@@ -30,7 +31,7 @@ from avatar_mcp.checklist import (
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.models import CatalogQuery, Cost, JobHandle
 from avatar_mcp.providers.base import Provider
-from avatar_mcp.tools._common import service_of, tool_errors
+from avatar_mcp.tools._common import tool_errors
 
 OnMissing = Literal["ask", "default"]
 MAX_FORM_CHOICES = 40
@@ -114,7 +115,7 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
                     confirmed: bool) -> Plan:
     """The open questions for this request, the estimated cost, and whether spending must be confirmed."""
     with tool_errors():
-        service = service_of(ctx)
+        service = await service_of(ctx)
         provider = service.provider(provider_name, operation)
         catalogue = await _catalogue(provider, operation, request)
         facts = {**request, "_consent_required": provider.capabilities.consent_video_required}
@@ -263,7 +264,7 @@ async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_
     from avatar_mcp.tools._common import job_result
     from avatar_mcp.tools.jobs import report
 
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         spec = spec_for(operation, settled.request)
         if operation == "create_video":

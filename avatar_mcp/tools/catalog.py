@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
+from avatar_mcp.app import service_of
 from avatar_mcp.models import AvatarInfo, CatalogQuery, ProviderList, Voice
 from avatar_mcp.providers.base import DELETE_AVATAR, LIST_AVATARS, LIST_VOICES
-from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, service_of, tool_errors
+from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, tool_errors
 
 ProviderName = Annotated[str | None, Field(
     description="Provider to use (see list_providers); default: the configured default, else 'local'.",
@@ -42,7 +43,7 @@ async def list_providers(ctx: Context[Any, Any]) -> ProviderList:
     'local' is the offline studio: always available, free, a 2D-animated preview rather than a neural
     lip-sync. Pass a provider's name as `provider` to any other tool.
     """
-    service = service_of(ctx)
+    service = await service_of(ctx)
     return ProviderList(providers=service.provider_infos(), default_provider=service.default_provider_name())
 
 
@@ -62,7 +63,7 @@ async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, qu
                        gender: Gender = None, limit: Limit = 50) -> AvatarList:
     """List avatars you can put in a video (avatar_id for create_video), including your own photo avatars
     and digital twins, with preview images and default voices where the vendor gives them."""
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         chosen = service.provider(provider, LIST_AVATARS)
         found = await chosen.list_avatars(CatalogQuery(query=query, gender=gender, limit=limit))
@@ -72,7 +73,7 @@ async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, qu
 async def list_voices(ctx: Context[Any, Any], provider: ProviderName = None, query: Query = None,
                       language: Language = None, gender: Gender = None, limit: Limit = 50) -> VoiceList:
     """List voices (voice_id for create_video and create_photo_video), filtered by language and gender."""
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         chosen = service.provider(provider, LIST_VOICES)
         found = await chosen.list_voices(CatalogQuery(query=query, language=language, gender=gender, limit=limit))
@@ -85,15 +86,16 @@ async def delete_avatar(
     provider: ProviderName = None,
 ) -> Deleted:
     """Delete one of your own avatars (photo avatar, digital twin) at the provider. This cannot be undone."""
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         chosen = service.provider(provider, DELETE_AVATAR)
         await chosen.delete_avatar(avatar_id)
         return Deleted(provider=chosen.name, avatar_id=avatar_id)
 
 
-def register(server: MCPServer[Any]) -> None:
-    server.add_tool(list_providers, title="List providers", annotations=READ_LOCAL)
-    server.add_tool(list_avatars, title="List avatars", annotations=READ_ONLY)
-    server.add_tool(list_voices, title="List voices", annotations=READ_ONLY)
-    server.add_tool(delete_avatar, title="Delete an avatar", annotations=DESTROYS)
+TOOLS: list[ToolSpec] = [
+    ToolSpec(list_providers, "List providers", READ_LOCAL),
+    ToolSpec(list_avatars, "List avatars", READ_ONLY),
+    ToolSpec(list_voices, "List voices", READ_ONLY),
+    ToolSpec(delete_avatar, "Delete an avatar", DESTROYS),
+]

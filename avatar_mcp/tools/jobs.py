@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 from pydantic import Field
 
+from avatar_mcp.app import service_of
 from avatar_mcp.models import JobHandle, JobList, JobRecord
-from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, job_result, service_of, tool_errors
+from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, job_result, tool_errors
 
 JobId = Annotated[str, Field(description="The job_id a create tool returned (looks like 'job_...').",
                              min_length=1, max_length=100)]
@@ -34,7 +35,7 @@ async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSec
     (video_path, captions_path, thumbnail_path), the vendor URLs, avatar_id or photo candidates. When it is
     still open, call again after poll_after_seconds.
     """
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
 
         async def progress(job: JobRecord) -> None:
@@ -59,7 +60,7 @@ async def list_jobs(
     Use to find a job_id again, or to see what is still running. Each entry is a job handle as check_job
     returns it (without refreshing from the vendor).
     """
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         jobs = await service.list_jobs(status=status, kind=kind, provider=provider, limit=limit)
         return JobList(jobs=[service.handle(j) for j in jobs])
@@ -71,7 +72,7 @@ async def cancel_job(ctx: Context[Any, Any], job_id: JobId) -> JobHandle:
     Local renders stop at once. Vendors without a cancel call may still finish (and charge for) the job; the
     answer says so. A finished job is returned unchanged.
     """
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         return service.handle(await service.cancel(job_id))
 
@@ -81,14 +82,15 @@ async def download_result(ctx: Context[Any, Any], job_id: JobId) -> Annotated[Ca
 
     Use when check_job reported a warning that a download failed, or the local files were deleted.
     """
-    service = service_of(ctx)
+    service = await service_of(ctx)
     with tool_errors():
         job = await service.download_result(job_id)
         return job_result(service.handle(job), job)
 
 
-def register(server: MCPServer[Any]) -> None:
-    server.add_tool(check_job, title="Check a job", annotations=READ_ONLY)
-    server.add_tool(list_jobs, title="List jobs", annotations=READ_LOCAL)
-    server.add_tool(cancel_job, title="Cancel a job", annotations=DESTROYS)
-    server.add_tool(download_result, title="Download a job's result", annotations=READ_ONLY)
+TOOLS: list[ToolSpec] = [
+    ToolSpec(check_job, "Check a job", READ_ONLY),
+    ToolSpec(list_jobs, "List jobs", READ_LOCAL),
+    ToolSpec(cancel_job, "Cancel a job", DESTROYS),
+    ToolSpec(download_result, "Download a job's result", READ_ONLY),
+]

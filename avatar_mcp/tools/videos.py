@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer, Resolve
+from mcp.server.mcpserver import Context, Resolve
 from mcp_types import CallToolResult
 from pydantic import Field
 
 from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, Scene
 from avatar_mcp.tools import _flow
-from avatar_mcp.tools._common import CREATES, job_result
+from avatar_mcp.tools._common import CREATES, ToolSpec, job_result
 from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
 from avatar_mcp.tools.catalog import ProviderName
 
@@ -130,6 +130,7 @@ async def create_photo_video(
     return await _flow.submit(ctx, "create_photo_video", settled, wait_seconds)
 
 
-def register(server: MCPServer[Any]) -> None:
-    server.add_tool(create_video, title="Create a video", annotations=CREATES)
-    server.add_tool(create_photo_video, title="Make a photo talk", annotations=CREATES)
+TOOLS: list[ToolSpec] = [
+    ToolSpec(create_video, "Create a video", CREATES),
+    ToolSpec(create_photo_video, "Make a photo talk", CREATES),
+]

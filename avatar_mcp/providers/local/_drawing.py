@@ -30,12 +30,14 @@ def rgb(r: float, g: float, b: float) -> Colour:
 
 def mix(a: Colour, b: Colour, t: float) -> Colour:
     """Linear blend from colour `a` (t=0) to colour `b` (t=1)."""
-    return np.clip(a + (b - a) * t, 0.0, 1.0).astype(np.float32)
+    out: Colour = np.clip(a + (b - a) * t, 0.0, 1.0).astype(np.float32)
+    return out
 
 
 def scale(c: Colour, k: float) -> Colour:
     """Colour `c` brightened (k > 1) or darkened (k < 1)."""
-    return np.clip(c * k, 0.0, 1.0).astype(np.float32)
+    out: Colour = np.clip(c * k, 0.0, 1.0).astype(np.float32)
+    return out
 
 
 def spline(points: Sequence[Sequence[float]] | Points, samples: int = 10, closed: bool = False) -> Points:
@@ -69,7 +71,8 @@ def resample(path: Points, n: int) -> Points:
     seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
     s = np.concatenate([[0.0], np.cumsum(seg)])
     u = np.linspace(0.0, s[-1], n)
-    return np.stack([np.interp(u, s, path[:, 0]), np.interp(u, s, path[:, 1])], axis=1)
+    out: Points = np.stack([np.interp(u, s, path[:, 0]), np.interp(u, s, path[:, 1])], axis=1)
+    return out
 
 
 def ribbon(path: Points, widths: float | Sequence[float] | NDArray[np.float64]) -> Points:
@@ -85,7 +88,19 @@ def ribbon(path: Points, widths: float | Sequence[float] | NDArray[np.float64]) 
 
 def mirror(points: Points) -> Points:
     """Reflect points about x = 0 (shapes are designed for one side of a symmetric face or body)."""
-    return np.asarray(points, np.float64) * np.array([-1.0, 1.0])
+    out: Points = np.asarray(points, np.float64) * np.array([-1.0, 1.0])
+    return out
+
+
+def soften(data: FloatImage, sigma: float) -> FloatImage:
+    """Gaussian blur; wide blurs run on a downscaled copy (same look, a fraction of the cost)."""
+    if sigma <= 6:
+        return np.asarray(cv2.GaussianBlur(data, (0, 0), sigma), np.float32)
+    k = sigma / 3
+    h, w = data.shape[:2]
+    small = cv2.resize(data, (max(int(w / k), 1), max(int(h / k), 1)), interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.resize(cv2.GaussianBlur(small, (0, 0), 3.0), (w, h), interpolation=cv2.INTER_LINEAR),
+                      np.float32)
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,7 @@ class Painter:
         cv2.fillPoly(m, fixed, 255, cv2.LINE_AA, shift=_SHIFT)
         data = m.astype(np.float32) / 255.0
         if blur > 0:
-            data = cv2.GaussianBlur(data, (0, 0), blur)
+            data = soften(data, blur)
         return Mask(data, x0, y0)
 
     def paint(
@@ -201,10 +216,10 @@ class Painter:
         """Darken the edge of a shape away from the light: the shape minus a blurred, shifted copy of itself."""
         if mask is None:
             return
-        shifted = cv2.warpAffine(
-            mask.data, np.float32([[1, 0, dx], [0, 1, dy]]), mask.data.shape[::-1], borderMode=cv2.BORDER_REPLICATE
-        )
-        shade = mask.data * (1.0 - cv2.GaussianBlur(shifted, (0, 0), max(blur, 0.5)))
+        h, w = mask.data.shape
+        move = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+        shifted = np.asarray(cv2.warpAffine(mask.data, move, (w, h), borderMode=cv2.BORDER_REPLICATE), np.float32)
+        shade = mask.data * (1.0 - soften(shifted, max(blur, 0.5)))
         self.paint(Mask(shade, mask.x0, mask.y0), colour, alpha)
 
     def to_bgr(self) -> NDArray[np.uint8]:
@@ -241,16 +256,17 @@ def rim_light(p: Painter, left: Colour, right: Colour, width: float) -> None:
     """Neon edge light on the figure's silhouette: magenta from the left, cyan from the right."""
     fig = p.figure
     for colour, dx in ((left, width), (right, -width)):
-        shifted = cv2.warpAffine(fig, np.float32([[1, 0, dx], [0, 1, 0]]), (p.w, p.h))
+        shifted = np.asarray(cv2.warpAffine(fig, np.array([[1, 0, dx], [0, 1, 0]], np.float32), (p.w, p.h)))
         rim = np.clip(fig - shifted, 0, 1)
-        rim = cv2.GaussianBlur(rim, (0, 0), width * 0.35) * fig
+        rim = soften(rim, width * 0.35) * fig
         p.img += (colour - p.img) * (rim * 0.8)[..., None]
 
 
 def _vignette(h: int, w: int, strength: float) -> FloatImage:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     r = np.sqrt(((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2) / np.sqrt(2)
-    return (1.0 - strength * np.clip(r, 0, 1) ** 2.2)[..., None]
+    out: FloatImage = (1.0 - strength * np.clip(r, 0, 1) ** 2.2)[..., None]
+    return out
 
 
 def _luma(img: FloatImage) -> FloatImage:
@@ -285,7 +301,7 @@ def grade(p: Painter, style: str, rng: np.random.Generator, skin: Colour) -> Non
         hsv = cv2.cvtColor(np.clip(img, 0, 1), cv2.COLOR_RGB2HSV)
         hsv[..., 1] = np.clip(hsv[..., 1] * 1.3, 0, 1)
         hsv[..., 2] = np.clip(hsv[..., 2] * 1.05 + 0.02, 0, 1)
-        img[:] = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        img[:] = cv2.GaussianBlur(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), (0, 0), 0.5)  # soft, rendered look
     elif style == "Cyberpunk":
         out = np.clip((img - 0.5) * 1.15 + 0.5, 0, 1) * np.array([0.95, 0.92, 1.05], np.float32)
         img[:] = np.clip(out * _vignette(p.h, p.w, 0.5), 0, 1)
@@ -334,16 +350,18 @@ def _torso(o: Outfit, bottom: float) -> Points:
 def draw_body(p: Painter, f: Frame, o: Outfit) -> None:
     """Neck, torso, clothing (and for full-body framing arms, hands, legs and shoes)."""
     n, s = o.neck, o.shoulders
-    bottom = 5.9 if o.full_body else (p.h - f.oy) / f.unit + 0.5
+    dress = o.garment == "dress"
+    bottom = (4.4 if dress else 5.9) if o.full_body else (p.h - f.oy) / f.unit + 0.5
     dark = scale(o.main, 0.72)
-    skin_shade = scale(o.skin, 0.86)
     if o.full_body:
         _draw_legs(p, f, o)
     neck = [(-n, -1.2), (n, -1.2), (n * 1.02, 0.3), (n + 0.1, 0.7), (-n - 0.1, 0.7), (-n * 1.02, 0.3)]
     p.fill(f(neck), o.skin, figure=True)
-    if o.full_body:
+    # Shadow the head casts on the neck, so the chin reads as in front of it.
+    p.fill(f(ellipse(0, 0.1, n * 1.15, 0.4)), scale(o.skin, 0.86), 0.55, blur=f.unit * 0.12)
+    if o.full_body:  # arms hang behind the torso's edge, so the shoulder line stays clean
         for side in (-1.0, 1.0):
-            arm = spline([(side * (s - 0.25), 1.25), (side * (s + 0.05), 2.2), (side * (s + 0.2), 3.5),
+            arm = spline([(side * (s - 0.4), 1.5), (side * (s + 0.05), 2.3), (side * (s + 0.2), 3.5),
                           (side * (s + 0.25), 4.75)], 6)
             p.fill(f(ellipse(side * (s + 0.27), 5.1, 0.24, 0.34)), o.skin, figure=True)
             sleeve = p.fill(f(ribbon(arm, [0.75, 0.66, 0.58, 0.52])), o.main, figure=True)
@@ -357,12 +375,15 @@ def draw_body(p: Painter, f: Frame, o: Outfit) -> None:
     _neckline(p, f, o, inner_kind, torso_colour)
     if garment in ("suit", "jacket"):
         _jacket(p, f, o, bottom)
+    if o.full_body and dress:
+        skirt = spline([(-1.3, 4.2), (-1.7, 6.0), (-2.0 - 0.15 * o.cut, 8.3), (0, 8.45), (2.0 + 0.15 * o.cut, 8.3),
+                        (1.7, 6.0), (1.3, 4.2)], 8)
+        m = p.fill(f(skirt), o.main, figure=True)
+        p.inner_shadow(m, scale(o.main, 0.75), f.unit * 0.2, 0, f.unit * 0.3, 0.5)
     if not o.full_body:
         for side in (-1.0, 1.0):  # where the arm meets the torso: a soft crease gives the upper arms volume
             crease = spline([(side * (s - 0.42), 1.55), (side * (s - 0.3), 2.6), (side * (s - 0.22), 5.0)], 6)
             p.stroke(f(crease), scale(o.main, 0.7), f.unit * 0.05, 0.55, blur=f.unit * 0.03)
-    # Shadow the head casts on the neck, so the chin reads as in front of it.
-    p.fill(f(ellipse(0, 0.1, n * 1.15, 0.4)), skin_shade, 0.55, blur=f.unit * 0.12)
 
 
 def _neckline(p: Painter, f: Frame, o: Outfit, kind: str, colour: Colour) -> None:
@@ -384,15 +405,17 @@ def _neckline(p: Painter, f: Frame, o: Outfit, kind: str, colour: Colour) -> Non
                                       (-n - 0.12, 0.3)], 8)])
             hm = p.fill(f(hood), scale(colour, 0.92))
             p.inner_shadow(hm, scale(colour, 0.7), 0, -f.unit * 0.1, f.unit * 0.08, 0.7)
-            for side in (-1, 1):
+            for side in (-1.0, 1.0):
                 p.stroke(f([(side * 0.28, 1.05), (side * 0.33, 1.9 + 0.1 * o.cut), (side * 0.34, 2.2 + 0.1 * o.cut)]),
                          rgb(235, 235, 235), f.unit * 0.05)
         return
     # V and scoop necklines: everything above the V is cut away to show the chest.
     depth, spread = {"shirt": (1.5, 0.0), "blouse": (1.35, 0.1), "dress": (1.45 + 0.1 * (o.cut % 2), 0.5)}[kind]
     v = [(-n - 0.05 - spread, 0.56 + spread * 0.47), (0, depth), (n + 0.05 + spread, 0.56 + spread * 0.47)]
-    vcurve = spline([v[0], ((v[0][0] + 0.0) * 0.5, (v[0][1] + depth) * 0.55), v[1],
-                     ((v[2][0]) * 0.5, (v[2][1] + depth) * 0.55), v[2]], 8) if kind == "dress" else np.array(v)
+    vcurve = np.array(v)
+    if kind == "dress":  # a rounded scoop rather than a V
+        mid = (v[2][0] * 0.5, (v[2][1] + depth) * 0.55)
+        vcurve = spline([v[0], (-mid[0], mid[1]), v[1], mid, v[2]], 8)
     cut = np.vstack([vcurve, [(n + 0.05, 0.55), (n * 1.02, 0.0), (-n * 1.02, 0.0), (-n - 0.05, 0.55)]])
     # Redraw the skin inside the V over the torso (the torso fill covered it).
     p.fill(f(cut), skin)
@@ -443,14 +466,10 @@ def _jacket(p: Painter, f: Frame, o: Outfit, bottom: float) -> None:
 
 
 def _draw_legs(p: Painter, f: Frame, o: Outfit) -> None:
-    if o.garment == "dress":
+    if o.garment == "dress":  # bare legs below the skirt, which draw_body adds over the torso
         for side in (-1.0, 1.0):
             leg = [(side * 0.2, 8.0), (side * 0.75, 8.0), (side * 0.65, 11.5), (side * 0.3, 11.5)]
             p.fill(f(leg), scale(o.skin, 0.95), figure=True)
-        skirt = spline([(-1.3, 4.2), (-1.7, 6.0), (-2.0 - 0.15 * o.cut, 8.3), (0, 8.45), (2.0 + 0.15 * o.cut, 8.3),
-                        (1.7, 6.0), (1.3, 4.2)], 8)
-        m = p.fill(f(skirt), o.main, figure=True)
-        p.inner_shadow(m, scale(o.main, 0.75), f.unit * 0.2, 0, f.unit * 0.3, 0.5)
     else:
         for side in (-1.0, 1.0):
             leg = [(side * 1.52, 5.5), (side * 0.02, 5.5), (side * 0.08, 6.3), (side * 0.3, 8.8), (side * 0.36, 11.55),
@@ -577,5 +596,6 @@ def hair_shape(style: str, masc: float, variant: int) -> Hair:
         strands = [spline([(x * 0.9, -1.0), (x * 0.5, -1.35), (x * 0.15, -1.47)], 6) for x in (-0.7, -0.35, 0.35, 0.7)]
     else:  # bald: a band of hair round the back of the head, visible beside the temples
         front = []
-        back = [ribbon(spline([(s * 0.92, -0.95), (s * 1.05, -0.55), (s * 1.03, 0.0)], 6), 0.18) for s in (-1.0, 1.0)]
+        back = [ribbon(spline([(s * 0.96, -0.72), (s * 1.05, -0.4), (s * 1.03, 0.0)], 6), [0.02, 0.16, 0.1])
+                for s in (-1.0, 1.0)]
     return Hair(back, side, front, strands, 0.3 if style.startswith("curly") else 0.55)

@@ -21,7 +21,7 @@ import numpy as np
 from avatar_mcp.errors import MediaRejected, RenderError
 from avatar_mcp.providers.local._ffmpeg import FrameReader, ffmpeg_exe, probe_video
 from avatar_mcp.providers.local.encode import FrameSink
-from avatar_mcp.providers.local.face import detect_faces, landmarks_in_box
+from avatar_mcp.providers.local.face import detect_boxes, landmarks_in_box
 from avatar_mcp.providers.local.layout import CardBox, Style, crop_transform, cut_pixels, face_crop
 
 FOOTAGE_FPS = 25
@@ -29,6 +29,8 @@ WORK_MAX = (1280, 720)
 SAMPLE_FPS = 2.0
 SAMPLE_SIDE = 640
 MIN_SECONDS = 0.5
+DETECT_FACE_PX = 110
+LANDMARK_SMOOTH_FRAMES = 1.5
 RAW_CACHE_BYTES = 192 * 1024 * 1024
 """Decoded card frames are kept raw up to this many bytes, JPEG-compressed beyond."""
 _FORMAT_VERSION = 1
@@ -104,8 +106,8 @@ def _sample_faces(path: Path, seconds: float, scale: float, on_progress: Callabl
     expected = max(1, int(seconds * SAMPLE_FPS))
     with FrameReader(args, width, height) as reader:
         while (frame := reader.read()) is not None:
-            faces = detect_faces(frame, upsample=0) or detect_faces(frame, upsample=1)
-            boxes = [(f.box[0] * back, f.box[1] * back, f.box[2] * back, f.box[3] * back) for f in faces]
+            found = detect_boxes(frame, upsample=0) or detect_boxes(frame, upsample=1)
+            boxes = [(x * back, y * back, w * back, h * back) for x, y, w, h in found]
             samples.append((len(samples) / SAMPLE_FPS, boxes))
             if on_progress is not None:
                 on_progress(0.15 * min(1.0, len(samples) / expected))
@@ -126,23 +128,14 @@ def _check_one_face(samples: list[tuple[float, list[tuple[float, float, float, f
         raise MediaRejected(f"{name}: {many} faces found; the footage must show exactly one person.")
 
 
-def _box_from_points(points: np.ndarray, calibration: np.ndarray) -> tuple[float, float, float, float]:
-    x0, y0 = points.min(0)
-    x1, y1 = points.max(0)
-    w, h = x1 - x0, y1 - y0
-    cx, cy, cw, ch = calibration
-    return float(x0 + cx * w), float(y0 + cy * h), float(cw * w), float(ch * h)
+def _nearest(boxes: list[tuple[float, float, float, float]], previous: tuple[float, float, float, float]
+             ) -> tuple[float, float, float, float]:
+    """The box closest to the previous frame's (the same person when a stray second detection appears)."""
+    px, py = previous[0] + previous[2] / 2, previous[1] + previous[3] / 2
+    return min(boxes, key=lambda b: (b[0] + b[2] / 2 - px) ** 2 + (b[1] + b[3] / 2 - py) ** 2)
 
 
-def _calibration(box: tuple[float, float, float, float], points: np.ndarray) -> np.ndarray:
-    """How the detector's box sits relative to the landmarks' bounding box (to re-derive boxes when tracking)."""
-    x0, y0 = points.min(0)
-    x1, y1 = points.max(0)
-    w, h = max(1.0, x1 - x0), max(1.0, y1 - y0)
-    return np.array([(box[0] - x0) / w, (box[1] - y0) / h, box[2] / w, box[3] / h])
-
-
-def _smooth_in_time(landmarks: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+def _smooth_in_time(landmarks: np.ndarray, sigma: float = LANDMARK_SMOOTH_FRAMES) -> np.ndarray:
     radius = int(np.ceil(3 * sigma))
     if landmarks.shape[0] <= 2 * radius:
         return landmarks
@@ -183,7 +176,10 @@ def prepare_footage(path: Path, on_progress: Callable[[float], None] | None = No
     scale = width / info.width
     samples = _sample_faces(path, seconds, scale, on_progress)
     _check_one_face(samples, path.name)
-    anchors = {round(t * FOOTAGE_FPS): boxes for t, boxes in samples if len(boxes) == 1}
+    widths = [boxes[0][2] for _, boxes in samples if boxes]
+    # Track on a copy where the face is about DETECT_FACE_PX wide: fast, and big enough for dlib without upsampling.
+    detect_scale = float(min(1.0, DETECT_FACE_PX / max(1.0, float(np.median(widths)))))
+    box = next(boxes[0] for _, boxes in samples if boxes)
     work = work_dir or Path(tempfile.mkdtemp(prefix="avatar-footage-"))
     work.mkdir(parents=True, exist_ok=True)
     video_path = work / _VIDEO_NAME
@@ -195,25 +191,18 @@ def prepare_footage(path: Path, on_progress: Callable[[float], None] | None = No
     args = ["-t", f"{seconds:.3f}", "-i", str(path), "-an", "-vf",
             f"fps={FOOTAGE_FPS},scale={width}:{height},setsar=1"]
     tracked: list[np.ndarray] = []
-    first = min(anchors)
-    box = anchors[first][0]
-    calibration: np.ndarray | None = None
     try:
         with FrameReader(args, width, height) as reader:
             while (frame := reader.read()) is not None:
-                index = len(tracked)
-                anchored = anchors.get(index)
-                if anchored is not None:
-                    box = anchored[0]
-                elif tracked and calibration is not None:
-                    box = _box_from_points(tracked[-1], calibration)
-                points = landmarks_in_box(frame, box)
-                if anchored is not None or calibration is None:
-                    calibration = _calibration(box, points)
-                tracked.append(points.astype(np.float32))
+                small = cv2.resize(frame, None, fx=detect_scale, fy=detect_scale, interpolation=cv2.INTER_AREA)
+                found = [(x / detect_scale, y / detect_scale, w / detect_scale, h / detect_scale)
+                         for x, y, w, h in detect_boxes(small)]
+                if found:
+                    box = _nearest(found, box)
+                tracked.append(landmarks_in_box(frame, box).astype(np.float32))
                 sink.write(frame)
-                if on_progress is not None and index % 10 == 0:
-                    on_progress(0.15 + 0.85 * min(1.0, index / expected))
+                if on_progress is not None and len(tracked) % 10 == 0:
+                    on_progress(0.15 + 0.85 * min(1.0, len(tracked) / expected))
         sink.close()
     except BaseException:
         sink.abort()

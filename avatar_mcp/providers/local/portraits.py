@@ -101,10 +101,11 @@ _COLOURS = {
     "hazel": (135, 105, 55), "purple": (110, 62, 146), "violet": (130, 84, 180), "pink": (230, 140, 172),
     "orange": (232, 122, 42), "yellow": (236, 200, 60), "beige": (214, 196, 166), "cream": (240, 230, 205),
     "maroon": (110, 30, 45), "burgundy": (118, 30, 52), "khaki": (190, 170, 120), "tan": (200, 160, 110),
-    "charcoal": (62, 64, 68), "turquoise": (60, 190, 190), "lavender": (180, 160, 220),
+    "charcoal": (62, 64, 68), "turquoise": (60, 190, 190), "lavender": (180, 160, 220), "dark": (50, 48, 54),
 }
 _PER_TARGET = {  # what a colour word means for hair, eyes and lips (red hair is copper, not fire-engine red)
     "hair": {"red": (168, 66, 38), "black": (34, 30, 32), "brown": (102, 68, 44), "white": (226, 226, 222),
+             "dark": (56, 40, 32),
              "grey": (160, 160, 162), "gray": (160, 160, 162), "silver": (200, 202, 206), "gold": (214, 176, 96),
              "golden": (214, 176, 96)},
     "eyes": {"blue": (78, 124, 186), "green": (86, 136, 84), "brown": (96, 60, 32), "grey": (128, 140, 150),
@@ -231,10 +232,6 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "little")
 
 
-def _pick(options: list[str], app: Appearance, variant: int) -> str:
-    return options[variant % len(options)]
-
-
 def _resolve(f: Mapping[str, str], variant: int) -> _Look:
     app = parse_appearance(f["appearance"])
     person = _seed(*(f[k] for k in sorted(f)))  # the same person across candidates: offsets into palettes
@@ -244,25 +241,26 @@ def _resolve(f: Mapping[str, str], variant: int) -> _Look:
     if "hair" in app.colours:
         hair = app.colours["hair"]
     else:
-        names = _HAIR_BY_GROUP.get(eth, ["black", "dark", "brown"] if eth != "Unspecified" else [])
+        names = _HAIR_BY_GROUP.get(eth, ["black", "dark", "brown"])
         hair = rgb(*_HAIR[names[(person // 7 + variant) % len(names)]])
         hair = mix(hair, rgb(205, 205, 208), {"Senior": 0.85, "Late Middle Age": 0.35}.get(age, 0.0))
     eyes = app.colours.get("eyes", rgb(*(
         _EYES_LIGHT[(person // 13 + variant) % 4] if eth in ("White", "Unspecified") else (84, 52, 30))))
     darkness = 1.0 - float(skin.mean())
-    lips = app.colours.get("lips", scale(mix(skin, rgb(196, 84, 96), 0.5 - 0.25 * darkness), 0.9 - 0.1 * darkness))
+    lips = app.colours.get("lips", scale(mix(skin, rgb(196, 84, 96), 0.5 - 0.2 * darkness), 0.92 - 0.22 * darkness))
     # Hair: an explicit style word wins; otherwise each candidate gets a different style.
     styles = list(_HAIRSTYLES[gender])
     if age in ("Late Middle Age", "Senior") and gender == "Man":
         styles[2] = "bald"
-    if "young" not in age.lower() and gender == "Woman":
-        styles[3] = "long_side" if age != "Senior" else "curly"
-    forced = [(flag, opts) for flag, opts in (
-        ("bald", ["bald"]), ("ponytail", ["ponytail"]), ("bun", ["bun"]), ("curly hair", ["curly_long", "curly"]),
+    if age == "Senior" and gender == "Woman":
+        styles[3] = "curly"
+    curly = ["curly"] if gender == "Man" else ["curly_long", "curly"]
+    forced = [opts for flag, opts in (
+        ("bald", ["bald"]), ("ponytail", ["ponytail"]), ("bun", ["bun"]), ("curly hair", curly),
         ("long hair", ["long", "long_side"]), ("short hair", ["short", "bob", "swept", "buzz"]),
     ) if flag in app.flags]
     if forced:
-        styles = forced[0][1]
+        styles = forced[0]
     style = styles[variant % len(styles)]
     if style == "bald" and "hair" in app.colours and "bald" not in app.flags:
         style = "short"  # they asked for a hair colour, so show hair
@@ -301,7 +299,7 @@ def _face(look: _Look) -> _Face:
     ctrl = _FEM + (_MASC - _FEM) * look.masc
     ctrl[:, 0] *= np.where(ctrl[:, 1] > 0.3, look.jaw, 1.0)
     if look.eye_scale > 1:  # Pixar: rounder, fuller cheeks
-        ctrl[:, 0] *= np.where((ctrl[:, 1] > -0.2) & (ctrl[:, 1] < 1.2), 1.04, 1.0)
+        ctrl[:, 0] *= 1 + 0.05 * np.exp(-(((ctrl[:, 1] - 0.55) / 0.45) ** 2))
     loop = np.vstack([ctrl, mirror(ctrl[-2:0:-1])])
     outline = spline(loop, _SEG, closed=True)
     right = outline[: (len(ctrl) - 1) * _SEG + 1]  # skull top -> chin down the image-right side
@@ -345,7 +343,7 @@ def _face(look: _Look) -> _Face:
 def _draw_face(p: Painter, fr: Frame, look: _Look, face: _Face, hair: Hair) -> None:
     u, pts, skin = fr.unit, face.points, look.skin
     shade, deep = scale(skin, 0.86), scale(skin, 0.7)
-    realistic = look.f["style"] in ("Realistic", "Cinematic", "Noir", "Pixar")
+    shaded = look.f["style"] in ("Realistic", "Cinematic", "Noir", "Pixar")  # styles with modelled light
     for side in (-1.0, 1.0):  # ears sit behind the face outline
         ear = p.fill(fr(d.ellipse(side * 0.98, 0.2, 0.17, 0.3, angle=side * 8)), scale(skin, 0.95), figure=True)
         p.inner_shadow(ear, shade, side * u * 0.06, 0, u * 0.04, 0.8)
@@ -356,22 +354,22 @@ def _draw_face(p: Painter, fr: Frame, look: _Look, face: _Face, hair: Hair) -> N
     assert fm is not None
     clip = fm.full((p.h, p.w))
     # Soft shading: light from the upper left, a darker rim all round gives the head volume.
-    p.inner_shadow(fm, shade, -u * 0.2, -u * 0.12, u * (0.22 if realistic else 0.14), 0.9 if realistic else 0.6)
+    p.inner_shadow(fm, shade, -u * 0.2, -u * 0.12, u * (0.22 if shaded else 0.14), 0.9 if shaded else 0.6)
     p.inner_shadow(fm, shade, 0, 0, u * 0.08, 0.5)
     for poly in hair.front:  # the fringe's shadow on the forehead
-        p.fill(fr(poly + (0.03, 0.07)), deep, 0.35, blur=u * 0.05, clip=clip)
+        p.fill(fr(poly + np.array([0.03, 0.07])), deep, 0.35, blur=u * 0.05, clip=clip)
     for side in (-1.0, 1.0):
         p.fill(fr(d.ellipse(side * 0.56, 0.42, 0.22, 0.13)), rgb(232, 110, 110), 0.16 + 0.08 * (look.eye_scale > 1),
                blur=u * 0.09, clip=clip)
-        if realistic:  # under the cheekbone
+        if shaded:  # under the cheekbone
             p.fill(fr(d.ellipse(side * 0.72, 0.7, 0.16, 0.3, angle=-side * 25)), shade, 0.35, blur=u * 0.1, clip=clip)
     _lines(p, fr, look, face, clip)
     # Nose: no outline, just shading the way flat illustrations do it.
     p.stroke(fr(spline([(0.1, 0.02), (0.12, 0.22), (0.14, 0.4)], 6)), shade, u * 0.06, 0.5, blur=u * 0.03)
     p.fill(fr(d.ellipse(0, 0.58, 0.17, 0.05)), deep, 0.4, blur=u * 0.03)
     for side in (-1.0, 1.0):
-        p.stroke(fr(spline([(side * 0.15, 0.43), (side * 0.19, 0.5), (side * 0.13, 0.55)], 6)), deep, u * 0.025, 0.7)
-        p.fill(fr(d.ellipse(side * 0.075, 0.53, 0.045, 0.022, angle=side * 15)), scale(skin, 0.45), 0.8, blur=0.6)
+        p.stroke(fr(spline([(side * 0.15, 0.43), (side * 0.19, 0.5), (side * 0.13, 0.55)], 6)), deep, u * 0.02, 0.5)
+        p.fill(fr(d.ellipse(side * 0.07, 0.535, 0.036, 0.017, angle=side * 15)), scale(skin, 0.5), 0.55, blur=0.6)
     p.fill(fr(d.ellipse(-0.02, 0.4, 0.06, 0.045)), rgb(255, 255, 255), 0.25, blur=u * 0.03)
     for eye, centre in ((pts[36:42], face.eye_centres[0]), (pts[42:48], face.eye_centres[1])):
         _eye(p, fr, look, eye, centre, face.iris, clip)
@@ -379,7 +377,7 @@ def _draw_face(p: Painter, fr: Frame, look: _Look, face: _Face, hair: Hair) -> N
     for b in (pts[17:22], pts[22:27]):
         path = spline(b if b[0, 0] < 0 else b[::-1], 6)  # outer -> inner on both sides
         widths = np.array([0.035, 0.06, 0.075, 0.08]) * (1 + 0.35 * look.masc)
-        p.fill(fr(d.ribbon(path, widths if b[0, 0] < 0 else widths[::-1])), brow, 0.95, blur=u * 0.006)
+        p.fill(fr(d.ribbon(path, widths)), brow, 0.95, blur=u * 0.006)
     _mouth(p, fr, look, pts, clip)
     if "freckles" in look.app.flags:
         rng = np.random.default_rng(_seed("freckles", look.variant))
@@ -431,17 +429,18 @@ def _eye(p: Painter, fr: Frame, look: _Look, eye: Points, centre: Points, iris: 
            0.45, blur=u * 0.02, clip=wclip)
     p.fill(fr(d.ellipse(*ic, iris * 0.45, iris * 0.45)), rgb(18, 14, 14), clip=wclip)
     p.fill(fr(d.ellipse(ic[0] - iris * 0.35, ic[1] - iris * 0.35, iris * 0.22, iris * 0.22)), rgb(255, 255, 255), 0.9)
-    p.fill(fr(upper + (0, 0.03)), rgb(60, 40, 40), 0.25, blur=u * 0.025, clip=wclip)  # lid shadow on the eyeball
+    # The upper lid's shadow on the eyeball.
+    p.fill(fr(upper + np.array([0, 0.03])), rgb(60, 40, 40), 0.25, blur=u * 0.025, clip=wclip)
     lash = scale(mix(look.hair, rgb(20, 14, 12), 0.75), 1.0)
     thick, thin = 0.03 + 0.035 * (1 - look.masc), 0.018 + 0.01 * (1 - look.masc)
     ends = (thick, thin) if outer_left else (thin, thick)
     p.fill(fr(d.ribbon(upper, np.linspace(*ends, len(upper)))), lash)
     if look.masc < 0.5:  # a small outer flick reads as lashes
         o = eye[0]
-        flick = np.array([o, o + ((-0.06 if outer_left else 0.06), -0.04)])
+        flick = np.array([o, o + np.array([-0.06 if outer_left else 0.06, -0.04])])
         p.stroke(fr(flick), lash, u * 0.025)
     p.stroke(fr(lower), scale(skin, 0.7), u * 0.015, 0.6)
-    p.stroke(fr(upper[2:-2] + (0, -0.07)), scale(skin, 0.75), u * 0.02, 0.55, blur=u * 0.01)  # crease
+    p.stroke(fr(upper[2:-2] + np.array([0, -0.07])), scale(skin, 0.75), u * 0.02, 0.55, blur=u * 0.01)  # crease
 
 
 def _mouth(p: Painter, fr: Frame, look: _Look, pts: Points, clip: NDArray[np.float32]) -> None:
@@ -453,11 +452,12 @@ def _mouth(p: Painter, fr: Frame, look: _Look, pts: Points, clip: NDArray[np.flo
     p.fill(fr(upper), scale(look.lips, 0.86))
     lm = p.fill(fr(lower), look.lips)
     p.inner_shadow(lm, scale(look.lips, 0.8), 0, -u * 0.03, u * 0.03, 0.6)
-    p.fill(fr(d.ellipse(0.03, pts[57, 1] - 0.045, 0.1, 0.025)), rgb(255, 255, 255), 0.28, blur=u * 0.02)
+    p.fill(fr(d.ellipse(0.1, pts[57, 1] - 0.04, 0.07, 0.02)), rgb(255, 255, 255), 0.1 + 0.15 * float(look.skin.mean()),
+           blur=u * 0.02)
     seam = spline(pts[[48, 61, 62, 63, 54]], 8)
     p.stroke(fr(seam), scale(look.lips, 0.45), u * 0.022, 0.9)
     for corner in (pts[48], pts[54]):
-        p.fill(fr(d.ellipse(*corner, 0.035, 0.03, n=16)), scale(look.skin, 0.66), 0.5, blur=u * 0.015)
+        p.fill(fr(d.ellipse(corner[0], corner[1], 0.035, 0.03, n=16)), scale(look.skin, 0.66), 0.5, blur=u * 0.015)
 
 
 def _draw_hair_front(p: Painter, fr: Frame, look: _Look, hair: Hair) -> None:
@@ -487,9 +487,13 @@ def _draw_beard(p: Painter, fr: Frame, look: _Look, face: _Face) -> None:
     shapes = [tache]
     if flags & {"beard", "stubble"}:
         jaw = pts[0:17] * 1.03 + (0, -0.01)
-        inner = [(0.95, 0.0), (0.9, 0.42), (0.66, 0.7), (mw + 0.1, 0.8), (mw + 0.07, 0.98), (0.25, 1.06), (0, 1.07)]
+        inner = np.array([(0.95, 0.0), (0.9, 0.42), (0.66, 0.7), (mw + 0.1, 0.8), (mw + 0.07, 0.98), (0.25, 1.06),
+                          (0, 1.07)])
         shapes.append(np.vstack([spline(jaw, 4), spline(np.vstack([inner, mirror(inner[-2::-1])]), 5)]))
-    alpha, blur = (0.3, u * 0.03) if "stubble" in flags and "beard" not in flags else (1.0, u * 0.012)
+    if "stubble" in flags and "beard" not in flags:  # a cool shadow rather than hair
+        colour, alpha, blur = mix(scale(look.skin, 0.62), rgb(70, 78, 96), 0.25), 0.4, u * 0.035
+    else:
+        alpha, blur = 1.0, u * 0.012
     for poly in shapes:
         m = p.fill(fr(poly), colour, alpha, blur=blur)
         if alpha == 1.0:
@@ -572,7 +576,8 @@ def _outfit(look: _Look, full_body: bool) -> d.Outfit:
     if tie is None and ((look.outfit_kind == "suit" and look.masc >= 0.5) or "tie" in look.app.garments):
         tie = rgb(*_CLOTH[idx[2]])
     return d.Outfit(
-        garment=look.outfit_kind, main=main, inner=inner, trousers=rgb(*[(52, 56, 72), (62, 86, 124)][look.variant % 2]),
+        garment=look.outfit_kind, main=main, inner=inner,
+        trousers=main if look.outfit_kind == "suit" else rgb(*[(52, 56, 72), (62, 86, 124)][look.variant % 2]),
         shoes=rgb(58, 40, 32), tie=tie, skin=look.skin, shoulders=1.78 + 0.27 * look.masc, neck=0.4 + 0.08 * look.masc,
         full_body=full_body, cut=look.variant % 4,
     )

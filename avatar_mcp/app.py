@@ -1,0 +1,51 @@
+"""What the server's lifespan yields to every request: the settings now, the service as soon as it is open.
+
+The service (job store, providers, poller) opens in the background so the first answers of a new session do
+not wait for it; a request that needs it waits here until it is ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from mcp.server.mcpserver.exceptions import ToolError
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context
+
+    from avatar_mcp.config import Settings
+    from avatar_mcp.service import AvatarService
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    ready: anyio.Event = field(default_factory=anyio.Event)
+    current: AvatarService | None = None
+    failure: str | None = None
+
+    def open(self, service: AvatarService) -> None:
+        self.current = service
+        self.ready.set()
+
+    def failed(self, reason: str) -> None:
+        self.failure = reason
+        self.ready.set()
+
+    async def service(self) -> AvatarService:
+        await self.ready.wait()
+        if self.current is None:
+            raise ToolError(f"The server could not open its job store: {self.failure}. Check AVATAR_MCP_DATA_DIR "
+                            f"(it must be a writable folder) and restart the server.")
+        return self.current
+
+
+def app(ctx: Context[Any, Any]) -> AppContext:
+    state: AppContext = ctx.request_context.lifespan_context
+    return state
+
+
+async def service_of(ctx: Context[Any, Any]) -> AvatarService:
+    return await app(ctx).service()
