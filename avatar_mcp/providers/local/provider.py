@@ -54,6 +54,7 @@ from avatar_mcp.providers.base import (
     Submission,
     SubmitContext,
 )
+from avatar_mcp.providers.local.intake import check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
 from avatar_mcp.providers.local.tasks import Task, TaskRunner
 
@@ -64,8 +65,6 @@ logger = logging.getLogger(__name__)
 
 NOTES = ("Offline and free: a fast 2D-animated preview (mouth, blinks, head sway on a photo or illustration; "
          "digital twins re-animate the person's own footage). Not a neural lip-sync model; English voices.")
-MIN_PHOTO_PX = 512
-MAX_PORTRAIT_PX = 1600
 REALTIME_FACTOR = 2.5
 """Rough render speed (seconds of video per second of work), for the first poll."""
 TWIN_ADVISED_SECONDS = (60.0, 300.0)
@@ -453,34 +452,3 @@ def _background(background: Background | None, path: Path | None) -> BackgroundP
     if background.type == "color":
         return BackgroundPlan("color", color=background.value or "#1e2a3a")
     return BackgroundPlan(background.type, path=path, fit=background.fit, play_style=background.play_style)
-
-
-def check_photo(path: Path, source: str) -> tuple[Any, Any]:
-    """The seed's photo rules: a JPEG/PNG (by content), at least 512x512, exactly one clear face."""
-    from avatar_mcp.media import sniff_mime
-    from avatar_mcp.providers.local.face import detect_faces, load_image
-
-    with path.open("rb") as fh:
-        mime = sniff_mime(fh.read(64))
-    if mime not in ("image/jpeg", "image/png"):
-        raise MediaRejected(f"{source!r} is {mime or 'not an image'}; photos must be JPEG or PNG.", source=source)
-    image = load_image(path)
-    height, width = image.shape[:2]
-    if min(width, height) < MIN_PHOTO_PX:
-        raise MediaRejected(f"{source!r} is {width}x{height} pixels; photos must be at least "
-                            f"{MIN_PHOTO_PX}x{MIN_PHOTO_PX}. Use a larger photo.", source=source)
-    faces = detect_faces(image)
-    if not faces:
-        raise MediaRejected(f"No face was found in {source!r}. Use a photo of one person facing the camera, face "
-                            f"clearly visible and well lit.", source=source)
-    if len(faces) > 1:
-        raise MediaRejected(f"{len(faces)} faces were found in {source!r}; use a photo with exactly one person.",
-                            source=source)
-    points = faces[0].points
-    scale = MAX_PORTRAIT_PX / max(width, height)
-    if scale < 1:
-        import cv2
-
-        image = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        points = points * scale
-    return image, points

