@@ -39,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
-    sub.add_parser("doctor", help="show configured providers, missing optional dependencies and data paths")
+    doctor = sub.add_parser("doctor", help="show configured providers, missing optional dependencies and data paths")
+    doctor.add_argument("--online", action="store_true", help="also ask HeyGen for the remaining credits")
+    sub.add_parser("heygen-webhook", help="register <AVATAR_MCP_PUBLIC_URL>/webhooks/heygen with HeyGen and print "
+                   "the signing secret (HEYGEN_WEBHOOK_SECRET)")
     demo = sub.add_parser("demo", help="make a talking video offline, driving the server as an assistant would")
     demo.add_argument("--out", default=None, help="copy the finished MP4 here as well")
     demo.add_argument("--provider", default="local", help="provider to use (default: local)")
@@ -65,7 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "doctor":
         print(doctor_report(settings))
+        if args.online and settings.heygen_api_key is not None:
+            import anyio
+
+            from avatar_mcp.providers.heygen.admin import credits_line
+
+            print(anyio.run(credits_line, settings))
         return 0
+    if command == "heygen-webhook":
+        import anyio
+
+        from avatar_mcp.providers.heygen.admin import register_webhook
+
+        code, text = anyio.run(register_webhook, settings)
+        print(text, file=sys.stdout if code == 0 else sys.stderr)
+        return code
     if command == "demo":
         from avatar_mcp.demo import run_demo
 
@@ -125,7 +142,8 @@ def doctor_report(settings: object) -> str:
               f"  bearer token: {'set' if settings.http_token else 'not set (only loopback binds allowed)'}",
               f"  public URL for webhooks: {settings.public_url or 'not set (jobs are polled)'}"]
     if settings.heygen_api_key is not None and settings.public_url:
-        lines.append(f"  HeyGen webhook endpoint to register: {settings.public_url.rstrip('/')}/webhooks/heygen")
+        lines.append(f"  HeyGen webhook endpoint to register: {settings.public_url.rstrip('/')}/webhooks/heygen "
+                     f"(run `avatar-mcp heygen-webhook`)")
     missing = [p for m, p in OPTIONAL_MODULES.items() if importlib.util.find_spec(m) is None]
     if missing:
         lines += ["", "To render locally, install the extra:  pip install 'avatar-mcp[local]'"]

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     heygen_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_env("HEYGEN_WEBHOOK_SECRET"))
     heygen_webhook_signature_header: str = Field(default="Heygen-Signature",
                                                  validation_alias=_env("HEYGEN_WEBHOOK_SIGNATURE_HEADER"))
+    heygen_webhook_signing_input: Literal["auto", "body", "timestamp.body"] = Field(
+        default="auto", validation_alias=_env("HEYGEN_WEBHOOK_SIGNING_INPUT"),
+        description="What HeyGen's signature covers: the raw body, '<Heygen-Timestamp>.<body>', or auto (either).")
 
     # The server itself
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias=_env("AVATAR_MCP_DATA_DIR"))

@@ -70,7 +70,7 @@ VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
 LOCAL = "local"
 
 _INTERRUPTED_ADVICE = (
-    "The server stopped while this job was being submitted, and {provider} cannot be asked whether it received "
+    "This submission may or may not have reached {provider}, and {provider} cannot be asked whether it received "
     "it. It was NOT resubmitted, so nothing is paid twice. Check your {provider} dashboard or list_jobs; if the "
     "job is not there, submit it again."
 )
@@ -213,7 +213,7 @@ class AvatarService:
         if submission.status == "succeeded":
             job = await self._finalize(job, submission.result)
         else:
-            job = await self._schedule(job, None)
+            job = await self._schedule(job, None, poll_after=submission.poll_after)
         self._notify(job.id)
         return job
 

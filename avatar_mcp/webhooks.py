@@ -2,8 +2,9 @@
 
 A delivery never sets a job's state by itself: it only triggers one status request to the vendor, so even
 a forged delivery could not fake a result. HeyGen signs deliveries to registered endpoints: the signature
-(hex HMAC-SHA256 of the raw body, keyed by the endpoint secret; header name configurable) is checked, and
-unsigned or badly signed deliveries are rejected before anything happens.
+(hex HMAC-SHA256 of the raw body or of '<timestamp>.<body>', keyed by the endpoint secret; header name and
+signing input configurable) is checked, and unsigned or badly signed deliveries are rejected before anything
+happens.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ def heygen_signature(secret: str, body: bytes) -> str:
 
 
 def verify_heygen(settings: Settings, headers: dict[str, str], body: bytes, now: float | None = None) -> str | None:
-    """None when the delivery is authentic, else the reason it is not."""
+    """None when the delivery is authentic, else the reason it is not.
+
+    The signing input is UNCERTAIN in HeyGen's docs (heygen-v3.md 6): HEYGEN_WEBHOOK_SIGNING_INPUT picks the raw
+    body, '<timestamp>.<body>', or auto (either; both need the secret).
+    """
     if settings.heygen_webhook_secret is None:
         return "no HEYGEN_WEBHOOK_SECRET is configured, so deliveries cannot be verified"
     given = headers.get(settings.heygen_webhook_signature_header.lower(), "")
@@ -52,9 +57,16 @@ def verify_heygen(settings: Settings, headers: dict[str, str], body: bytes, now:
             return "malformed timestamp"
         if age > TIMESTAMP_TOLERANCE_SECONDS:
             return "stale timestamp"
-    expected = heygen_signature(settings.heygen_webhook_secret.get_secret_value(), body)
+    mode = settings.heygen_webhook_signing_input
+    signed: list[bytes] = [body] if mode in ("auto", "body") else []
+    if mode in ("auto", "timestamp.body") and stamp is not None:
+        signed.append(f"{stamp}.".encode() + body)
+    if not signed:
+        return f"missing {TIMESTAMP_HEADER} header"
+    secret = settings.heygen_webhook_secret.get_secret_value()
+    expected = [heygen_signature(secret, message) for message in signed]
     candidates = [part.split("=", 1)[-1].strip() for part in given.split(",")]
-    if not any(hmac.compare_digest(expected, c) for c in candidates):
+    if not any(hmac.compare_digest(e, c) for e in expected for c in candidates):
         return "bad signature"
     return None
 

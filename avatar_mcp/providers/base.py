@@ -80,6 +80,7 @@ class Submission(BaseModel):
     progress: float = 0.0
     message: str | None = None
     expected_seconds: float | None = Field(default=None, description="Rough render time: sets the first poll.")
+    poll_after: float | None = Field(default=None, description="The provider's own hint for the first poll.")
     vendor_state: dict[str, Any] = Field(default_factory=dict)
     result: JobResult | None = None
 

@@ -171,13 +171,13 @@ class HeyGenBackend(ABC):
         return await download(self.shared.client, url, folder / f"input_{stem}", max_bytes=max_bytes, kinds=kinds)
 
     # ------------------------------------------------------------------------------------------ readiness gate
-    async def ensure_ready(self, avatar_id: str, report: ProgressFn) -> AvatarInfo:
+    async def ensure_ready(self, avatar_id: str, report: ProgressFn, *, wait: bool = True) -> AvatarInfo:
         """The avatar, once it is usable in a video: waits a bounded time for photo avatars, else says what is pending.
 
         HeyGen accepts a video with a not-ready avatar and the render then fails silently (reference A), so no
         video is ever submitted before this passes.
         """
-        deadline = anyio.current_time() + self.timing.ready_wait_seconds
+        deadline = anyio.current_time() + (self.timing.ready_wait_seconds if wait else 0.0)
         while True:
             try:
                 info = await self.avatar_status(avatar_id)
@@ -210,19 +210,41 @@ class HeyGenBackend(ABC):
                               f"submitting the video.")
             await anyio.sleep(self.timing.ready_poll_seconds)
 
-    async def ensure_all_ready(self, avatar_ids: Sequence[str | None], report: ProgressFn) -> dict[str, AvatarInfo]:
+    async def ensure_all_ready(self, avatar_ids: Sequence[str | None], report: ProgressFn, *,
+                               wait: bool = True) -> dict[str, AvatarInfo]:
         ready: dict[str, AvatarInfo] = {}
         for avatar_id in avatar_ids:
             if avatar_id and avatar_id not in ready:
-                ready[avatar_id] = await self.ensure_ready(avatar_id, report)
+                ready[avatar_id] = await self.ensure_ready(avatar_id, report, wait=wait)
         return ready
 
 
-async def gone_after(job: JobRecord, exc: AvatarError) -> JobUpdate:
+def gone_after(job: JobRecord, exc: AvatarError) -> JobUpdate:
     """A job the vendor no longer knows, found during a batched poll (the service's own rule for single polls)."""
     if isinstance(exc, NotFound) and job.poll_count >= 2:
         return failed(exc.code, f"{exc} HeyGen no longer knows this job.")
     return JobUpdate(status=job.status, message=job.message)
+
+
+LANGUAGE_NAMES = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "it": "italian",
+                  "pt": "portuguese", "ja": "japanese", "zh": "chinese", "ko": "korean", "nl": "dutch", "hi": "hindi",
+                  "ar": "arabic", "ru": "russian", "pl": "polish", "tr": "turkish", "sv": "swedish"}
+"""ISO codes users type, against the language names HeyGen lists."""
+
+
+def voice_matches(query: CatalogQuery, *, name: str | None, language: str | None, locale: str | None = None,
+                  gender: str | None) -> bool:
+    """Client-side catalogue filters: 'en' matches English and en-US; gender and the query compare loosely."""
+    if query.language:
+        wanted = query.language.strip().lower()
+        named = LANGUAGE_NAMES.get(wanted.split("-")[0], wanted)
+        known = [v.lower() for v in (language, locale) if v]
+        if not any(v in (wanted, named) or v.startswith((f"{wanted}-", f"{named} ")) or
+                   (len(wanted) == 2 and v.split("-")[0] == wanted) for v in known):
+            return False
+    if query.gender and (gender or "").lower() not in (query.gender.lower(), ""):
+        return False
+    return not query.query or query.query.lower() in (name or "").lower()
 
 
 def result_with(warnings: Sequence[str], **values: object) -> JobResult:

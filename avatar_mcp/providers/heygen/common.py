@@ -15,13 +15,13 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import ServerError
 from avatar_mcp.models import Cost, PhotoVideoSpec, VideoSpec
 from avatar_mcp.providers import base as ops
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorErrorInfo
 
 PROVIDER = "heygen"
 M = TypeVar("M", bound=BaseModel)
@@ -38,6 +38,23 @@ _LEGACY_STATUS: Mapping[int, int] = {40102: 401, 40104: 404, 400123: 429, 400: 4
                                      401: 401, 403: 403, 404: 404, 429: 429, 500: 500}
 """HTTP status for an integer code of the legacy envelope."""
 LEGACY_OK = 100
+AUDIO_GUESS_SECONDS = 10.0
+"""Length assumed for a supplied audio track before it is rendered (its length is not read here)."""
+
+
+class Wire(BaseModel):
+    """A request body: unknown fields are a bug here, nulls are left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Answer(BaseModel):
+    """An answer: fields HeyGen adds later are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
@@ -135,7 +152,7 @@ def estimate(operation: str, spec: BaseModel, *, api: str, twin_avatars: Sequenc
             return video_cost(seconds, CREDITS_PER_MINUTE_TWIN, "digital twin")
         return video_cost(seconds, CREDITS_PER_MINUTE_PHOTO, "photo or stock avatar; digital twins cost 2/min")
     if operation == ops.CREATE_PHOTO_VIDEO and isinstance(spec, PhotoVideoSpec):
-        seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else 10.0
+        seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else AUDIO_GUESS_SECONDS
         return video_cost(seconds, CREDITS_PER_MINUTE_AVATAR_IV, "Avatar IV")
     return None
 
@@ -159,10 +176,18 @@ class Timing:
     ready_poll_seconds: float = 5.0
     in_progress_wait_seconds: float = 30.0
     """A v3 create answered 409 request_in_progress is replayed for this long before leaving it to reconcile."""
+    create_timeout_seconds: float | None = None
+    """How long a create may take to be answered; None is providers/_http.py's CREATE_TIMEOUT."""
 
     def scaled(self, factor: float) -> Timing:
         """Every duration times `factor` (tests run against the emulators with a tiny factor)."""
-        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)})
+        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)
+                                if getattr(self, f.name) is not None})
+
+    def create_timeout(self) -> httpx.Timeout:
+        if self.create_timeout_seconds is None:
+            return CREATE_TIMEOUT
+        return httpx.Timeout(self.create_timeout_seconds, connect=min(10.0, self.create_timeout_seconds))
 
     def video_seconds(self, length: float) -> float:
         return self.video_overhead_seconds + self.render_factor * length

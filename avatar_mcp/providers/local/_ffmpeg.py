@@ -160,8 +160,13 @@ class FrameReader:
                     except queue.Full:
                         continue
         finally:
-            with contextlib.suppress(queue.Full):
-                self._queue.put(None, timeout=5.0)
+            # The end marker: never block on a consumer that has gone away (close() drains the queue).
+            while not self._closed.is_set():
+                try:
+                    self._queue.put(None, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
 
     def _drain_stderr(self) -> None:
         stderr = self._proc.stderr

@@ -7,6 +7,7 @@ pieces, and avoid one-word orphans. Images are drawn with Pillow's bundled font 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,13 +159,13 @@ def draw_caption(text: str, frame_width: int, frame_height: int) -> CaptionImage
     return CaptionImage(bgr=bgr, alpha=alpha, x=(frame_width - width) // 2, y=frame_height - height - margin)
 
 
-def _wrap(text: str, measure: object, max_width: float) -> list[str]:
+def _wrap(text: str, measure: Callable[[str], float], max_width: float) -> list[str]:
     words = text.split()
     lines: list[str] = []
     current = ""
     for word in words:
         trial = f"{current} {word}".strip()
-        if current and measure(trial) > max_width:  # type: ignore[operator]
+        if current and measure(trial) > max_width:
             lines.append(current)
             current = word
         else:

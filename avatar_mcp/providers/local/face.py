@@ -79,6 +79,12 @@ def _models() -> tuple[Any, Any]:
     return _MODELS["detector"], _MODELS["predictor"]
 
 
+def warm_up() -> None:
+    """Load dlib's models now (about half a second), e.g. on a worker thread before the first render."""
+    with _LOCK:
+        _models()
+
+
 def _rgb(image_bgr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image_bgr[:, :, ::-1])
 

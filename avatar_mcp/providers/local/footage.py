@@ -30,6 +30,8 @@ SAMPLE_FPS = 2.0
 SAMPLE_SIDE = 640
 MIN_SECONDS = 0.5
 DETECT_FACE_PX = 110
+DETECT_EVERY = 2
+"""Frames between face detections; the landmarks in between reuse the last box (then get smoothed in time)."""
 LANDMARK_SMOOTH_FRAMES = 1.5
 RAW_CACHE_BYTES = 192 * 1024 * 1024
 """Decoded card frames are kept raw up to this many bytes, JPEG-compressed beyond."""
@@ -194,11 +196,12 @@ def prepare_footage(path: Path, on_progress: Callable[[float], None] | None = No
     try:
         with FrameReader(args, width, height) as reader:
             while (frame := reader.read()) is not None:
-                small = cv2.resize(frame, None, fx=detect_scale, fy=detect_scale, interpolation=cv2.INTER_AREA)
-                found = [(x / detect_scale, y / detect_scale, w / detect_scale, h / detect_scale)
-                         for x, y, w, h in detect_boxes(small)]
-                if found:
-                    box = _nearest(found, box)
+                if len(tracked) % DETECT_EVERY == 0:
+                    small = cv2.resize(frame, None, fx=detect_scale, fy=detect_scale, interpolation=cv2.INTER_LINEAR)
+                    found = [(x / detect_scale, y / detect_scale, w / detect_scale, h / detect_scale)
+                             for x, y, w, h in detect_boxes(small)]
+                    if found:
+                        box = _nearest(found, box)
                 tracked.append(landmarks_in_box(frame, box).astype(np.float32))
                 sink.write(frame)
                 if on_progress is not None and len(tracked) % 10 == 0:

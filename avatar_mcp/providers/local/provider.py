@@ -174,7 +174,7 @@ class LocalProvider(BaseProvider):
             return JobResult(candidates=candidates, warnings=[note])
 
         self.prep.start(ctx.job_id, "generate_photo_avatar", work)
-        return Submission(vendor_id=ctx.job_id, status="processing", expected_seconds=3.0,
+        return Submission(vendor_id=ctx.job_id, status="processing", expected_seconds=3.0, poll_after=0.5,
                           message="Drawing four illustrated candidates.")
 
     async def create_photo_avatar(self, spec: PhotoAvatarSpec, ctx: SubmitContext,
@@ -273,7 +273,7 @@ class LocalProvider(BaseProvider):
 
         self.prep.start(ctx.job_id, "create_digital_twin", work)
         return Submission(vendor_id=ctx.job_id, status="processing", expected_seconds=max(5.0, info.duration / 3),
-                          message="Tracking the face in the footage.",
+                          message="Tracking the face in the footage.", poll_after=0.5,
                           result=JobResult(avatar_id=avatar.avatar_id, warnings=warnings))
 
     # ------------------------------------------------------------------------------------------ videos
@@ -315,7 +315,7 @@ class LocalProvider(BaseProvider):
         self.renders.start(ctx.job_id, "create_video", work)
         seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
         return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
-                          message="Queued in the local studio.")
+                          message="Queued in the local studio.", poll_after=0.5)
 
     async def _background_file(self, background: Background | None, job_id: str, index: int) -> Path | None:
         if background is None or background.type == "color" or background.url is None:
@@ -381,7 +381,7 @@ class LocalProvider(BaseProvider):
         self.renders.start(ctx.job_id, "create_photo_video", work)
         seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else 10.0
         return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
-                          message="Queued in the local studio.")
+                          message="Queued in the local studio.", poll_after=0.5)
 
     # ------------------------------------------------------------------------------------------ jobs
     def _task(self, job_id: str) -> Task | None:

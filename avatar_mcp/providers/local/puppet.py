@@ -16,6 +16,7 @@ from avatar_mcp.providers.local.rig import EyeRig, MouthRig, Patch, smoothstep
 OPEN_LEVELS = 20
 ROUND_LEVELS = 5
 BLINK_LEVELS = 8
+SWAY_GRID = 4
 _STABLE = (0, 1, 15, 16, 27, 28, 29, 30, 31, 33, 35, 36, 39, 42, 45)
 """Landmarks that move with the head but not with the mouth: used to align one face onto another."""
 
@@ -39,43 +40,46 @@ class MouthCache:
 
 
 class HeadSway:
-    """Small rigid head motion about a pivot under the chin, faded out by a soft mask around the head."""
+    """Small rigid head motion about a pivot under the chin, faded out by a soft mask around the head.
+
+    The displacement is smooth, so it is computed on a grid SWAY_GRID times coarser and upsampled.
+    """
 
     def __init__(self, points: np.ndarray, rect: tuple[int, int, int, int]) -> None:
         p = points
         x0, y0, x1, y1 = rect
+        width, height = x1 - x0, y1 - y0
         face_w = float(np.linalg.norm(p[16] - p[0]))
         face_h = float(p[8, 1] - p[19:25, 1].mean())
-        xs = np.arange(x0, x1, dtype=np.float32)
-        ys = np.arange(y0, y1, dtype=np.float32)
+        coarse_w, coarse_h = max(2, width // SWAY_GRID), max(2, height // SWAY_GRID)
+        # Sample where cv2.resize expects its source pixel centres, so upsampling is exact interpolation.
+        xs = x0 + (np.arange(coarse_w) + 0.5) * (width / coarse_w) - 0.5
+        ys = y0 + (np.arange(coarse_h) + 0.5) * (height / coarse_h) - 0.5
         grid_x, grid_y = np.meshgrid(xs, ys)
         centre_x = float(p[[0, 16, 8, 27], 0].mean())
         centre_y = float(p[27, 1] - 0.15 * face_h)
         distance = np.sqrt(((grid_x - centre_x) / (0.8 * face_w)) ** 2 + ((grid_y - centre_y) / (1.25 * face_h)) ** 2)
         edge_x = np.clip(np.minimum(grid_x - x0, x1 - 1 - grid_x) / 8.0, 0, 1)
         edge_y = np.clip(np.minimum(grid_y - y0, y1 - 1 - grid_y) / 8.0, 0, 1)
-        mask = ((1 - smoothstep((distance - 0.75) / 0.55)) * edge_x * edge_y).astype(np.float32)
+        mask = (1 - smoothstep((distance - 0.75) / 0.55)) * edge_x * edge_y
         pivot_x, pivot_y = float(p[8, 0]), float(p[8, 1] + 0.15 * face_h)
         self.face_w = face_w
-        self.map_x0 = grid_x - x0
-        self.map_y0 = grid_y - y0
+        self.size = (width, height)
+        full_x, full_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        self.map_x0, self.map_y0 = full_x, full_y
         self.mask = mask
-        self.mask_ux = (mask * (grid_x - pivot_x)).astype(np.float32)
-        self.mask_uy = (mask * (grid_y - pivot_y)).astype(np.float32)
+        self.mask_ux = mask * (grid_x - pivot_x)
+        self.mask_uy = mask * (grid_y - pivot_y)
 
     def maps(self, theta_deg: float, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
         """Inverse maps (region-local) for a roll of theta_deg and a shift of (dx, dy) px."""
         angle = np.deg2rad(theta_deg)
         c, s = float(np.cos(angle)), float(np.sin(angle))
-        # src = R(-theta)(dst - pivot - t) + pivot, blended by the mask: linear in (mask*u, mask).
-        kx = -(c * dx + s * dy)
-        ky = s * dx - c * dy
-        map_x = cv2.addWeighted(self.mask_ux, c - 1.0, self.mask_uy, s, 0.0)
-        map_x = cv2.scaleAdd(self.mask, kx, map_x)
-        map_x = cv2.add(map_x, self.map_x0)
-        map_y = cv2.addWeighted(self.mask_ux, -s, self.mask_uy, c - 1.0, 0.0)
-        map_y = cv2.scaleAdd(self.mask, ky, map_y)
-        map_y = cv2.add(map_y, self.map_y0)
+        # src = R(-theta)(dst - pivot - t) + pivot, faded by the mask: linear in (mask*u, mask).
+        disp_x = ((c - 1.0) * self.mask_ux + s * self.mask_uy - (c * dx + s * dy) * self.mask).astype(np.float32)
+        disp_y = (-s * self.mask_ux + (c - 1.0) * self.mask_uy + (s * dx - c * dy) * self.mask).astype(np.float32)
+        map_x = cv2.add(cv2.resize(disp_x, self.size, interpolation=cv2.INTER_LINEAR), self.map_x0)
+        map_y = cv2.add(cv2.resize(disp_y, self.size, interpolation=cv2.INTER_LINEAR), self.map_y0)
         return map_x, map_y
 
 
@@ -164,6 +168,9 @@ class MouthTransplant:
         p = self.points
         face_h = rig.face_h
         outline = np.vstack([p[2:15], p[[35, 34, 33, 32, 31]] + [0.0, 0.15 * face_h]])
+        # Keep the seam on the cheeks, inside the face outline: across the face's edge the background
+        # moves with the camera, not with the face, and would show the join.
+        outline[:13, 0] += (p[33, 0] - outline[:13, 0]) * 0.15
         outline[3:10, 1] += 0.12 * face_h  # room for the jaw to drop below the chin
         mask = np.zeros((region.h, region.w), np.float32)
         cv2.fillPoly(mask, [np.round(outline - [region.x0, region.y0]).astype(np.int32)], 1.0)

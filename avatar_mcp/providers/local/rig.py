@@ -19,6 +19,8 @@ OPEN_GAIN = 0.27
 ROUND_GAIN = 0.07
 """Lip corners move inward this share of the mouth width when fully rounded."""
 
+LID_BAND = 0.4
+"""Share of the lid-to-brow height that slides down with a blink: small enough to leave glasses rims alone."""
 GRID_STEP = 5
 """Pixels between the points where the mouth's warp fields are evaluated (then upsampled)."""
 
@@ -307,7 +309,7 @@ class EyeRig:
         shift = b * gap
         edge = lid + shift
         brow_y = p[list(eye.brow), 1].mean()
-        decay = np.maximum(0.7 * (lid - brow_y), 2.0)
+        decay = np.maximum(LID_BAND * (lid - brow_y), 2.0)
         top = (lid - decay)[None, :]
         skip = b * 0.35 * np.maximum(lower - lid, 0)  # leave the lashes behind so the lid shows skin
         ratio = (lid - skip - top[0]) / np.maximum(edge - top[0], 1e-3)

@@ -16,14 +16,18 @@ from avatar_mcp.providers.local.speech import Speech
 from avatar_mcp.providers.local.stage import Stage
 from avatar_mcp.providers.local.tracks import activity, blink_track, head_track, mouth_track
 
+Rect = tuple[int, int, int, int]
+
 
 class SceneRenderer(Protocol):
     n_frames: int
     opening: np.ndarray
     """Mouth opening per frame (used to pick a speaking thumbnail)."""
 
-    def frame(self, index: int) -> np.ndarray:
-        """Frame `index` of the scene, BGR (H, W, 3); the array may be reused by the next call."""
+    def frame(self, index: int) -> tuple[np.ndarray, Rect | None]:
+        """Frame `index` (BGR, H x W x 3) and the rectangle (x0, y0, x1, y1) outside which it equals the previous
+        frame, or None when anything may have changed. Frames are produced in order; the array may be reused by
+        the next call, and callers must leave it as they found it."""
         ...
 
 
@@ -41,27 +45,29 @@ class PortraitScene:
         self.blink = blink_track(n_frames, fps, rng)
         self.head = head_track(n_frames, fps, activity(speech, n_frames, fps), rng)
         self._card = card.copy()
-        self._still: np.ndarray | None = None
         self._buffer: np.ndarray | None = None
+        self._dirty: Rect | None = None
         if stage.background.static:
             backdrop = stage.backdrop(0)
-            self._still = backdrop.copy()
-            stage.composite(self._still, backdrop, card)
-            self._buffer = np.empty_like(self._still)
+            self._buffer = backdrop.copy()
+            stage.composite(self._buffer, backdrop, card)
+            x0, y0, x1, y1 = puppet.rect
+            box = stage.box
+            self._dirty = (x0 + box.x, y0 + box.y, x1 + box.x, y1 + box.y)
 
-    def frame(self, index: int) -> np.ndarray:
+    def frame(self, index: int) -> tuple[np.ndarray, Rect | None]:
         region = self.puppet.render(float(self.opening[index]), float(self.rounding[index]), float(self.blink[index]),
                                     float(self.head.theta[index]), float(self.head.dx[index]),
                                     float(self.head.dy[index]))
         x0, y0, x1, y1 = self.puppet.rect
-        if self._still is not None and self._buffer is not None:
-            np.copyto(self._buffer, self._still)
+        if self._buffer is not None:
+            # Still backdrop: only the head region changes, and it is fully redrawn every frame.
             self.stage.composite(self._buffer, self.stage.backdrop(index), region, x0, y0)
-            return self._buffer
+            return self._buffer, self._dirty
         frame = self.stage.backdrop(index)
         self._card[y0:y1, x0:x1] = region
         self.stage.composite(frame, frame, self._card)
-        return frame
+        return frame, None
 
 
 class FootageScene:
@@ -80,14 +86,14 @@ class FootageScene:
         if stage.background.static:
             self._buffer = np.empty_like(stage.backdrop(0))
 
-    def frame(self, index: int) -> np.ndarray:
+    def frame(self, index: int) -> tuple[np.ndarray, Rect | None]:
         card, points, _ = self.player.frame(index / self.fps)
         self.transplant.apply(card, points, float(self.opening[index]), float(self.rounding[index]))
         if self._buffer is not None:
             backdrop = self.stage.backdrop(index)
             np.copyto(self._buffer, backdrop)
             self.stage.composite(self._buffer, backdrop, card)
-            return self._buffer
+            return self._buffer, None
         frame = self.stage.backdrop(index)
         self.stage.composite(frame, frame, card)
-        return frame
+        return frame, None

@@ -154,6 +154,15 @@ def default_voice_id(gender: str | None = None, language: str | None = None) -> 
     return min(pool, key=rank).voice_id
 
 
+def warm_up(voice_id: str, cache_dir: Path) -> None:
+    """Load (and on first use patch) the voice's model now, e.g. on a worker thread at start-up; no-op for espeak."""
+    for entry in _piper_entries():
+        if entry.voice.voice_id == voice_id:
+            from avatar_mcp.providers.local._piper import PiperPackage, load_voice
+
+            load_voice(PiperPackage(entry.module), cache_dir)
+
+
 def synthesize(text: str, voice_id: str, *, speed: float = 1.0, pitch: int = 0, cache_dir: Path) -> Speech:
     """Speak `text` with a local voice. RenderError for an unknown voice (naming the valid ids) or empty text."""
     import numpy as np

@@ -20,8 +20,16 @@ import numpy as np
 from avatar_mcp.errors import MediaRejected, RenderError
 from avatar_mcp.providers.local._ffmpeg import VideoInfo, probe_video
 from avatar_mcp.providers.local.backgrounds import BackgroundPlan, open_background
-from avatar_mcp.providers.local.captions import Caption, CaptionImage, captions_for, draw_caption, write_srt
-from avatar_mcp.providers.local.encode import EncodeSettings, FrameSink, OutputFormat, video_command, write_wav
+from avatar_mcp.providers.local.captions import Caption, captions_for, draw_caption, write_srt
+from avatar_mcp.providers.local.encode import (
+    EncodeSettings,
+    FrameSink,
+    OutputFormat,
+    Rect,
+    YuvFrame,
+    video_command,
+    write_wav,
+)
 from avatar_mcp.providers.local.face import detect_faces
 from avatar_mcp.providers.local.footage import Footage, FootagePlayer, prepare_footage
 from avatar_mcp.providers.local.layout import Style, card_box, cut_card, face_crop
@@ -31,8 +39,8 @@ from avatar_mcp.providers.local.speech import Speech
 from avatar_mcp.providers.local.stage import Stage
 
 __all__ = [
-    "BackgroundPlan", "Footage", "Portrait", "RenderCancelled", "RenderOutput", "RenderPlan", "ScenePlan",
-    "VideoInfo", "prepare_footage", "probe_video", "render",
+    "BackgroundPlan", "EncodeSettings", "Footage", "Portrait", "RenderCancelled", "RenderOutput", "RenderPlan",
+    "ScenePlan", "VideoInfo", "prepare_footage", "probe_video", "render",
 ]
 
 PROGRESS_EVERY = 10
@@ -163,10 +171,41 @@ class _Workshop:
             player.close()
 
 
-def _overlay(frame: np.ndarray, caption: CaptionImage, inverse: np.ndarray) -> None:
-    h, w = caption.alpha.shape
-    target = frame[caption.y:caption.y + h, caption.x:caption.x + w]
-    target[:] = cv2.blendLinear(caption.bgr, np.ascontiguousarray(target), caption.alpha, inverse)
+class _Burner:
+    """Burns captions into frames and undoes it afterwards (scene buffers are reused from frame to frame)."""
+
+    def __init__(self, captions: list[Caption], fps: int, width: int, height: int) -> None:
+        self.cues = [(round(c.start * fps), round(c.end * fps), draw_caption(c.text, width, height))
+                     for c in captions]
+        self.inverse = [np.ascontiguousarray(1.0 - image.alpha) for _, _, image in self.cues]
+        self._next = 0
+        self._saved: tuple[Rect, np.ndarray] | None = None
+        self._previous: Rect | None = None
+
+    def burn(self, frame: np.ndarray, index: int) -> list[Rect]:
+        """Draw the caption showing at frame `index`; returns the rectangles that changed because of captions."""
+        while self._next < len(self.cues) and self.cues[self._next][1] <= index:
+            self._next += 1
+        changed = [self._previous] if self._previous is not None else []
+        self._previous = None
+        if self._next < len(self.cues) and self.cues[self._next][0] <= index:
+            image = self.cues[self._next][2]
+            h, w = image.alpha.shape
+            rect = (image.x, image.y, image.x + w, image.y + h)
+            target = frame[image.y:image.y + h, image.x:image.x + w]
+            self._saved = (rect, target.copy())
+            target[:] = cv2.blendLinear(image.bgr, np.ascontiguousarray(target), image.alpha,
+                                        self.inverse[self._next])
+            changed.append(rect)
+            self._previous = rect
+        return changed
+
+    def restore(self, frame: np.ndarray) -> None:
+        """Put back what the last burn covered."""
+        if self._saved is not None:
+            (x0, y0, x1, y1), pixels = self._saved
+            frame[y0:y1, x0:x1] = pixels
+            self._saved = None
 
 
 def _thumbnail_frame(renderers_opening: np.ndarray, fps: int) -> int:
@@ -225,15 +264,13 @@ def render(plan: RenderPlan, *, on_progress: Callable[[int, int], None] | None =
         if captions:
             write_srt(captions, srt_path)
             written.append(srt_path)
-        burn = [(round(c.start * plan.fps), round(c.end * plan.fps), draw_caption(c.text, width, height))
-                for c in captions] if plan.captions else []
-        inverses = [np.ascontiguousarray(1.0 - image.alpha) for _, _, image in burn]
+        burner = _Burner(captions if plan.captions else [], plan.fps, width, height)
         sink = FrameSink(video_command(out_path, width, height, plan.fps, wavs, plan.output_format, plan.encode))
         written.append(out_path)
+        picture = YuvFrame(width, height)
         thumbnail: np.ndarray | None = None
         thumb_at = -1
         done = 0
-        cue = 0
         for index, (scene, count) in enumerate(zip(plan.scenes, counts, strict=True)):
             renderer, stage = workshop.scene(scene, index, count, plan, width, height)
             try:
@@ -242,14 +279,17 @@ def render(plan: RenderPlan, *, on_progress: Callable[[int, int], None] | None =
                 for k in range(count):
                     if should_stop is not None and should_stop():
                         raise RenderCancelled()
-                    frame = renderer.frame(k)
+                    frame, dirty = renderer.frame(k)
                     if done == thumb_at or (thumbnail is None and done == 0):
                         thumbnail = frame.copy()
-                    while cue < len(burn) and burn[cue][1] <= done:
-                        cue += 1
-                    if cue < len(burn) and burn[cue][0] <= done:
-                        _overlay(frame, burn[cue][2], inverses[cue])
-                    sink.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420))
+                    changed = burner.burn(frame, done)
+                    if k == 0 or dirty is None:
+                        picture.update(frame)
+                    else:
+                        for rect in (dirty, *changed):
+                            picture.update(frame, rect)
+                    burner.restore(frame)
+                    sink.write(picture.buffer.copy())
                     done += 1
                     if on_progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                         on_progress(done, total)

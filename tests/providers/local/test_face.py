@@ -48,5 +48,5 @@ def test_load_image_applies_exif_orientation_and_returns_bgr():
     image = load_image(buffer.getvalue())
     assert image.shape == (40, 20, 3)
     assert image.dtype == np.uint8
-    blue, green, red = image[20, 10]
+    blue, _, red = image[20, 10]
     assert red > 200 and blue < 60

@@ -1,0 +1,221 @@
+"""Creatify: custom avatars (personas_v2, seed 003) and lipsync videos, one scene or several.
+
+- create_digital_twin -> `POST /api/personas_v2/`: local footage is uploaded as multipart (MP4/MOV from the media
+  roots), https URLs are passed as they are. The job follows `process_status` through every stage of seed 003;
+  `rejected` and `failed` end it with Creatify's reason. Creation takes 1-5 days.
+- create_video -> `POST /api/lipsyncs/` for one plain scene (captions are its option), `POST /api/lipsyncs_v2/` for
+  several scenes or a scene with a background. Avatars are persona ids; voices are accent ids.
+- Creatify has no idempotency key, so creates are never repeated on a lost answer (the job becomes `unknown`).
+- Paths always end in "/": without it Creatify answers 301, which would turn a POST into a GET.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+from pydantic import BaseModel
+
+from avatar_mcp.checklist import estimate_video_seconds
+from avatar_mcp.config import Settings
+from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected, NotFound
+from avatar_mcp.media import MediaPolicy, classify, require_https
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, DigitalTwinSpec, JobRecord, VideoSpec, Voice
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers import CREATIFY
+from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, VendorHTTP
+from avatar_mcp.providers.base import CREATE_VIDEO, BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.creatify import wire
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["CreatifyProvider"]
+
+PERSONA_EXPECTED_SECONDS = 600.0
+"""Seed 003 says a custom avatar takes 1-5 days, but footage problems show up in its first minutes: the first poll
+comes early, and the long `reviewing` stage is polled slowly (REVIEW_POLL_SECONDS)."""
+REVIEW_POLL_SECONDS = 1800.0
+LIPSYNC_SECONDS_PER_VIDEO_SECOND = 6.0
+"""A first guess at render time per second of video, for the first poll."""
+CREDITS_PER_30S = 5
+"""Creatify's lipsync rate: 5 credits per started 30 seconds of video."""
+MAX_WEBHOOK_URL = 200
+"""personas_v2 and lipsyncs cap webhook_url at 200 characters."""
+UPLOAD_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov"}
+MAX_PAGES = 20
+NOTES = ("Custom avatars from your own footage (1-5 days, process_status followed to the end, rejections explained); "
+         "lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); several scenes through "
+         "lipsyncs_v2. Speech audio and backgrounds must be https URLs.")
+
+
+class CreatifyProvider(BaseProvider):
+    name = "creatify"
+    title = CREATIFY.title
+    capabilities = Capabilities(operations=CREATIFY.operations, webhooks=True, notes=NOTES)
+
+    def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_id: str, api_key: str, base_url: str,
+                 create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
+        self.media = media
+        self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_error,
+                                auth_headers={"X-API-ID": api_id, "X-API-KEY": api_key}, secrets=[api_id, api_key])
+        self._create_timeout = create_timeout
+        self._poll_hint = poll_hint
+        """Tests shorten the schedule with this; None lets the adaptive schedule decide."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy,
+                      **kwargs: Any) -> CreatifyProvider:
+        assert settings.creatify_api_id is not None and settings.creatify_api_key is not None
+        return cls(http, media, api_id=settings.creatify_api_id.get_secret_value(),
+                   api_key=settings.creatify_api_key.get_secret_value(), base_url=settings.creatify_base_url,
+                   **kwargs)
+
+    def _expected(self, seconds: float) -> float:
+        return self._poll_hint if self._poll_hint is not None else seconds
+
+    def _webhook(self, ctx: SubmitContext) -> str | None:
+        url = ctx.callback_url
+        return url if url and len(url) <= MAX_WEBHOOK_URL else None
+
+    # ------------------------------------------------------------------------------------------ avatars
+    async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
+        fields: dict[str, Any] = {"gender": wire.gender_code(spec.gender), "creator_name": spec.name}
+        if (webhook := self._webhook(ctx)) is not None:
+            fields["webhook_url"] = webhook
+        files: dict[str, tuple[str, bytes, str]] = {}
+        for field, source in (("lipsync_input", spec.video), ("consent_video", spec.consent_video)):
+            if source is None:
+                continue
+            if classify(source) == "url":
+                fields[field] = require_https(source, what=field.replace("_", " ") + " URL")
+            elif classify(source) == "asset":
+                raise MediaRejected(f"Creatify has no asset store, so {source!r} means nothing there: give a local "
+                                    f"MP4/MOV file inside the media roots or an https URL.", source=source)
+            else:
+                files[field] = await self._footage(source, field)
+        await ctx.report(0.0, "Uploading the footage to Creatify." if files else "Sending the request to Creatify.")
+        if files:
+            record = await self._http.json("POST", "/api/personas_v2/", data=fields, files=files, idempotent=False,
+                                           timeout=UPLOAD_TIMEOUT)
+        else:
+            record = await self._http.json("POST", "/api/personas_v2/", json=fields, idempotent=False,
+                                           timeout=self._create_timeout)
+        update = wire.persona_update(record)
+        return Submission(vendor_id=str(record["id"]), status="queued" if update.status == "queued" else "processing",
+                          progress=update.progress or 0.0, message=update.message, vendor_state={"kind": "persona"},
+                          expected_seconds=self._expected(PERSONA_EXPECTED_SECONDS))
+
+    async def _footage(self, source: str, field: str) -> tuple[str, bytes, str]:
+        """A local video for multipart upload: inside the media roots, MP4 or MOV by its content."""
+        local = self.media.open_local(source, kinds=("video",))
+        extension = UPLOAD_TYPES.get(local.mime)
+        if extension is None:
+            raise MediaRejected(f"{source!r} is {local.mime}; Creatify takes MP4 or MOV footage. Convert it and try "
+                                f"again.", source=source)
+        data = await anyio.to_thread.run_sync(local.read_bytes)
+        return f"{field}.{extension}", data, local.mime
+
+    async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
+        try:
+            record = await self._http.json("GET", f"/api/personas/{avatar_id}/")
+        except NotFound:
+            return None
+        return wire.persona_info(record)
+
+    async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:
+        return [wire.persona_info(r) for r in await self._listing("/api/personas/", query.limit) if r.get("id")]
+
+    async def list_voices(self, query: CatalogQuery) -> list[Voice]:
+        return wire.voices(await self._listing("/api/voices/", None))
+
+    async def _listing(self, path: str, limit: int | None) -> list[dict[str, Any]]:
+        """A plain array, or DRF pages followed while they stay on Creatify's own host (keys go with each page)."""
+        found, url = [], self._http.url(path)
+        for _ in range(MAX_PAGES):
+            items, url_next = wire.results(await self._http.json("GET", url))
+            found.extend(items)
+            own_host = url_next is not None and url_next.startswith(self._http.base_url + "/")
+            if url_next is None or not own_host or (limit and len(found) >= limit):
+                break
+            url = url_next
+        return found
+
+    # ------------------------------------------------------------------------------------------ videos
+    async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        wire.reject([p for i, s in enumerate(spec.scenes) for p in wire.unsupported(s, i)])
+        ratio = wire.aspect_ratio(spec)
+        for index, scene in enumerate(spec.scenes):
+            if not scene.avatar_id:
+                raise InvalidInput(f"scenes.{index}.avatar_id is missing: pick a persona from list_avatars.",
+                                   field=f"scenes.{index}.avatar_id")
+        await self._check_avatars({s.avatar_id for s in spec.scenes if s.avatar_id})
+        single = len(spec.scenes) == 1 and spec.scenes[0].background is None
+        if single:
+            payload, endpoint = self._lipsync(spec, ratio), "lipsyncs"
+        else:
+            if spec.caption:
+                raise InvalidInput("Creatify adds captions only to one-scene videos without a background; turn "
+                                   "caption off, or make one scene without a background.", field="caption")
+            payload = {"aspect_ratio": ratio, "video_inputs": [wire.scene_input(s, i) for i, s in
+                                                               enumerate(spec.scenes)]}
+            endpoint = "lipsyncs_v2"
+        if spec.title:
+            payload["name"] = spec.title
+        if (webhook := self._webhook(ctx)) is not None:
+            payload["webhook_url"] = webhook
+        await ctx.report(0.0, "Sending the video to Creatify.")
+        record = await self._http.json("POST", f"/api/{endpoint}/", json=payload, idempotent=False,
+                                       timeout=self._create_timeout)
+        update = wire.lipsync_update(record)
+        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
+        return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
+                          "queued", progress=update.progress or 0.0, message=update.message,
+                          vendor_state={"kind": endpoint},
+                          expected_seconds=self._expected(seconds * LIPSYNC_SECONDS_PER_VIDEO_SECOND))
+
+    def _lipsync(self, spec: VideoSpec, ratio: str) -> dict[str, Any]:
+        scene = spec.scenes[0]
+        payload: dict[str, Any] = {"aspect_ratio": ratio, "creator": scene.avatar_id, "no_caption": not spec.caption}
+        if scene.audio is not None:
+            payload["audio"] = wire.remote(scene.audio, "scenes.0.audio")
+        else:
+            payload["text"] = scene.script
+        if scene.voice_id:
+            payload["accent"] = scene.voice_id
+        return payload
+
+    async def _check_avatars(self, avatar_ids: set[str]) -> None:
+        """A persona still being made would be refused: say so before anything is spent."""
+        for avatar_id in sorted(avatar_ids):
+            info = await self.avatar_status(avatar_id)
+            if info is None:
+                raise InvalidInput(f"Creatify has no avatar {avatar_id!r}: pick one from list_avatars.",
+                                   field="avatar_id")
+            if info.status != "ready":
+                raise AvatarNotReady(f"Creatify avatar {avatar_id} is not ready yet ({info.status}); custom avatars "
+                                     f"take 1-5 days. Follow its create_digital_twin job with check_job, or pick a "
+                                     f"ready avatar from list_avatars.", avatar_id=avatar_id, status=str(info.status))
+
+    # ------------------------------------------------------------------------------------------ status
+    async def get_job(self, job: JobRecord) -> JobUpdate:
+        kind = job.vendor_state.get("kind") or ("persona" if job.operation != CREATE_VIDEO else "lipsyncs")
+        path = "/api/personas/{}/" if kind == "persona" else f"/api/{kind}/{{}}/"
+        record = await self._http.json("GET", path.format(job.vendor_id))
+        update = wire.persona_update(record) if kind == "persona" else wire.lipsync_update(record)
+        if update.status in ("queued", "processing"):
+            reviewing = kind == "persona" and record.get("process_status") == "reviewing"
+            update.poll_after = self._poll_hint if self._poll_hint is not None else \
+                (REVIEW_POLL_SECONDS if reviewing else None)
+        return update
+
+    def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
+        if operation != CREATE_VIDEO or not isinstance(spec, VideoSpec):
+            return None
+        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
+        blocks = max(1, math.ceil(seconds / 30))
+        return Cost(amount=CREDITS_PER_30S * blocks, unit="credits",
+                    basis=f"about {seconds:.0f} s of video x {CREDITS_PER_30S} credits per started 30 s (Creatify's "
+                          f"lipsync rate; audio scenes counted as 10 s)")
+

@@ -1,0 +1,242 @@
+"""Runware: HeyGen Avatar V (`heygen:avatar@5`) as an async `videoInference` task (seed 004).
+
+Every request is a JSON array of tasks posted to one endpoint; answers are `{data: [...], errors: [...]}`.
+The taskUUID is ours to choose and doubles as the idempotency key: it is derived from the job id (shaped as the
+UUID v4 the API demands), so a create can be re-sent after a lost answer or a crash without paying twice: Runware
+answers a known taskUUID with `conflictTaskUUID`, which means "already accepted". Results come from `getResponse`
+polls, one item per generation (`numberResults` variations become `JobResult.outputs`), with the cost when
+`includeCost` is set (always, here).
+
+What the unified specs cannot express (quality, ttl, number of results, safety, upload endpoint, background
+removal, volume) is a server-wide `RunwareOptions`; every field is checked against the seed's ranges by the wire
+models (wire.py) before a request is made.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+from pydantic import ValidationError
+
+from avatar_mcp.config import Settings
+from avatar_mcp.errors import InvalidInput, MediaRejected, NotFound, ServerError
+from avatar_mcp.media import MediaPolicy, classify, require_https
+from avatar_mcp.models import ORIENTATION_SIZES, Background, JobError, JobRecord, PhotoVideoSpec, VideoSpec, utcnow
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers import RUNWARE
+from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP
+from avatar_mcp.providers.base import (
+    CREATE_PHOTO_VIDEO,
+    BaseProvider,
+    Capabilities,
+    JobUpdate,
+    Submission,
+    SubmitContext,
+)
+from avatar_mcp.providers.runware import wire
+from avatar_mcp.providers.runware.wire import FORMATS, UUID_TEXT, RunwareOptions, VideoInference, task_uuid_for
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["RunwareOptions", "RunwareProvider", "task_uuid_for"]
+
+EXPECTED_VIDEO_SECONDS = 240.0
+"""A first guess at an Avatar V render: the poll schedule adapts from there."""
+RESEND_WINDOW = timedelta(hours=1)
+"""A create whose answer was lost is re-sent (same taskUUID) only this soon after; later, Runware may have
+forgotten the taskUUID and a re-send could start a second paid task."""
+BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
+"""A local background image travels inline as a data URI (the seed allows one): keep the request small."""
+NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGen avatar id (also for "
+         "create_photo_video), speech from a script or an https/UUID audio file; a local background image is sent "
+         "inline. Cost is reported by Runware with each result.")
+
+
+class RunwareProvider(BaseProvider):
+    name = "runware"
+    title = RUNWARE.title
+    capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES)
+
+    def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
+                 options: RunwareOptions | None = None, create_timeout: httpx.Timeout = CREATE_TIMEOUT,
+                 poll_hint: float | None = None) -> None:
+        self.media = media
+        self.options = options or RunwareOptions()
+        self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_error,
+                                auth_headers={"Authorization": f"Bearer {api_key}"}, secrets=[api_key])
+        self._create_timeout = create_timeout
+        self._poll_hint = poll_hint
+        """Tests shorten the schedule with this; None lets the adaptive schedule decide."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy, **kwargs: Any) -> RunwareProvider:
+        assert settings.runware_api_key is not None
+        return cls(http, media, api_key=settings.runware_api_key.get_secret_value(),
+                   base_url=settings.runware_base_url, **kwargs)
+
+    # ------------------------------------------------------------------------------------------ create
+    async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        task = await self.video_task(spec, ctx)
+        return await self._submit(task, ctx)
+
+    async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        task = await self.photo_video_task(spec, ctx)
+        return await self._submit(task, ctx)
+
+    async def video_task(self, spec: VideoSpec, ctx: SubmitContext) -> VideoInference:
+        """The videoInference task for a one-scene video (raises InvalidInput / MediaRejected, sends nothing)."""
+        if len(spec.scenes) != 1:
+            raise InvalidInput(f"Runware's HeyGen Avatar V makes one scene per video; this has {len(spec.scenes)}. "
+                               f"Split it into several videos, or use provider 'heygen' or 'creatify' for several "
+                               f"scenes.", field="scenes")
+        scene = spec.scenes[0]
+        wire.reject(wire.unsupported_scene(scene))
+        if not scene.avatar_id:
+            raise InvalidInput("scenes.0.avatar_id is missing: give a HeyGen avatar id.", field="scenes.0.avatar_id")
+        width, height = spec.size()
+        return await self._task(ctx, avatar=wire.avatar_id(scene.avatar_id, "scenes.0.avatar_id"), script=scene.script,
+                                audio=scene.audio, voice=scene.voice_id, language=scene.locale, speed=scene.speed,
+                                pitch=scene.pitch, background=scene.background, size=(width, height),
+                                caption=spec.caption, fit=None, output_format=spec.output_format)
+
+    async def photo_video_task(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> VideoInference:
+        """The videoInference task for create_photo_video: `image` names a HeyGen avatar (Avatar V needs one)."""
+        if spec.motion_prompt:
+            wire.reject(["motion_prompt (a HeyGen Avatar IV option: use provider 'heygen')"])
+        return await self._task(ctx, avatar=wire.avatar_id(spec.image, "image"), script=spec.script, audio=spec.audio,
+                                voice=spec.voice_id, language=None, speed=spec.speed, pitch=spec.pitch,
+                                background=spec.background, size=ORIENTATION_SIZES[spec.orientation],
+                                caption=spec.caption, fit=spec.fit, output_format=spec.output_format)
+
+    async def _task(self, ctx: SubmitContext, *, avatar: str, script: str | None, audio: str | None,
+                    voice: str | None, language: str | None, speed: float, pitch: float,
+                    background: Background | None, size: tuple[int, int], caption: bool, fit: str | None,
+                    output_format: str) -> VideoInference:
+        options = self.options
+        inputs: dict[str, Any] = {"avatar": avatar}
+        settings: dict[str, Any] = {}
+        if audio is not None:
+            inputs["audio"] = wire.remote_media(audio, "audio", "an audio file")
+        if background is not None:
+            if background.type == "video":
+                wire.reject(["a video background (Avatar V takes a colour or an image)"])
+            if background.type == "color":
+                if background.value:
+                    settings["backgroundColor"] = background.value
+            else:
+                assert background.url is not None
+                inputs["background"] = await self._background(background.url)
+        if caption:
+            settings["caption"] = True
+        if fit is not None:
+            settings["fit"] = fit
+        if options.remove_background is not None:
+            settings["removeBackground"] = options.remove_background
+        speech = None
+        if script is not None:
+            speech = {"text": script, "voice": voice or "auto", "language": language, "volume": options.volume,
+                      "speed": speed, "pitch": pitch}
+        safety = {"checkContent": options.safety_mode not in (None, "none"), "mode": options.safety_mode} \
+            if options.safety_mode is not None else None
+        fields = {"taskUUID": task_uuid_for(ctx.job_id), "outputFormat": FORMATS[output_format],
+                  "outputQuality": options.output_quality, "webhookURL": ctx.callback_url,
+                  "uploadEndpoint": options.upload_endpoint, "safety": safety, "ttl": options.ttl,
+                  "numberResults": options.number_results, "inputs": inputs, "width": size[0], "height": size[1],
+                  "speech": speech, "settings": settings or None}
+        try:
+            return VideoInference.model_validate(fields)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'task'}: {e['msg']}"
+                                 for e in exc.errors(include_url=False, include_input=False))
+            raise InvalidInput(f"Runware would refuse this request ({problems}). Fix these and call again; nothing "
+                               f"was sent.") from exc
+
+    async def _background(self, source: str) -> str:
+        kind = classify(source)
+        if kind == "url":
+            return require_https(source, what="background URL")
+        if kind == "asset" or UUID_TEXT.match(source.strip()):
+            return wire.runware_uuid(source, "background")
+        local = self.media.open_local(source, kinds=("image",), max_bytes=BACKGROUND_MAX_BYTES)
+        data = await anyio.to_thread.run_sync(local.read_bytes)
+        return f"data:{local.mime};base64,{base64.b64encode(data).decode()}"
+
+    async def _submit(self, task: VideoInference, ctx: SubmitContext) -> Submission:
+        ctx.vendor_state.update(task_uuid=task.taskUUID, number_results=task.numberResults)
+        await ctx.report(0.0, "Sending the task to Runware.")
+        await self._send(task)
+        return Submission(vendor_id=task.taskUUID, status="queued", vendor_state=dict(ctx.vendor_state),
+                          expected_seconds=self._poll_hint or EXPECTED_VIDEO_SECONDS,
+                          message="Runware accepted the task; HeyGen Avatar V is rendering.")
+
+    async def _send(self, task: VideoInference) -> None:
+        """Post the create; safe to repeat because the taskUUID is the idempotency key."""
+        for attempt in range(2):
+            try:
+                body = await self._http.json("POST", "", json=[task.wire()], idempotent=True,
+                                             timeout=self._create_timeout)
+            except ServerError as exc:
+                # An unreadable 2xx answer: the task may or may not be in; asking again with the same taskUUID tells.
+                if exc.status_code >= 500 or attempt:
+                    raise
+                continue
+            if wire.acknowledged(body, task.taskUUID):
+                return
+            raise ServerError("Runware answered without acknowledging the task. Check the job again shortly.",
+                              provider=self.name, status_code=502)
+
+    # ------------------------------------------------------------------------------------------ status
+    async def get_job(self, job: JobRecord) -> JobUpdate:
+        task_uuid = job.vendor_id or job.vendor_state.get("task_uuid") or task_uuid_for(job.id)
+        body = await self._http.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
+                                     idempotent=True)
+        expected = int(job.vendor_state.get("number_results") or 1)
+        return self._update(body, task_uuid, expected)
+
+    def _update(self, body: Any, task_uuid: str, expected: int) -> JobUpdate:
+        data = [d for d in wire.items(body, "data") if d.get("taskUUID") in (None, task_uuid)]
+        for error in wire.items(body, "errors"):
+            if error.get("taskUUID") in (None, task_uuid) and error.get("status") == "error":
+                code = str(error.get("code") or "taskFailed")
+                message = (f"Runware could not make the video: {error.get('message') or code} (code {code}). "
+                           + ("Change the script or avatar and try again." if "olicy" in code or "afety" in code
+                              else "Nothing more will happen with this job; submit it again to retry."))
+                return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
+                                 poll_after=None)
+        done = [d for d in data if d.get("status") == "success"]
+        total = max(expected, len(data), 1)
+        if done and len(done) >= total:
+            return JobUpdate(status="succeeded", progress=1.0, result=wire.result_of(done),
+                             message=f"Runware finished {len(done)} video{'s' if len(done) > 1 else ''}.")
+        message = "HeyGen Avatar V is rendering at Runware." + (f" {len(done)} of {total} ready." if total > 1 else "")
+        return JobUpdate(status="processing", progress=len(done) / total, message=message, poll_after=self._poll_hint)
+
+    async def reconcile(self, job: JobRecord) -> JobUpdate | None:
+        """An interrupted create: poll its taskUUID; if Runware never got it, send it again with the same one."""
+        task_uuid = job.vendor_state.get("task_uuid") or task_uuid_for(job.id)
+        state = {"task_uuid": task_uuid}
+        try:
+            update = await self.get_job(job.model_copy(update={"vendor_id": task_uuid}))
+        except NotFound:
+            if utcnow() - job.created_at > RESEND_WINDOW:
+                return None
+            try:
+                task = await self._rebuild(job)
+            except (InvalidInput, MediaRejected) as exc:
+                return JobUpdate(status="failed", error=JobError(code=exc.code, message=str(exc)), message=str(exc))
+            await self._send(task)
+            state["number_results"] = task.numberResults
+            return JobUpdate(status="queued", vendor_id=task_uuid, vendor_state=state, poll_after=self._poll_hint,
+                             message="Sent again after an interrupted submission (same taskUUID: never paid twice).")
+        return update.model_copy(update={"vendor_id": task_uuid, "vendor_state": state})
+
+    async def _rebuild(self, job: JobRecord) -> VideoInference:
+        arguments = job.request.get("arguments", {})
+        ctx = SubmitContext(job_id=job.id)
+        if job.operation == CREATE_PHOTO_VIDEO:
+            return await self.photo_video_task(PhotoVideoSpec.model_validate(arguments), ctx)
+        return await self.video_task(VideoSpec.model_validate(arguments), ctx)

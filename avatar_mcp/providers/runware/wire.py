@@ -1,0 +1,233 @@
+"""Runware's wire format for HeyGen Avatar V (seed 004): task models with the seed's ranges, the error parser,
+and the helpers that turn unified arguments into task fields and poll answers into results.
+
+Nothing here does I/O: the provider (runware/__init__.py) sends what these build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from avatar_mcp.errors import InvalidInput, MediaRejected
+from avatar_mcp.media import classify, require_https
+from avatar_mcp.models import Cost, JobResult, MediaOutput, Scene
+from avatar_mcp.providers._http import VendorErrorInfo
+
+if TYPE_CHECKING:
+    import httpx
+
+MODEL: Literal["heygen:avatar@5"] = "heygen:avatar@5"
+CONFLICT = "conflictTaskUUID"
+"""A known taskUUID sent again: the official SDK takes it as "already accepted"."""
+NOT_FOUND = "taskFailedOrNotFound"
+FORMATS = {"mp4": "MP4", "webm": "WEBM", "mov": "MOV"}
+AVATAR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+CAPTION_KEYS = re.compile(r"(caption|srt|subtitle).*url$", re.IGNORECASE)
+"""The seed promises a sidecar SRT with captions but does not name its field: take any *caption*/*srt* URL."""
+_STATUS_BY_CODE = {"invalidApiKey": 401, "insufficientCredits": 402, NOT_FOUND: 404, "rateLimitExceeded": 429}
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Safety(_Wire):
+    checkContent: bool | None = None
+    mode: Literal["none", "fast", "full"] | None = None
+
+
+class Inputs(_Wire):
+    avatar: str = Field(min_length=1)
+    audio: str | None = Field(default=None, min_length=1)
+    background: str | None = Field(default=None, min_length=1)
+
+
+class Speech(_Wire):
+    text: str = Field(min_length=1, max_length=5000)
+    voice: str = Field(default="auto", min_length=1)
+    language: str | None = Field(default=None, min_length=1)
+    volume: float | None = Field(default=None, ge=0, le=1)
+    speed: float | None = Field(default=None, ge=0.5, le=1.5)
+    pitch: float | None = Field(default=None, ge=-50, le=50)
+
+
+class TaskSettings(_Wire):
+    backgroundColor: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    caption: bool | None = None
+    fit: Literal["cover", "contain"] | None = None
+    removeBackground: bool | None = None
+
+
+class VideoInference(_Wire):
+    """One `videoInference` task with every option of seed 004, ranges included."""
+
+    taskType: Literal["videoInference"] = "videoInference"
+    taskUUID: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+    model: Literal["heygen:avatar@5"] = MODEL
+    outputType: Literal["URL"] = "URL"
+    outputFormat: Literal["MP4", "WEBM", "MOV"] = "MP4"
+    outputQuality: int | None = Field(default=None, ge=20, le=99)
+    webhookURL: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    deliveryMethod: Literal["async"] = "async"
+    uploadEndpoint: str | None = Field(default=None, pattern=r"^https://\S+$")
+    safety: Safety | None = None
+    ttl: int | None = Field(default=None, ge=60)
+    includeCost: bool = True
+    numberResults: int = Field(default=1, ge=1, le=4)
+    inputs: Inputs
+    width: int | None = Field(default=None, ge=1)
+    height: int | None = Field(default=None, ge=1)
+    speech: Speech | None = None
+    settings: TaskSettings | None = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> VideoInference:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("width and height go together")
+        if (self.speech is None) == (self.inputs.audio is None):
+            raise ValueError("give exactly one of speech (a script) or audio")
+        return self
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+@dataclass(frozen=True)
+class RunwareOptions:
+    """Server-wide Runware options the unified specs have no field for (None: the vendor's default)."""
+
+    output_quality: int | None = None
+    number_results: int = 1
+    ttl: int | None = None
+    safety_mode: Literal["none", "fast", "full"] | None = None
+    upload_endpoint: str | None = None
+    remove_background: bool | None = None
+    volume: float | None = None
+
+
+def task_uuid_for(job_id: str) -> str:
+    """The job's taskUUID: stable across restarts (so it can be re-polled or re-sent), shaped as a UUID v4."""
+    digest = hashlib.sha256(f"avatar-mcp/runware/{job_id}".encode()).digest()[:16]
+    return str(uuid.UUID(bytes=digest, version=4))
+
+
+def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
+    """Runware's `errors` items as an error, except task outcomes (a failed task, a known taskUUID): callers
+    read those from the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors:
+        if response.is_success:
+            return None
+        return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
+    blocking = [e for e in errors if isinstance(e, dict) and e.get("status") != "error" and e.get("code") != CONFLICT]
+    if not blocking or (response.is_success and isinstance(body, dict) and body.get("data")):
+        return None
+    first = blocking[0]
+    code = str(first.get("code") or "") or None
+    status = _STATUS_BY_CODE.get(code or "", response.status_code)
+    if status < 400:
+        status = 400 if code and code.startswith(("missing", "invalid", "unsupported", "incompatible")) else 502
+    param = first.get("parameter")
+    return VendorErrorInfo(status=status, message=str(first.get("message") or code or "error"), code=code,
+                           param=str(param) if param else None)
+
+
+# ---------------------------------------------------------------------------------------------- mapping helpers
+
+def unsupported_scene(scene: Scene) -> list[str]:
+    """Scene settings Avatar V has no field for: refused rather than silently dropped."""
+    found = []
+    if scene.silence_seconds is not None:
+        found.append("silence_seconds (Avatar V needs a script or an audio file)")
+    if scene.emotion is not None:
+        found.append("emotion")
+    if scene.avatar_style != "normal":
+        found.append("avatar_style")
+    if scene.scale != 1.0 or scene.offset_x or scene.offset_y:
+        found.append("scale/offset")
+    if scene.background is not None and scene.background.type != "color" and scene.background.fit != "cover":
+        found.append("background fit")
+    return found
+
+
+def reject(unsupported: list[str]) -> None:
+    """Raise one InvalidInput naming every unsupported setting."""
+    if unsupported:
+        raise InvalidInput(f"Runware's HeyGen Avatar V does not support: {', '.join(unsupported)}. Remove "
+                           f"{'it' if len(unsupported) == 1 else 'them'}, or use provider 'heygen'.",
+                           field=unsupported[0].split(" ", 1)[0])
+
+
+def avatar_id(value: str, field: str) -> str:
+    """A HeyGen avatar id: Avatar V animates registered avatars, never a picture file or URL."""
+    text = value.strip()
+    if classify(text) == "asset":
+        text = text.split(":", 1)[1]
+    if AVATAR_ID.match(text):
+        return text
+    looks_like_file = classify(text) == "url" or "/" in text or "\\" in text or bool(PurePath(text).suffix)
+    what = "a picture file or URL" if looks_like_file else f"{value!r}"
+    raise InvalidInput(f"Runware's HeyGen Avatar V animates a HeyGen avatar by id, not {what}. Pass a HeyGen avatar "
+                       f"id (a photo avatar or digital twin, e.g. from list_avatars with provider 'heygen'), or make "
+                       f"the photo talk with provider 'heygen' (Avatar IV) or 'local'.", field=field)
+
+
+def remote_media(source: str, field: str, what: str) -> str:
+    """An https URL or a Runware asset UUID; Runware takes no local files here (no upload in seed 004)."""
+    kind = classify(source)
+    if kind == "url":
+        return require_https(source, what=f"{field} URL")
+    if kind == "asset" or UUID_TEXT.match(source.strip()):
+        return runware_uuid(source, field)
+    raise MediaRejected(f"Runware takes {what} as an https URL (or a Runware asset UUID), not a local file: host "
+                        f"{source!r} somewhere that serves https and pass that URL, or use a script instead.",
+                        source=source)
+
+
+def runware_uuid(source: str, field: str) -> str:
+    """A Runware asset reference (`asset:<uuid>` or a bare UUID) as the UUID."""
+    text = source.strip()
+    text = text.split(":", 1)[1] if text.lower().startswith("asset:") else text
+    if not UUID_TEXT.match(text):
+        raise InvalidInput(f"{field}: a Runware asset must be a UUID, got {source!r}.", field=field)
+    return text
+
+
+def items(body: Any, key: str) -> list[dict[str, Any]]:
+    """The `data` or `errors` items of an answer, tolerating any shape."""
+    found = body.get(key) if isinstance(body, dict) else None
+    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+
+
+def acknowledged(body: Any, task_uuid: str) -> bool:
+    """The create was taken: acknowledged now, or earlier (`conflictTaskUUID` on a re-send)."""
+    if any(d.get("taskUUID") == task_uuid for d in items(body, "data")):
+        return True
+    return any(e.get("code") == CONFLICT for e in items(body, "errors"))
+
+
+def output(item: dict[str, Any]) -> MediaOutput:
+    """One finished generation as a media output."""
+    captions = next((v for k, v in item.items() if CAPTION_KEYS.search(k) and isinstance(v, str)), None)
+    return MediaOutput(video_url=item.get("videoURL"), captions_url=captions)
+
+
+def result_of(done: list[dict[str, Any]]) -> JobResult:
+    """The job's result: the first video at the top, further variations in `outputs`, the summed cost."""
+    first, *rest = [output(d) for d in done]
+    costs = [float(d["cost"]) for d in done if isinstance(d.get("cost"), int | float)]
+    cost = Cost(amount=round(sum(costs), 6), unit="USD", basis=f"reported by Runware for {len(costs)} video(s)") \
+        if costs else None
+    return JobResult(**first.model_dump(), outputs=rest or None, cost=cost)

@@ -1,0 +1,74 @@
+"""What the Runware, Creatify and Napster provider tests share: a server over a fake, tool calls, leak checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp.client import Client
+
+from avatar_mcp.config import Settings
+from avatar_mcp.media import MediaPolicy
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers import SPECS
+from avatar_mcp.providers.base import Provider, ProviderEntry
+from avatar_mcp.server import build_server
+
+MODES = ["auto", "legacy"]
+Make = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
+
+
+def only(name: str, make: Make) -> Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]:
+    """A provider factory replacing the registry's `name` entry with `make(...)` (e.g. with a short poll hint).
+
+    `make` builds through the provider's `from_settings`, so base URL and key still come from the settings.
+    """
+    spec = next(s for s in SPECS if s.name == name)
+
+    def factory(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
+        return [ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars, operations=spec.operations,
+                              provider=make(settings, http, media))]
+
+    return factory
+
+
+def server(settings: Settings, make: Make | None = None, name: str | None = None) -> Any:
+    factory = only(name, make) if make is not None and name is not None else None
+    return build_server(settings, provider_factory=factory)
+
+
+async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A tool call that must succeed; its structured answer."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content[0].text  # type: ignore[union-attr]
+    data: dict[str, Any] = result.structured_content or {}
+    return data
+
+
+async def fails(client: Client, tool: str, arguments: dict[str, Any]) -> str:
+    """A tool call that must fail; its error text."""
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error, result.structured_content
+    text: str = result.content[0].text  # type: ignore[union-attr]
+    return text
+
+
+async def finish(client: Client, job_id: str, wait: float = 15.0) -> dict[str, Any]:
+    """check_job until the job leaves the open states (bounded)."""
+    return await call(client, "check_job", {"job_id": job_id, "wait_seconds": wait})
+
+
+def assert_secret_absent(secret: str, texts: Sequence[str], caplog: pytest.LogCaptureFixture, db: Path) -> None:
+    """The key is in no tool answer, no log line, and no byte of the job store (WAL included)."""
+    for text in texts:
+        assert secret not in text
+    assert secret not in caplog.text
+    for path in db.parent.glob(db.name + "*"):
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def capture_all(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)

@@ -1,0 +1,64 @@
+"""HeyGen's three answer shapes, read by the one error parser (real httpx responses, no network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from avatar_mcp.providers.heygen.common import Timing, parse_error
+
+
+def answer(status: int, body: Any = None, *, raw: bytes | None = None, **headers: str) -> httpx.Response:
+    request = httpx.Request("GET", "https://api.heygen.com/x")
+    if raw is not None:
+        return httpx.Response(status, content=raw, headers=headers, request=request)
+    return httpx.Response(status, json=body, headers=headers, request=request)
+
+
+@pytest.mark.parametrize("body", [
+    {"code": 100, "data": {"id": "a"}, "message": "Success"},
+    {"error": None, "data": {"video_id": "v"}},
+    {"data": {"video_id": "v"}},
+    {"data": [], "has_more": False, "next_token": None},
+])
+def test_every_success_envelope_reads_as_success(body: dict[str, Any]) -> None:
+    assert parse_error(answer(200, body)) is None
+
+
+def test_a_legacy_error_hidden_in_a_200_maps_its_integer_code_to_a_status() -> None:
+    missing = parse_error(answer(200, {"code": 40104, "message": "Video not found"}))
+    limited = parse_error(answer(200, {"code": 400123, "message": "Rate limit"}))
+    assert missing is not None and (missing.status, missing.code) == (404, "40104")
+    assert limited is not None and limited.status == 429
+
+
+def test_a_v2_error_object_and_a_plain_string_error_are_both_read() -> None:
+    coded = parse_error(answer(400, {"error": {"code": "invalid_parameter", "message": "bad voice"}, "data": None}))
+    plain = parse_error(answer(400, {"error": "voice not found", "data": None}))
+    hidden = parse_error(answer(200, {"error": {"code": "insufficient_credit", "message": "top up"}, "data": None}))
+    assert coded is not None and (coded.status, coded.code, coded.message) == (400, "invalid_parameter", "bad voice")
+    assert plain is not None and (plain.code, plain.message) == (None, "voice not found")
+    assert hidden is not None and hidden.status == 402
+
+
+def test_a_v3_error_keeps_its_param_and_request_id() -> None:
+    body = {"error": {"code": "INVALID_PARAMETER", "message": "speed out of range", "param": "voice_settings.speed"}}
+    info = parse_error(answer(400, body, **{"X-Request-Id": "req-1"}))
+    assert info is not None
+    assert (info.code, info.param) == ("invalid_parameter", "voice_settings.speed")
+    assert info.message == "speed out of range (request id req-1)"
+
+
+def test_a_non_json_error_body_still_gives_the_status() -> None:
+    info = parse_error(answer(502, raw=b"<html>bad gateway</html>"))
+    assert info is not None and info.status == 502
+    assert parse_error(answer(200, raw=b"")) is None
+
+
+def test_scaled_timing_shrinks_every_duration_and_keeps_unset_ones() -> None:
+    fast = Timing().scaled(0.01)
+    assert fast.ready_wait_seconds == pytest.approx(1.2)
+    assert fast.video_seconds(10) == pytest.approx(0.9 + 0.04 * 10)
+    assert fast.create_timeout_seconds is None

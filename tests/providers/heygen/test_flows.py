@@ -1,0 +1,162 @@
+"""End-to-end flows through the SDK's real Client (both protocol eras) against both HeyGen emulators.
+
+v3 runs with HEYGEN_API_VERSION unset (the default), v2 with it set. Base URLs come only from the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client import Client
+
+from avatar_mcp.config import Settings
+from avatar_mcp.server import build_server
+from tests.fakes._harness import sample_mp4, serve
+from tests.providers.heygen.conftest import APIS, KEY, factory, heygen_settings, make_fake, version_setting
+
+pytestmark = pytest.mark.anyio
+MODES = ["auto", "legacy"]
+
+
+class Session:
+    """A client session that records every answer (for the leak check)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.texts: list[str] = []
+
+    async def call(self, tool: str, arguments: dict[str, Any], *, ok: bool = True) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
+        text = "\n".join(getattr(c, "text", "") for c in result.content)
+        self.texts += [text, json.dumps(result.structured_content)]
+        assert result.is_error is not ok, text
+        return result.structured_content or {"error_text": text}
+
+    async def finish(self, handle: dict[str, Any], wait: float = 20) -> dict[str, Any]:
+        assert handle.get("job_id"), handle
+        done = await self.call("check_job", {"job_id": handle["job_id"], "wait_seconds": wait})
+        assert done["status"] == "succeeded", done
+        return done
+
+
+def server(settings: Settings) -> Any:
+    return build_server(settings, provider_factory=factory())
+
+
+async def voice_of(session: Session) -> str:
+    voices = await session.call("list_voices", {"provider": "heygen", "language": "en", "gender": "female"})
+    return str(voices["voices"][-1]["voice_id"] if "voices" in voices else voices["items"][-1]["voice_id"])
+
+
+async def ai_photo_to_two_scene_video(session: Session, api: str, photo: Path) -> dict[str, Any]:
+    """AI photo (checklist) -> pick a candidate -> photo avatar -> ready -> two scenes -> downloaded MP4."""
+    asked = await session.call("generate_photo_avatar", {"provider": "heygen", "name": "Ava", "age": "Senior"})
+    assert asked["status"] == "needs_input" and {m["field"] for m in asked["missing"]} >= {"gender", "appearance"}
+    started = await session.call("generate_photo_avatar", {"provider": "heygen", "name": "Ava", "age": "Senior",
+                                                           "gender": "Woman", "on_missing": "default"})
+    assert started["estimated_cost"]["amount"] == 1 and "appearance" in started["defaults_applied"]
+    generated = await session.finish(started)
+    candidates = generated["result"]["candidates"]
+    assert len(candidates) == (4 if api == "v2" else 1) and all(Path(c["image_path"]).exists() for c in candidates)
+    pick = {"job_id": started["job_id"], "index": candidates[-1]["index"]}
+    avatar = await session.finish(await session.call("create_photo_avatar", {"from_generation": pick,
+                                                                            "name": "Ava"}))
+    avatar_id = avatar["result"]["avatar_id"]
+    voice = await voice_of(session)
+    video = await session.call("create_video", {"provider": "heygen", "orientation": "landscape", "caption": True,
+                                                "scenes": [
+        {"avatar_id": avatar_id, "script": "Welcome to the product tour.", "voice_id": voice,
+         "background": {"type": "image", "url": str(photo)}},
+        {"avatar_id": avatar_id, "silence_seconds": 2, "background": {"type": "color", "value": "#203040"}}]})
+    assert video["status"] == "queued", video
+    done = await session.finish(video)
+    result = done["result"]
+    assert Path(result["video_path"]).read_bytes() == sample_mp4()
+    assert Path(result["captions_path"]).exists() and Path(result["thumbnail_path"]).exists()
+    return done
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("api", APIS)
+async def test_an_ai_photo_becomes_an_avatar_in_a_two_scene_video(
+        api: str, mode: str, tmp_path: Path, media_root: Path, photo: Path) -> None:
+    fake = make_fake(api, polls_to_complete=0)
+    with serve(fake):
+        settings = heygen_settings(tmp_path, media_root, fake, version_setting(api))
+        async with Client(server(settings), mode=mode) as client:
+            await ai_photo_to_two_scene_video(Session(client), api, photo)
+    generate = "/v2/video/generate" if api == "v2" else "/v3/videos"
+    assert len(fake.requests("POST", f"^{generate}$")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("api", APIS)
+async def test_a_photo_talks_with_avatar_iv(api: str, mode: str, tmp_path: Path, media_root: Path,
+                                           photo: Path) -> None:
+    fake = make_fake(api, polls_to_complete=0)
+    with serve(fake):
+        settings = heygen_settings(tmp_path, media_root, fake, version_setting(api))
+        async with Client(server(settings), mode=mode) as client:
+            session = Session(client)
+            voice = await voice_of(session)
+            started = await session.call("create_photo_video", {"provider": "heygen", "image": "me.jpg",
+                                                                "script": "Hi, I am a photo.", "voice_id": voice,
+                                                                "orientation": "square"})
+            assert started["estimated_cost"]["amount"] == 6
+            done = await session.finish(started)
+    assert Path(done["result"]["video_path"]).read_bytes() == sample_mp4()
+    body = fake.requests("POST", "av4/generate" if api == "v2" else "^/v3/videos$")[0].json
+    assert body.get("video_orientation", body.get("aspect_ratio")) in ("square", "1:1")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("api", APIS)
+async def test_a_digital_twin_is_made_with_consent(api: str, mode: str, tmp_path: Path, media_root: Path,
+                                                  clip: Path) -> None:
+    fake = make_fake(api, polls_to_complete=0)
+    with serve(fake):
+        settings = heygen_settings(tmp_path, media_root, fake, version_setting(api))
+        async with Client(server(settings), mode=mode) as client:
+            session = Session(client)
+            asked = await session.call("create_digital_twin", {"provider": "heygen", "video": "clip.mp4",
+                                                               "name": "Me"})
+            if api == "v2":  # v2 takes the consent video up front: the checklist asks for it
+                assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["consent_video"]
+                started = await session.call("create_digital_twin", {"provider": "heygen", "video": "clip.mp4",
+                                                                     "consent_video": "clip.mp4", "name": "Me"})
+            else:  # v3 answers with a consent page for the person filmed
+                started = asked
+                assert started["status"] == "processing" and "send this link" in started["message"]
+                waiting = await session.call("check_job", {"job_id": started["job_id"], "wait_seconds": 1.5})
+                assert waiting["status"] == "processing" and waiting["result"]["consent_url"]
+                httpx.post(started["result"]["consent_url"])
+            done = await session.finish(started)
+    assert done["result"]["avatar_id"] and done["result"]["default_voice_id"]
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_the_api_key_is_in_no_answer_no_log_line_and_no_job_row(
+        api: str, tmp_path: Path, media_root: Path, photo: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake = make_fake(api, polls_to_complete=0)
+    with serve(fake):
+        settings = heygen_settings(tmp_path, media_root, fake, version_setting(api))
+        async with Client(server(settings), mode="auto") as client:
+            session = Session(client)
+            await ai_photo_to_two_scene_video(session, api, photo)
+            await session.call("list_jobs", {})
+            fake.add_fault("GET", "voices", status=401, body={
+                "code": 40102, "message": f"Unauthorized: bad key {KEY}"} if api == "v2" else {
+                "error": {"code": "unauthorized", "message": f"Unauthorized: bad key {KEY}"}})
+            refused = await session.call("list_voices", {"provider": "heygen"}, ok=False)
+    assert "Unauthorized: bad key ***" in refused["error_text"]
+    for text in session.texts:
+        assert KEY not in text
+    assert KEY not in caplog.text and len(caplog.records) > 10
+    stored = list(settings.data_dir.glob("jobs.sqlite3*"))
+    assert stored and all(KEY.encode() not in path.read_bytes() for path in stored)

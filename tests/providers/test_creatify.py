@@ -1,0 +1,208 @@
+"""The Creatify provider through the real MCP Client, against the Creatify emulator on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client import Client
+from pydantic import SecretStr
+
+from avatar_mcp.config import Settings
+from avatar_mcp.providers.creatify import CreatifyProvider
+from tests.conftest import make_settings
+from tests.fakes._harness import sample_mp4, serve
+from tests.fakes.creatify import CreatifyFake
+from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+
+pytestmark = pytest.mark.anyio
+API_ID, KEY = "test-creatify-id", "test-creatify-key"
+
+
+@pytest.fixture
+def fake() -> Iterator[CreatifyFake]:
+    vendor = CreatifyFake(polls_to_complete=2)
+    with serve(vendor):
+        yield vendor
+
+
+@pytest.fixture
+def settings(tmp_path: Path, media_root: Path, fake: CreatifyFake) -> Settings:
+    return make_settings(tmp_path, media_root, creatify_api_id=SecretStr(API_ID), creatify_api_key=SecretStr(KEY),
+                         creatify_base_url=fake.base_url)
+
+
+def fast(**kwargs: Any) -> Any:
+    def make(settings: Settings, http: Any, media: Any) -> CreatifyProvider:
+        return CreatifyProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
+
+    return make
+
+
+def stock(fake: CreatifyFake) -> str:
+    return str(next(p["id"] for p in fake.personas.values() if p["is_active"]))
+
+
+def accent(fake: CreatifyFake, index: int = 0) -> str:
+    return str(fake.voices[index]["accents"][0]["id"])
+
+
+def posts(fake: CreatifyFake, path: str) -> list[Any]:
+    return fake.requests("POST", f"^{path}$")
+
+
+def video(fake: CreatifyFake, **scene: Any) -> dict[str, Any]:
+    base = {"avatar_id": stock(fake), "script": "Hello and welcome.", "voice_id": accent(fake)}
+    return {"provider": "creatify", "orientation": "portrait", "scenes": [{**base, **scene}]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_custom_avatar_is_uploaded_followed_to_done_and_then_speaks_in_a_lipsync_video(
+        settings: Settings, fake: CreatifyFake, media_root: Path, mode: str) -> None:
+    (media_root / "me.mp4").write_bytes(sample_mp4())
+    (media_root / "consent.mp4").write_bytes(sample_mp4())
+    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+        started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Robin Avery",
+                                                             "video": "me.mp4", "consent_video": "consent.mp4",
+                                                             "gender": "non-binary"})
+        twin = await finish(client, started["job_id"])
+        avatar_id = twin["result"]["avatar_id"]
+        avatars = (await call(client, "list_avatars", {"provider": "creatify"}))["avatars"]
+        voices = (await call(client, "list_voices", {"provider": "creatify"}))["voices"]
+        made = await call(client, "create_video", {**video(fake, avatar_id=avatar_id,
+                                                           voice_id=twin["result"]["default_voice_id"]),
+                                                   "caption": True, "title": "Intro"})
+        done = await finish(client, made["job_id"])
+    assert started["kind"] == "avatar" and started["status"] == "queued"
+    assert twin["status"] == "succeeded", twin
+    assert Path(twin["result"]["preview_image_path"]).exists()
+    [upload] = posts(fake, "/api/personas_v2/")
+    assert upload.headers["content-type"].startswith("multipart/form-data")
+    assert b'filename="lipsync_input.mp4"' in upload.body and b'name="gender"\r\n\r\nnb' in upload.body
+    assert httpx.get(fake.base_url + fake.personas[avatar_id]["consent_video"]).content == sample_mp4()
+    assert {"avatar_id": avatar_id, "status": "ready", "kind": "persona"}.items() <= next(
+        a for a in avatars if a["avatar_id"] == avatar_id).items()
+    assert twin["result"]["default_voice_id"] in {v["voice_id"] for v in voices}
+    assert done["status"] == "succeeded", done
+    [lipsync] = posts(fake, "/api/lipsyncs/")
+    assert lipsync.json == {"aspect_ratio": "9x16", "creator": avatar_id, "text": "Hello and welcome.",
+                            "accent": twin["result"]["default_voice_id"], "no_caption": False, "name": "Intro"}
+    result = done["result"]
+    assert Path(result["video_path"]).exists() and Path(result["thumbnail_path"]).exists()
+    assert result["cost"] == {"amount": 5.0, "unit": "credits", "basis": "reported by Creatify"}
+    assert made["estimated_cost"]["amount"] == 5
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_several_scenes_or_a_background_go_through_lipsyncs_v2(settings: Settings, fake: CreatifyFake,
+                                                                     mode: str) -> None:
+    first = video(fake, background={"type": "color", "value": "#ffffff"})["scenes"][0]
+    second = {"avatar_id": stock(fake), "audio": "https://cdn.example/line.mp3",
+              "background": {"type": "image", "url": "https://cdn.example/office.png"}}
+    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+        made = await call(client, "create_video", {"provider": "creatify", "orientation": "square",
+                                                   "scenes": [first, second]})
+        done = await finish(client, made["job_id"])
+    assert done["status"] == "succeeded", done
+    [request] = posts(fake, "/api/lipsyncs_v2/")
+    assert request.json == {"aspect_ratio": "1x1", "video_inputs": [
+        {"character": {"type": "avatar", "avatar_id": stock(fake)},
+         "voice": {"type": "text", "input_text": "Hello and welcome.", "voice_id": accent(fake)},
+         "background": {"type": "color", "value": "#ffffff"}},
+        {"character": {"type": "avatar", "avatar_id": stock(fake)},
+         "voice": {"type": "audio", "audio_url": "https://cdn.example/line.mp3"},
+         "background": {"type": "image", "url": "https://cdn.example/office.png"}}]}
+    assert not posts(fake, "/api/lipsyncs/")
+
+
+async def test_a_rejected_custom_avatar_fails_the_job_with_creatifys_reason(settings: Settings,
+                                                                           fake: CreatifyFake) -> None:
+    fake.fail_next_persona("rejected", "The consent video does not match the person in the footage.")
+    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
+        started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Kim",
+                                                             "video": "https://cdn.example/kim.mp4", "gender": "f"})
+        done = await finish(client, started["job_id"])
+    assert posts(fake, "/api/personas_v2/")[0].json == {"gender": "f", "creator_name": "Kim",
+                                                        "lipsync_input": "https://cdn.example/kim.mp4"}
+    assert done["status"] == "failed" and done["error"]["code"] == "rejected"
+    assert "rejected the custom avatar: The consent video does not match" in done["error"]["message"]
+    assert "consent video" in done["message"]
+
+
+async def test_requests_creatify_cannot_take_are_refused_before_anything_is_posted(
+        settings: Settings, fake: CreatifyFake, media_root: Path) -> None:
+    (media_root / "me.webm").write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 64)
+    fake.personas["not-ready"] = {**next(iter(fake.personas.values())), "id": "not-ready", "is_active": False,
+                                  "process_status": "reviewing"}
+    async with Client(server(settings), mode="auto") as client:
+        no_gender = await fails(client, "create_digital_twin", {"provider": "creatify", "name": "A",
+                                                                "video": "https://cdn.example/a.mp4"})
+        webm = await fails(client, "create_digital_twin", {"provider": "creatify", "name": "A", "video": "me.webm",
+                                                           "gender": "m"})
+        ratio = await fails(client, "create_video", {**video(fake), "orientation": None,
+                                                     "dimension": {"width": 1024, "height": 768}})
+        silence = await fails(client, "create_video", video(fake, script=None, voice_id=None, silence_seconds=2))
+        local_audio = await fails(client, "create_video", video(fake, script=None, audio="me.webm"))
+        captions = await fails(client, "create_video", {**video(fake), "caption": True, "scenes": [
+            video(fake)["scenes"][0]] * 2})
+        not_ready = await fails(client, "create_video", video(fake, avatar_id="not-ready"))
+        unknown = await fails(client, "create_video", video(fake, avatar_id="nobody"))
+        jobs = (await call(client, "list_jobs", {}))["jobs"]
+    assert "gender" in no_gender and "non-binary" in no_gender
+    assert "MP4 or MOV" in webm
+    assert "16:9, 9:16 or 1:1" in ratio
+    assert "silence_seconds" in silence
+    assert "https URL" in local_audio
+    assert "captions" in captions
+    assert "not ready yet (reviewing)" in not_ready
+    assert "no avatar 'nobody'" in unknown
+    assert fake.requests("POST") == [] and jobs == []
+
+
+async def test_a_create_that_fails_or_times_out_is_never_sent_twice(settings: Settings, fake: CreatifyFake) -> None:
+    short = httpx.Timeout(0.4, connect=2.0)
+    async with Client(server(settings, fast(create_timeout=short), "creatify"), mode="auto") as client:
+        fake.add_fault("POST", "^/api/lipsyncs/$", status=500, after=True)
+        broken = await fails(client, "create_video", video(fake))
+        fake.add_fault("POST", "^/api/lipsyncs/$", delay=1.0, after=True)
+        late = await call(client, "create_video", video(fake))
+        jobs = (await call(client, "list_jobs", {}))["jobs"]
+    assert "server error" in broken
+    assert late["status"] == "unknown" and "NOT resubmitted" in late["message"]
+    assert len(posts(fake, "/api/lipsyncs/")) == 2 and len(fake.lipsyncs) == 2
+    assert sorted(j["status"] for j in jobs) == ["failed", "unknown"]
+
+
+async def test_throttling_server_errors_slow_and_malformed_answers_are_ridden_out(settings: Settings,
+                                                                                fake: CreatifyFake) -> None:
+    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
+        fake.add_fault("POST", "^/api/lipsyncs/$", status=429, headers={"Retry-After": "1"},
+                       body={"detail": "Request was throttled. Expected available in 1 seconds."})
+        began = time.monotonic()
+        made = await call(client, "create_video", video(fake))
+        waited = time.monotonic() - began
+        fake.add_fault("GET", "^/api/lipsyncs/", status=502, body={"detail": "Bad gateway"})
+        fake.add_fault("GET", "^/api/lipsyncs/", delay=0.3)
+        fake.add_fault("GET", "^/api/lipsyncs/", malformed=True)
+        done = await finish(client, made["job_id"], wait=20)
+    assert done["status"] == "succeeded", done
+    assert waited >= 1.0
+    assert len(posts(fake, "/api/lipsyncs/")) == 2 and len(fake.lipsyncs) == 1
+    assert all(not f.times for f in fake.faults)
+
+
+async def test_the_api_credentials_never_reach_answers_logs_or_the_job_store(settings: Settings, fake: CreatifyFake,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    capture_all(caplog)
+    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
+        done = await finish(client, (await call(client, "create_video", video(fake)))["job_id"])
+        fake.credentials = ("other", "other")
+        refused = await fails(client, "list_voices", {"provider": "creatify"})
+    assert done["status"] == "succeeded"
+    assert "API key was refused" in refused
+    for secret in (API_ID, KEY):
+        assert_secret_absent(secret, [str(done), refused], caplog, settings.db_path)

@@ -1,0 +1,212 @@
+"""The Napster provider through the real MCP Client, against the Napster emulator on loopback; plus the
+provider listing with every vendor configured."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client import Client
+from pydantic import SecretStr
+
+from avatar_mcp.checklist import REFERENCE_VIDEO_TIPS
+from avatar_mcp.config import Settings
+from avatar_mcp.providers.napster import NapsterProvider
+from tests.conftest import make_settings
+from tests.fakes._harness import sample_jpeg, serve
+from tests.fakes.napster import NapsterFake
+from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+
+pytestmark = pytest.mark.anyio
+KEY = "test-napster-key"
+PICTURE = "https://cdn.example.com/ava.jpg"
+COMPANION = {"provider": "napster", "description": "A warm support agent.", "version": "v1", "picture": PICTURE,
+             "first_name": "Ava", "last_name": "Stone", "gender": "female", "ethnicity": "asian"}
+TWIN = {"provider": "napster", "name": "Robin Avery", "video": "https://cdn.example.com/robin.mp4",
+        "description": "Robin, our head of sales.", "gender": "male"}
+
+
+@pytest.fixture
+def fake() -> Iterator[NapsterFake]:
+    vendor = NapsterFake(polls_to_complete=3)  # readyToUse on the 2nd poll, completed on the 3rd
+    with serve(vendor):
+        yield vendor
+
+
+@pytest.fixture
+def settings(tmp_path: Path, media_root: Path, fake: NapsterFake) -> Settings:
+    return make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
+
+
+def fast(**kwargs: Any) -> Any:
+    def make(settings: Settings, http: Any, media: Any) -> NapsterProvider:
+        return NapsterProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
+
+    return make
+
+
+def posts(fake: NapsterFake, path: str = "/public/companions") -> list[Any]:
+    return fake.requests("POST", f"^{path}$")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_v1_companion_is_created_from_a_picture_and_usable_from_ready_to_use(settings: Settings,
+                                                                                    fake: NapsterFake,
+                                                                                    mode: str) -> None:
+    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+        started = await call(client, "create_companion", COMPANION)
+        done = await finish(client, started["job_id"])
+        avatars = (await call(client, "list_avatars", {"provider": "napster"}))["avatars"]
+    [request] = posts(fake)
+    assert request.json == {"description": "A warm support agent.", "version": "v1", "pictureUrl": PICTURE,
+                            "firstName": "Ava", "lastName": "Stone", "gender": "female", "ethnicity": "Asian"}
+    assert started["kind"] == "avatar" and started["status"] == "queued"
+    assert done["status"] == "succeeded", done
+    companion_id = done["result"]["avatar_id"]
+    assert fake.companions[companion_id]["status"] == "readyToUse"
+    assert "readyToUse" in done["message"]
+    assert Path(done["result"]["preview_image_path"]).read_bytes() == sample_jpeg()
+    mine = next(a for a in avatars if a["avatar_id"] == companion_id)
+    assert (mine["name"], mine["kind"], mine["status"]) == ("Ava Stone", "companion", "ready")
+    assert {a["name"] for a in avatars} >= {"Ava Lee", "Noah Brooks", "Sam Rivera"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_v2_companion_is_asked_for_its_video_with_the_reference_tips_then_made_from_it(
+        settings: Settings, fake: NapsterFake, mode: str) -> None:
+    v2 = {**COMPANION, "version": "v2", "picture": None}
+    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+        asked = await call(client, "create_companion", v2)
+        started = await call(client, "create_companion", {**v2, "video": "https://cdn.example.com/ava.mp4"})
+        done = await finish(client, started["job_id"])
+    assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["video"]
+    assert REFERENCE_VIDEO_TIPS in asked["message"] and "several hours" in asked["message"]
+    [request] = posts(fake)
+    assert request.json["videoUrl"] == "https://cdn.example.com/ava.mp4" and request.json["version"] == "v2"
+    assert "pictureUrl" not in request.json
+    assert "v2 can take several hours" in started["message"]
+    assert done["status"] == "succeeded", done
+
+
+async def test_media_napster_cannot_fetch_is_refused_with_advice_and_nothing_is_sent(settings: Settings,
+                                                                                    fake: NapsterFake,
+                                                                                    media_root: Path) -> None:
+    (media_root / "ava.jpg").write_bytes(sample_jpeg())
+    async with Client(server(settings), mode="auto") as client:
+        local = await fails(client, "create_companion", {**COMPANION, "picture": "ava.jpg"})
+        plain = await fails(client, "create_companion", {**COMPANION, "picture": "http://cdn.example.com/a.jpg"})
+        loopback = await fails(client, "create_companion", {**COMPANION, "picture": "https://127.0.0.1/a.jpg"})
+        mixed = await fails(client, "create_companion", {**COMPANION, "video": "https://cdn.example.com/a.mp4"})
+        ethnicity = await fails(client, "create_companion", {**COMPANION, "ethnicity": "Martian"})
+        one_name = await fails(client, "create_digital_twin", {**TWIN, "name": "Robin"})
+        no_gender = await fails(client, "create_digital_twin", {**TWIN, "gender": None})
+        v1_twin = await fails(client, "create_digital_twin", {**TWIN, "version": "v1"})
+        jobs = (await call(client, "list_jobs", {}))["jobs"]
+    assert "cannot be sent" in local and "public" in local and "https" in local
+    assert "not a public https URL" in plain and "not a public https URL" in loopback
+    assert "version='v2'" in mixed
+    assert "Martian" in ethnicity and "Caucasian" in ethnicity
+    assert "first and last name" in one_name
+    assert "gender" in no_gender
+    assert "voice recording" in v1_twin
+    assert fake.requests("POST") == [] and jobs == []
+
+
+async def test_a_digital_twin_without_consent_says_how_to_give_it_and_leaves_no_job(settings: Settings,
+                                                                                   fake: NapsterFake) -> None:
+    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        refused = await fails(client, "create_digital_twin", TWIN)
+        after_refusal = (await call(client, "list_jobs", {}))["jobs"]
+        fake.grant_consent("robin-avery")
+        started = await call(client, "create_digital_twin", TWIN)
+        done = await finish(client, started["job_id"])
+    assert "consent" in refused and "Napster Companion dashboard" in refused and "'robin-avery'" in refused
+    assert "Nothing was created or charged" in refused
+    assert after_refusal == []
+    first, second = posts(fake, "/public/digital-twins")
+    assert first.json == second.json == {
+        "firstName": "Robin", "lastName": "Avery", "description": "Robin, our head of sales.", "gender": "male",
+        "ethnicity": "Other", "externalClientId": "robin-avery", "videoUrl": "https://cdn.example.com/robin.mp4",
+        "version": "v2"}
+    assert done["status"] == "succeeded", done
+    assert fake.companions[done["result"]["avatar_id"]]["type"] == "digitalTwin"
+
+
+async def test_a_create_that_fails_times_out_or_is_throttled_is_never_paid_twice(settings: Settings,
+                                                                                fake: NapsterFake) -> None:
+    short = httpx.Timeout(0.4, connect=2.0)
+    problem = {"title": "Too Many Requests", "status": 429, "detail": "Rate limit exceeded. Retry in 1 seconds."}
+    async with Client(server(settings, fast(create_timeout=short), "napster"), mode="auto") as client:
+        fake.add_fault("POST", "^/public/companions$", status=500, after=True, body={"title": "Server error"})
+        broken = await fails(client, "create_companion", COMPANION)
+        fake.add_fault("POST", "^/public/companions$", delay=1.0, after=True)
+        late = await call(client, "create_companion", COMPANION)
+        fake.add_fault("POST", "^/public/companions$", status=429, headers={"Retry-After": "1"}, body=problem)
+        began = time.monotonic()
+        throttled = await call(client, "create_companion", COMPANION)
+        waited = time.monotonic() - began
+    assert "server error" in broken
+    assert late["status"] == "unknown" and "NOT resubmitted" in late["message"]
+    assert throttled["status"] == "queued" and waited >= 1.0
+    assert len(posts(fake)) == 4 and len(fake.companions) == 3
+
+
+async def test_status_polls_ride_out_server_errors_slow_and_malformed_answers(settings: Settings,
+                                                                            fake: NapsterFake) -> None:
+    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        started = await call(client, "create_companion", COMPANION)
+        fake.add_fault("GET", "^/public/companions/", status=503, body={"title": "Unavailable"})
+        fake.add_fault("GET", "^/public/companions/", delay=0.3)
+        fake.add_fault("GET", "^/public/companions/", malformed=True)
+        done = await finish(client, started["job_id"], wait=20)
+    assert done["status"] == "succeeded", done
+    assert all(not f.times for f in fake.faults)
+
+
+async def test_a_failed_generation_fails_the_job(settings: Settings, fake: NapsterFake) -> None:
+    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        started = await call(client, "create_companion", COMPANION)
+        fake.fail_companion(next(iter(fake.companions)))
+        done = await finish(client, started["job_id"])
+    assert done["status"] == "failed" and "status failed" in done["error"]["message"]
+
+
+async def test_the_api_key_never_reaches_answers_logs_or_the_job_store(settings: Settings, fake: NapsterFake,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    capture_all(caplog)
+    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        done = await finish(client, (await call(client, "create_companion", COMPANION))["job_id"])
+        fake.api_key = "rotated"
+        refused = await fails(client, "list_avatars", {"provider": "napster"})
+    assert done["status"] == "succeeded"
+    assert "API key was refused" in refused
+    assert_secret_absent(KEY, [str(done), refused], caplog, settings.db_path)
+
+
+async def test_list_providers_shows_all_five_and_a_missing_capability_names_the_providers_that_have_it(
+        tmp_path: Path, media_root: Path) -> None:
+    configured = make_settings(tmp_path, media_root, runware_api_key=SecretStr("k1"), napster_api_key=SecretStr("k2"),
+                               creatify_api_id=SecretStr("k3"), creatify_api_key=SecretStr("k4"))
+    async with Client(server(configured), mode="auto") as client:
+        listed = (await call(client, "list_providers", {}))["providers"]
+        companion = await fails(client, "create_companion", {**COMPANION, "provider": "runware"})
+        voices = await fails(client, "list_voices", {"provider": "napster"})
+        video = await fails(client, "create_video", {"provider": "napster", "scenes": [
+            {"avatar_id": "x", "script": "Hi", "voice_id": "v"}], "orientation": "square"})
+        twin = await fails(client, "create_digital_twin", {**TWIN, "provider": "runware"})
+    by_name = {p["name"]: p for p in listed}
+    assert set(by_name) == {"heygen", "runware", "creatify", "napster", "local"}
+    assert by_name["runware"]["capabilities"] == ["create_photo_video", "create_video"]
+    assert by_name["creatify"]["capabilities"] == ["create_digital_twin", "create_video", "list_avatars",
+                                                   "list_voices"]
+    assert by_name["napster"]["capabilities"] == ["create_companion", "create_digital_twin", "list_avatars"]
+    assert all(by_name[n]["configured"] and by_name[n]["notes"] for n in ("runware", "creatify", "napster"))
+    assert not by_name["heygen"]["configured"] and by_name["heygen"]["missing_settings"] == ["HEYGEN_API_KEY"]
+    assert "cannot create companion" in companion and "napster, local" in companion
+    assert "cannot list voices" in voices and "heygen, creatify, local" in voices
+    assert "cannot create video" in video and "heygen, runware, creatify, local" in video
+    assert "cannot create digital twin" in twin and "heygen, creatify, napster, local" in twin

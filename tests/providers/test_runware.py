@@ -1,0 +1,241 @@
+"""The Runware provider (HeyGen Avatar V) through the real MCP Client, against the Runware emulator on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp.client import Client
+from pydantic import SecretStr
+
+from avatar_mcp.config import Settings
+from avatar_mcp.jobs.store import SqliteJobStore, new_job_id
+from avatar_mcp.models import JobRecord, VideoSpec
+from avatar_mcp.providers._http import DEFAULT_TIMEOUT
+from avatar_mcp.providers.runware import RunwareOptions, RunwareProvider, task_uuid_for
+from tests.conftest import make_settings
+from tests.fakes._harness import sample_jpeg, serve
+from tests.fakes.runware import RunwareFake
+from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+
+pytestmark = pytest.mark.anyio
+KEY = "test-runware-key"
+AVATAR = "Abigail_expressive_2024112501"
+SCENE = {"avatar_id": AVATAR, "script": "Welcome to the product tour.", "voice_id": "en-US-Aria"}
+VIDEO = {"provider": "runware", "scenes": [SCENE], "orientation": "landscape"}
+
+
+@pytest.fixture
+def fake() -> Iterator[RunwareFake]:
+    vendor = RunwareFake(polls_to_complete=1)
+    with serve(vendor):
+        yield vendor
+
+
+@pytest.fixture
+def settings(tmp_path: Path, media_root: Path, fake: RunwareFake) -> Settings:
+    return make_settings(tmp_path, media_root, runware_api_key=SecretStr(KEY), runware_base_url=f"{fake.base_url}/v1")
+
+
+def fast(options: RunwareOptions | None = None, **kwargs: Any) -> Any:
+    """Runware built from the settings, polled quickly (the emulator renders in one poll)."""
+    def make(settings: Settings, http: Any, media: Any) -> RunwareProvider:
+        return RunwareProvider.from_settings(settings, http, media, options=options, poll_hint=0.05, **kwargs)
+
+    return make
+
+
+def creates(fake: RunwareFake) -> list[dict[str, Any]]:
+    return [task for r in fake.requests("POST", "^/v1$") for task in r.json or []
+            if task.get("taskType") == "videoInference"]
+
+
+def assert_nothing_rejected(fake: RunwareFake) -> None:
+    """Every create the emulator saw became (or already was) a task: no payload was refused."""
+    assert {t["taskUUID"] for t in creates(fake)} <= set(fake.tasks)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_one_scene_video_maps_every_option_and_returns_all_results_with_their_cost(
+        settings: Settings, fake: RunwareFake, mode: str) -> None:
+    options = RunwareOptions(output_quality=80, number_results=2, ttl=3600, safety_mode="fast",
+                             upload_endpoint="https://bucket.example/upload?sig=1", remove_background=False, volume=0.8)
+    scene = {**SCENE, "speed": 1.2, "pitch": -10, "locale": "en-US", "background": {"type": "color", "value": "#112233"}}
+    async with Client(server(settings, fast(options), "runware"), mode=mode) as client:
+        started = await call(client, "create_video", {**VIDEO, "scenes": [scene], "orientation": "portrait",
+                                                      "caption": True, "output_format": "webm"})
+        done = await finish(client, started["job_id"])
+    assert started["status"] == "queued" and started["provider"] == "runware"
+    assert done["status"] == "succeeded", done
+    [task] = creates(fake)
+    assert task == {
+        "taskType": "videoInference", "taskUUID": task_uuid_for(started["job_id"]), "model": "heygen:avatar@5",
+        "outputType": "URL", "outputFormat": "WEBM", "outputQuality": 80, "deliveryMethod": "async",
+        "uploadEndpoint": "https://bucket.example/upload?sig=1", "safety": {"checkContent": True, "mode": "fast"},
+        "ttl": 3600, "includeCost": True, "numberResults": 2, "inputs": {"avatar": AVATAR}, "width": 720,
+        "height": 1280, "speech": {"text": SCENE["script"], "voice": "en-US-Aria", "language": "en-US", "volume": 0.8,
+                                   "speed": 1.2, "pitch": -10},
+        "settings": {"backgroundColor": "#112233", "caption": True, "removeBackground": False}}
+    result = done["result"]
+    assert Path(result["video_path"]).read_bytes()[4:8] == b"ftyp"
+    assert len(result["outputs"]) == 1 and Path(result["outputs"][0]["video_path"]).exists()
+    assert result["outputs"][0]["video_url"] != result["video_url"]
+    assert result["cost"] == {"amount": 0.7, "unit": "USD", "basis": "reported by Runware for 2 video(s)"}
+    assert_nothing_rejected(fake)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_photo_video_animates_a_heygen_avatar_with_audio_and_an_inline_local_background(
+        settings: Settings, fake: RunwareFake, media_root: Path, mode: str) -> None:
+    (media_root / "office.jpg").write_bytes(sample_jpeg())
+    async with Client(server(settings, fast(), "runware"), mode=mode) as client:
+        started = await call(client, "create_photo_video", {
+            "provider": "runware", "image": "josh_lite3_20230714", "audio": "https://cdn.example/voice.mp3",
+            "orientation": "square", "fit": "contain", "background": {"type": "image", "url": "office.jpg"}})
+        done = await finish(client, started["job_id"])
+    assert done["status"] == "succeeded", done
+    [task] = creates(fake)
+    assert "speech" not in task
+    assert task["inputs"]["avatar"] == "josh_lite3_20230714"
+    assert task["inputs"]["audio"] == "https://cdn.example/voice.mp3"
+    assert task["inputs"]["background"].startswith("data:image/jpeg;base64,")
+    assert (task["width"], task["height"], task["settings"]) == (720, 720, {"fit": "contain"})
+    assert done["result"]["cost"]["amount"] == 0.35
+    assert_nothing_rejected(fake)
+
+
+async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(settings: Settings,
+                                                                               fake: RunwareFake,
+                                                                               media_root: Path) -> None:
+    (media_root / "voice.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 64)
+    (media_root / "me.jpg").write_bytes(sample_jpeg())
+    photo = {"provider": "runware", "image": "josh_lite3_20230714", "script": "Hi there.", "voice_id": "auto"}
+    async with Client(server(settings), mode="auto") as client:
+        two_scenes = await fails(client, "create_video", {**VIDEO, "scenes": [SCENE, SCENE]})
+        silence = await fails(client, "create_video", {**VIDEO, "scenes": [
+            {"avatar_id": AVATAR, "silence_seconds": 3}]})
+        emotion = await fails(client, "create_video", {**VIDEO, "scenes": [{**SCENE, "emotion": "Excited"}]})
+        picture = await fails(client, "create_photo_video", {**photo, "image": "me.jpg"})
+        url = await fails(client, "create_photo_video", {**photo, "image": "https://cdn.example/me.jpg"})
+        local_audio = await fails(client, "create_photo_video", {**photo, "script": None, "audio": "voice.mp3"})
+        http_audio = await fails(client, "create_photo_video", {**photo, "script": None,
+                                                                "audio": "http://cdn.example/a.mp3"})
+        motion = await fails(client, "create_photo_video", {**photo, "motion_prompt": "nods"})
+        odd_size = await fails(client, "create_video", {**VIDEO, "orientation": None,
+                                                        "dimension": {"width": 1280, "height": 720},
+                                                        "scenes": [{**SCENE, "background": {
+                                                            "type": "video", "url": "https://cdn.example/b.mp4"}}]})
+        jobs = (await call(client, "list_jobs", {}))["jobs"]
+    assert "at most 1 scene" in two_scenes
+    assert "silence_seconds" in silence and "heygen" in silence
+    assert "emotion" in emotion
+    assert "not a picture file or URL" in picture and "HeyGen avatar id" in picture
+    assert "not a picture file or URL" in url
+    assert "https URL" in local_audio and "voice.mp3" in local_audio
+    assert "not an https URL" in http_audio
+    assert "motion_prompt" in motion
+    assert "video background" in odd_size
+    assert fake.log == [] and jobs == []
+
+
+async def test_a_create_whose_answer_is_lost_is_sent_again_with_the_same_task_uuid_and_paid_once(
+        settings: Settings, fake: RunwareFake) -> None:
+    fake.add_fault("POST", "^/v1$", status=500, after=True)  # Runware takes the task; the answer is lost
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        started = await call(client, "create_video", VIDEO)
+        done = await finish(client, started["job_id"])
+    assert done["status"] == "succeeded", done
+    sent = creates(fake)
+    assert len(sent) == 2 and len({t["taskUUID"] for t in sent}) == 1
+    assert len(fake.tasks) == 1
+
+
+async def test_a_create_that_times_out_is_retried_safely_and_paid_once(settings: Settings, fake: RunwareFake) -> None:
+    fake.add_fault("POST", "^/v1$", delay=1.0, after=True)  # taken at once, answered too late
+    short = DEFAULT_TIMEOUT.__class__(0.4, connect=2.0)
+    async with Client(server(settings, fast(create_timeout=short), "runware"), mode="auto") as client:
+        started = await call(client, "create_video", VIDEO)
+        done = await finish(client, started["job_id"])
+    assert started["status"] == "queued"
+    assert done["status"] == "succeeded", done
+    assert len(creates(fake)) == 2 and len(fake.tasks) == 1
+
+
+async def test_a_rate_limited_create_waits_for_retry_after_then_goes_through(settings: Settings,
+                                                                            fake: RunwareFake) -> None:
+    fake.rate_limit(times=1, retry_after=1)
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        began = time.monotonic()
+        started = await call(client, "create_video", VIDEO)
+        waited = time.monotonic() - began
+    assert started["status"] == "queued"
+    assert waited >= 1.0
+    assert len(creates(fake)) == 2 and len(fake.tasks) == 1
+
+
+async def test_status_polls_survive_server_errors_slow_answers_and_malformed_json(settings: Settings,
+                                                                                 fake: RunwareFake) -> None:
+    fake.polls_to_complete = 2
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        started = await call(client, "create_video", VIDEO)
+        fake.add_fault("POST", "^/v1$", status=503, body={"errors": [{"code": "serverError", "message": "busy"}]})
+        fake.add_fault("POST", "^/v1$", delay=0.3)
+        fake.add_fault("POST", "^/v1$", malformed=True)
+        done = await finish(client, started["job_id"], wait=20)
+    assert done["status"] == "succeeded", done
+    assert len(fake.tasks) == 1 and not fake.faults[-1].times
+
+
+async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settings, fake: RunwareFake) -> None:
+    fake.fail_next("contentPolicyViolation")
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        started = await call(client, "create_video", VIDEO)
+        done = await finish(client, started["job_id"])
+    assert done["status"] == "failed"
+    assert done["error"]["code"] == "contentPolicyViolation"
+    assert "flagged by the safety checker" in done["error"]["message"] and "Change the script" in done["error"]["message"]
+
+
+async def _interrupted_job(settings: Settings) -> JobRecord:
+    """A job row as a crash leaves it: `submitting`, no vendor id, nothing in vendor_state."""
+    spec = VideoSpec.model_validate({"scenes": [SCENE], "orientation": "landscape"})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteJobStore(settings.db_path)
+    try:
+        return await store.create(JobRecord(id=new_job_id(), kind="video", provider="runware",
+                                            operation="create_video",
+                                            request={"arguments": spec.model_dump(mode="json", exclude_none=True)}))
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("reached_runware", [True, False])
+async def test_a_job_interrupted_while_submitting_is_reconciled_at_start_up_by_its_task_uuid(
+        settings: Settings, fake: RunwareFake, reached_runware: bool) -> None:
+    job = await _interrupted_job(settings)
+    if reached_runware:
+        task = {"taskType": "videoInference", "taskUUID": task_uuid_for(job.id), "model": "heygen:avatar@5",
+                "inputs": {"avatar": AVATAR}, "speech": {"text": "Hello."}}
+        httpx.post(f"{fake.base_url}/v1", json=[task], headers={"Authorization": f"Bearer {KEY}"}).raise_for_status()
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        done = await finish(client, job.id)
+    assert done["status"] == "succeeded", done
+    assert list(fake.tasks) == [task_uuid_for(job.id)]
+    assert len(creates(fake)) == 1
+
+
+async def test_the_api_key_never_reaches_answers_logs_or_the_job_store(settings: Settings, fake: RunwareFake,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    capture_all(caplog)
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        done = await finish(client, (await call(client, "create_video", VIDEO))["job_id"])
+        fake.api_key = "rotated-key"
+        refused = await fails(client, "create_video", VIDEO)
+        listed = await client.call_tool("list_jobs", {})
+    assert done["status"] == "succeeded"
+    assert "API key was refused" in refused
+    assert_secret_absent(KEY, [str(done), refused, str(listed.content)], caplog, settings.db_path)
