@@ -10,13 +10,12 @@ from typing import Protocol
 
 import numpy as np
 
+from avatar_mcp.providers.local.encode import Rect
 from avatar_mcp.providers.local.footage import FootagePlayer
 from avatar_mcp.providers.local.puppet import MouthTransplant, PortraitPuppet
 from avatar_mcp.providers.local.speech import Speech
 from avatar_mcp.providers.local.stage import Stage
 from avatar_mcp.providers.local.tracks import activity, blink_track, head_track, mouth_track
-
-Rect = tuple[int, int, int, int]
 
 
 class SceneRenderer(Protocol):
@@ -26,8 +25,9 @@ class SceneRenderer(Protocol):
 
     def frame(self, index: int) -> tuple[np.ndarray, Rect | None]:
         """Frame `index` (BGR, H x W x 3) and the rectangle (x0, y0, x1, y1) outside which it equals the previous
-        frame, or None when anything may have changed. Frames are produced in order; the array may be reused by
-        the next call, and callers must leave it as they found it."""
+        frame, or None when anything may have changed (the first frame of a scene is always taken whole). Frames
+        are produced in order; the array may be reused by the next call, and callers must leave it as they found
+        it."""
         ...
 
 
