@@ -101,11 +101,33 @@ async def _run(settings: Settings, provider: str, out: str | None) -> Path:
     result = final["result"]
     video_path = Path(result["video_path"])
     _print(f"\nDone in {time.monotonic() - started:.0f} s: {result.get('duration_seconds')} s of video.")
+    _print(verify(video_path))
     _print(f"Captions: {result.get('captions_path')}")
     if out:
         _print(f"Copied to {_copy_out(video_path, out)}")
     _print(f"Video: {video_path}")
     return video_path
+
+
+def verify(video: Path) -> str:
+    """What `ffmpeg -i` (the binary imageio-ffmpeg ships) says about the file: streams and duration."""
+    import re
+    import subprocess
+
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return "Not verified: imageio-ffmpeg is not installed."
+    text = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(video)], capture_output=True,
+                          text=True, check=False).stderr
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
+    video_codec = re.search(r"Stream #\S+.*?Video: (\w+)", text)
+    audio_codec = re.search(r"Stream #\S+.*?Audio: (\w+)", text)
+    if not (duration and video_codec and audio_codec):
+        raise SystemExit(f"demo: {video} is not a playable video with sound:\n{text[-800:]}")
+    h, m, s = duration.groups()
+    return (f"Verified with ffmpeg -i: {video_codec.group(1)} video + {audio_codec.group(1)} audio, "
+            f"{int(h) * 3600 + int(m) * 60 + float(s):.2f} s.")
 
 
 def _copy_out(video: Path, out: str) -> Path:
