@@ -86,13 +86,13 @@ async def _run(settings: Settings, provider: str, out: str | None) -> Path:
 
         _print("\n3. check_job with wait_seconds, following the progress notifications")
 
-        async def progress(value: float, total: float | None, message: str | None) -> None:
-            _bar(value, message)
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            _bar(progress, message)
 
         final: dict[str, Any] = video
         while final["status"] in ("submitting", "queued", "processing"):
             final = _check(await client.call_tool("check_job", {"job_id": video["job_id"], "wait_seconds": 60},
-                                                   progress_callback=progress), "check_job")
+                                                   progress_callback=on_progress), "check_job")
         _bar(100.0 if final["status"] == "succeeded" else 0.0, final["status"])
         _print()
     if final["status"] != "succeeded":
