@@ -12,7 +12,12 @@ The LLM-facing tools are the same for both; what differs is said in `capabilitie
 | create_digital_twin | /v2/video_avatar with a consent video | type digital_twin + consent video or consent page |
 | create_video | /v2/video/generate, every seed-001 scene variant | type avatar (1 scene) or studio |
 | create_photo_video | /v2/video/av4/generate | type image |
-| status | /v1/video_status.get ... one by one | /v3/videos/statuses batched |
+| status | one request per job (video_status.get, photo_avatar, ...) | videos batched (/v3/videos/statuses) |
+| list_avatars | /v2/avatars + /v2/avatar_group.list?include_public=true | looks, own then public, paginated |
+| list_voices | /v2/voices | /v3/voices (private, then public), paginated |
+| delete_avatar | photo_avatar_group, photo_avatar or video_avatar | look, else group |
+| credits / webhooks | /v2/user/remaining_quota; /v1/webhook/endpoint.add | /v3/users/me; /v3/webhooks/endpoints |
+| lost answer of a create | never resent: the job ends `unknown` | replayed with the job's Idempotency-Key |
 """
 
 from __future__ import annotations

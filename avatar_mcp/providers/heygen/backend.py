@@ -83,7 +83,6 @@ class HeyGenBackend(ABC):
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, media: MediaPolicy, media_dir: Path,
                  timing: Timing) -> None:
         self.shared = http
-        self.api_key = api_key
         self.http = VendorHTTP(http, provider=PROVIDER, base_url=base_url, auth_headers={"X-Api-Key": api_key},
                                error_parser=parse_error, secrets=[api_key])
         self.media = media

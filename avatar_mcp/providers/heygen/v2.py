@@ -17,7 +17,7 @@ from typing import Any
 import anyio.to_thread
 
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
-from avatar_mcp.errors import InvalidInput, NotFound, ProviderConnectionError, ServerError
+from avatar_mcp.errors import InvalidInput, InvalidRequest, NotFound, ProviderConnectionError, ServerError
 from avatar_mcp.media import PHOTO_MAX_BYTES, MediaKind, MediaPolicy
 from avatar_mcp.models import (
     AvatarInfo,
@@ -315,7 +315,7 @@ class V2Backend(HeyGenBackend):
         for path, convert, model in lookups:
             try:
                 return convert(await self._get(path, model, "the avatar"))
-            except NotFound:
+            except (NotFound, InvalidRequest):  # an id of another kind may be refused as malformed rather than unknown
                 continue
         await self._load_catalogue()
         found = self._catalogue.get(avatar_id)

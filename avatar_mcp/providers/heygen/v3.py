@@ -28,6 +28,7 @@ from avatar_mcp.models import (
 )
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import Submission, SubmitContext
+from avatar_mcp.providers.heygen import v3_mapping as mapping
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
 from avatar_mcp.providers.heygen.backend import result_with, voice_matches
@@ -66,7 +67,7 @@ class V3Backend(V3Jobs):
 
     # ------------------------------------------------------------------------------------------ avatars
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
-        request = wire.PromptAvatarCreate(name=spec.name, prompt=wire.compose_prompt(spec))
+        request = wire.PromptAvatarCreate(name=spec.name, prompt=mapping.compose_prompt(spec))
         created = await self._create("/v3/avatars", request, wire.AvatarCreated, "the prompt avatar",
                                      ctx.idempotency_key)
         return self._look_submission(created, "HeyGen is generating the photo from your description.",
@@ -168,7 +169,7 @@ class V3Backend(V3Jobs):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
-        warnings = wire.check_video(spec)
+        warnings = mapping.check_video(spec)
         audio = {i: self._plan(s.audio, f"scenes.{i}.audio", "audio") for i, s in enumerate(spec.scenes) if s.audio}
         backgrounds = {i: self._plan(s.background.url, f"scenes.{i}.background.url", "image")
                        for i, s in enumerate(spec.scenes)
@@ -177,7 +178,7 @@ class V3Backend(V3Jobs):
                                               wait=not ctx.vendor_state.get(REPLAY))
         audio_assets = {i: a for i, r in audio.items() if (a := await self._asset(r, ctx)) is not None}
         bg_assets = {i: a for i, r in backgrounds.items() if (a := await self._asset(r, ctx)) is not None}
-        request = wire.build_video(spec, avatars, audio_assets, bg_assets, callback_id=ctx.job_id)
+        request = mapping.build_video(spec, avatars, audio_assets, bg_assets, callback_id=ctx.job_id)
         await ctx.report(0.0, "Submitting the video to HeyGen.")
         created = await self._create("/v3/videos", request, wire.VideoCreated, "the video", ctx.idempotency_key)
         return Submission(vendor_id=created.video_id, status="queued",
@@ -187,14 +188,14 @@ class V3Backend(V3Jobs):
                                             *warnings]))
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        mapping.check_image_video(spec)
         image_ref = self._plan_photo(spec.image, "image")
         audio_ref = self._plan(spec.audio, "audio", "audio") if spec.audio else None
         bg = spec.background
         bg_ref = self._plan(bg.url, "background.url", "image") if bg and bg.type == "image" and bg.url else None
-        wire.image_video(spec, wire.UrlAsset(url="https://check.invalid"), None, None, ctx.job_id)  # checks only
         image = await self._asset(image_ref, ctx)
         assert image is not None
-        request = wire.image_video(spec, image, await self._asset(audio_ref, ctx), await self._asset(bg_ref, ctx),
+        request = mapping.image_video(spec, image, await self._asset(audio_ref, ctx), await self._asset(bg_ref, ctx),
                                    ctx.job_id)
         created = await self._create("/v3/videos", request, wire.VideoCreated, "the photo video",
                                      ctx.idempotency_key)

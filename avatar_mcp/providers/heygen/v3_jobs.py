@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from avatar_mcp.errors import (
     AvatarError,
+    AvatarNotReady,
     Conflict,
     InvalidInput,
     MediaRejected,
@@ -158,6 +159,9 @@ class V3Jobs(HeyGenBackend):
             # The request cannot be rebuilt (e.g. a local file is gone): whether HeyGen got it is unknown.
             logger.info("cannot replay %s: %s", job.id, exc)
             return None
+        except AvatarNotReady as exc:
+            # The readiness gate comes before the create, and a ready avatar stays ready: the create was never sent.
+            return failed(exc.code, f"The server stopped before this video was submitted, and now: {exc}")
         except ProviderStatusError as exc:
             if exc.retryable:
                 raise

@@ -1,25 +1,15 @@
-"""HeyGen v3 wire models (reference/heygen-v3.md) and the mapping from the unified specs.
+"""HeyGen v3 wire models (reference/heygen-v3.md): request bodies and answers. v3_mapping.py fills them.
 
-Every file field is an AssetInput (`url` | `asset_id` | `base64`). One speaking scene becomes `type: avatar`;
-several scenes (or a silent one) become `type: studio`, where a silent scene is an `image` scene showing a still
-for its duration: the scene's background image, else the avatar's own preview image (v3 has no silent avatar).
+Every file field is an AssetInput (`url` | `asset_id`; the API's `base64` form is not used: files are uploaded).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import AvatarInfo, Background, PhotoGenerationSpec, PhotoVideoSpec, Scene, VideoSpec
 from avatar_mcp.providers.heygen.common import Answer, Wire
-
-PROMPT_MAX_CHARS = 1000
-"""SK: the docs say 200, but 1,000 is what v3 enforces for prompt avatars (UNCERTAIN)."""
-ASPECTS: dict[str, float] = {"16:9": 16 / 9, "9:16": 9 / 16, "4:5": 4 / 5, "5:4": 5 / 4, "1:1": 1.0}
-ORIENTATION_ASPECT = {"landscape": "16:9", "portrait": "9:16", "square": "1:1"}
-
 
 # ---------------------------------------------------------------------------------------------- requests
 
@@ -243,166 +233,3 @@ class Endpoint(Answer):
     endpoint_id: str
     url: str | None = None
     secret: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------- mapping
-
-AGE_WORDS = {"Young Adult": "young adult", "Early Middle Age": "early-middle-aged", "Late Middle Age":
-             "late-middle-aged", "Senior": "senior"}
-POSE_WORDS = {"half_body": "half-body shot", "close_up": "close-up head-and-shoulders shot",
-              "full_body": "full-body shot"}
-ORIENTATION_WORDS = {"square": "square 1:1 framing", "horizontal": "landscape framing",
-                     "vertical": "portrait framing"}
-STYLE_WORDS = {"Realistic": "photorealistic", "Pixar": "Pixar-style 3D animated", "Cinematic": "cinematic",
-               "Vintage": "vintage", "Noir": "film-noir black-and-white", "Cyberpunk": "cyberpunk"}
-
-
-def compose_prompt(spec: PhotoGenerationSpec) -> str:
-    """The eight checklist fields of seed 002 as one v3 prompt ('Unspecified' values are left to HeyGen)."""
-    person = " ".join(w for w in (AGE_WORDS.get(spec.age), spec.ethnicity if spec.ethnicity != "Unspecified" else None,
-                                  {"Woman": "woman", "Man": "man"}.get(spec.gender, "person")) if w)
-    style = STYLE_WORDS.get(spec.style)
-    head = f"{style} portrait" if style else "Portrait"
-    prompt = (f"{head} of a {person}, {POSE_WORDS[spec.pose]}, {ORIENTATION_WORDS[spec.orientation]}, facing the "
-              f"camera. {spec.appearance.strip()}")
-    if len(prompt) > PROMPT_MAX_CHARS:
-        raise InvalidInput(f"HeyGen v3 takes prompts up to {PROMPT_MAX_CHARS} characters; with the other fields this "
-                           f"one has {len(prompt)}. Shorten appearance by {len(prompt) - PROMPT_MAX_CHARS} "
-                           f"characters.", field="appearance")
-    return prompt
-
-
-def aspect_and_resolution(orientation: str | None, size: tuple[int, int] | None) -> tuple[str, str | None]:
-    """v2's `dimension` becomes v3's aspect_ratio + resolution (legacy -> v3 table)."""
-    if size is None:
-        return ORIENTATION_ASPECT[orientation or "landscape"], None
-    width, height = size
-    ratio = width / height
-    aspect = next((name for name, value in ASPECTS.items() if abs(ratio - value) / value < 0.01), None)
-    if aspect is None:
-        raise InvalidInput(f"HeyGen v3 renders 16:9, 9:16, 4:5, 5:4 or 1:1; {width}x{height} is none of these. Use "
-                           f"orientation, or a dimension with one of these shapes.", field="dimension")
-    short = min(width, height)
-    return aspect, "4k" if short >= 2160 else "1080p" if short >= 1080 else "720p"
-
-
-def voice_settings(speed: float, pitch: int, locale: str | None) -> VoiceSettings | None:
-    if speed == 1.0 and pitch == 0 and not locale:
-        return None
-    return VoiceSettings(speed=speed if speed != 1.0 else None, pitch=pitch or None, locale=locale)
-
-
-def background(bg: Background | None, asset: AssetInput | None, field: str) -> V3Background | None:
-    if bg is None:
-        return None
-    if bg.type == "video":
-        raise InvalidInput(f"{field}: HeyGen v3 takes color or image backgrounds, not video. Use an image (or "
-                           f"HEYGEN_API_VERSION=v2, which has video backgrounds).", field=field)
-    if bg.type == "color":
-        return V3Background(type="color", value=bg.value) if bg.value else None
-    if isinstance(asset, UrlAsset):
-        return V3Background(type="image", url=asset.url)
-    assert asset is not None
-    return V3Background(type="image", asset_id=asset.asset_id)
-
-
-def check_video(spec: VideoSpec) -> list[str]:
-    """What v3 would reject, raised before any request; returns warnings for settings v3 has no field for."""
-    if spec.output_format == "mov":
-        raise InvalidInput("HeyGen v3 renders mp4 or webm, not mov.", field="output_format")
-    warnings: list[str] = []
-    for i, scene in enumerate(spec.scenes):
-        if scene.script and not scene.voice_id:
-            raise InvalidInput(f"scenes.{i}.voice_id is required with a script: pick one with list_voices.",
-                               field=f"scenes.{i}.voice_id")
-        if scene.background is not None:
-            background(scene.background, UrlAsset(url="https://check.invalid"), f"scenes.{i}.background")
-            if spec.output_format == "webm" and scene.background.type != "color":
-                raise InvalidInput("webm videos have a transparent background; drop the background or use mp4.",
-                                   field=f"scenes.{i}.background")
-        if scene.avatar_id is None and not (scene.background and scene.background.type == "image"):
-            raise InvalidInput(f"scenes.{i} needs an avatar_id (or, without one, an image background to show).",
-                               field=f"scenes.{i}.avatar_id")
-        ignored = [name for name, unset in (("emotion", scene.emotion is None), ("avatar_style",
-                   scene.avatar_style == "normal"), ("scale", scene.scale == 1.0),
-                   ("offset", not (scene.offset_x or scene.offset_y))) if not unset]
-        if ignored:
-            warnings.append(f"scenes.{i}: HeyGen v3 has no setting for {', '.join(ignored)}; ignored.")
-        if scene.silence_seconds is not None:
-            warnings.append(f"scenes.{i}: v3 has no silent avatar; the silent scene shows a still image for "
-                            f"{scene.silence_seconds:g} s.")
-    return warnings
-
-
-def is_single_avatar(spec: VideoSpec) -> bool:
-    only = spec.scenes[0]
-    return len(spec.scenes) == 1 and only.avatar_id is not None and only.silence_seconds is None
-
-
-def _speech(scene: Scene, audio: AssetInput | None) -> dict[str, Any]:
-    audio_fields: dict[str, Any] = {}
-    if isinstance(audio, UrlAsset):
-        audio_fields["audio_url"] = audio.url
-    elif audio is not None:
-        audio_fields["audio_asset_id"] = audio.asset_id
-    return {"script": scene.script, "voice_id": scene.voice_id if scene.script else None, **audio_fields,
-            "voice_settings": voice_settings(scene.speed, scene.pitch, scene.locale) if scene.script else None}
-
-
-def output(spec: VideoSpec, callback_id: str) -> dict[str, Any]:
-    aspect, resolution = aspect_and_resolution(spec.orientation, spec.size() if spec.dimension else None)
-    return {"aspect_ratio": aspect, "resolution": resolution or "720p", "output_format": spec.output_format,
-            "caption": Caption(style="default") if spec.caption else None, "title": spec.title,
-            "callback_id": callback_id}
-
-
-def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int, AssetInput],
-                backgrounds: dict[int, AssetInput], callback_id: str) -> AvatarVideo | StudioVideo:
-    if is_single_avatar(spec):
-        scene = spec.scenes[0]
-        assert scene.avatar_id is not None
-        return AvatarVideo(avatar_id=scene.avatar_id, **_speech(scene, audio.get(0)),
-                           background=background(scene.background, backgrounds.get(0), "scenes.0.background"),
-                           **output(spec, callback_id))
-    scenes: list[AvatarScene | ImageScene] = []
-    for i, scene in enumerate(spec.scenes):
-        bg = backgrounds.get(i)
-        if scene.avatar_id is not None and scene.silence_seconds is None:
-            scenes.append(AvatarScene(input=AvatarInput(
-                avatar_id=scene.avatar_id, **_speech(scene, audio.get(i)),
-                background=background(scene.background, bg, f"scenes.{i}.background"))))
-            continue
-        preview = avatars[scene.avatar_id].preview_image_url if scene.avatar_id in avatars else None
-        source = bg or (UrlAsset(url=preview) if preview else None)
-        if source is None:
-            raise InvalidInput(f"scenes.{i}: a silent scene on HeyGen v3 shows a still image, and neither an image "
-                               f"background nor the avatar's preview image is available. Add an image background.",
-                               field=f"scenes.{i}.background")
-        if scene.silence_seconds is not None:
-            scenes.append(ImageScene(source=source, duration=scene.silence_seconds))
-        elif scene.script:
-            scenes.append(ImageScene(source=source, script=scene.script, voice_id=scene.voice_id))
-        else:
-            scenes.append(ImageScene(source=source, audio=audio.get(i)))
-    return StudioVideo(scenes=scenes, **output(spec, callback_id))
-
-
-def image_video(spec: PhotoVideoSpec, image: AssetInput, audio: AssetInput | None, bg: AssetInput | None,
-                callback_id: str) -> ImageVideo:
-    if spec.output_format == "mov":
-        raise InvalidInput("HeyGen v3 renders mp4 or webm, not mov.", field="output_format")
-    if spec.script and not spec.voice_id:
-        raise InvalidInput("voice_id is required with a script: pick one with list_voices.", field="voice_id")
-    if spec.output_format == "webm" and spec.background is not None:
-        raise InvalidInput("webm videos have a transparent background; drop the background or use mp4.",
-                           field="background")
-    speech: dict[str, Any] = {"script": spec.script, "voice_id": spec.voice_id if spec.script else None,
-                              "voice_settings": voice_settings(spec.speed, spec.pitch, None) if spec.script else None}
-    if isinstance(audio, UrlAsset):
-        speech["audio_url"] = audio.url
-    elif audio is not None:
-        speech["audio_asset_id"] = audio.asset_id
-    return ImageVideo(image=image, **speech, aspect_ratio=ORIENTATION_ASPECT[spec.orientation], fit=spec.fit,
-                      motion_prompt=spec.motion_prompt, background=background(spec.background, bg, "background"),
-                      caption=Caption(style="default") if spec.caption else None, title=spec.title,
-                      output_format="webm" if spec.output_format == "webm" else None, callback_id=callback_id)

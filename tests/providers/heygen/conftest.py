@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,7 +27,7 @@ from tests.fakes.heygen_v2 import HeyGenV2Fake
 from tests.fakes.heygen_v3 import HeyGenV3Fake
 
 KEY = "test-heygen-key"
-FAST = Timing().scaled(0.001)
+FAST = dataclasses.replace(Timing().scaled(0.001), twin_seconds=0.5, training_seconds=0.5)
 """Expected durations and gate waits shrunk for the emulators (they finish after a number of polls, not seconds)."""
 VOICE = str(VOICES[0]["voice_id"])
 STOCK = "josh_lite3_20230714"

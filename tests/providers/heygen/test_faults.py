@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from avatar_mcp.jobs.store import new_job_id
-from avatar_mcp.models import JobRecord, Scene, VideoSpec, utcnow
+from avatar_mcp.models import Background, JobRecord, Scene, VideoSpec, utcnow
 from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.base import SubmitContext
 from tests.fakes._harness import serve
@@ -130,16 +130,18 @@ async def test_v3_waits_out_409_request_in_progress(tmp_path: Path, media_root: 
 
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_create_interrupted_by_a_crash_is_reconciled_at_start_up(
-        api: str, tmp_path: Path, media_root: Path) -> None:
+        api: str, tmp_path: Path, media_root: Path, photo: Path) -> None:
     fake = make_fake(api, polls_to_complete=0)
+    spec = VideoSpec(scenes=[Scene(avatar_id=STOCK, script="Hello there.", voice_id=VOICE,
+                                   background=Background(type="image", url="me.jpg"))])
     with serve(fake):
         settings = heygen_settings(tmp_path, media_root, fake, api)
         async with heygen_service(settings) as (service, provider):
             job = await service.store.create(JobRecord(
                 id=new_job_id(), kind="video", provider="heygen", operation=ops.CREATE_VIDEO,
-                request={"arguments": SPEC.model_dump(mode="json", exclude_none=True)}))
+                request={"arguments": spec.model_dump(mode="json", exclude_none=True)}))
             # The request went out, then the process died before the answer was stored.
-            await provider.create_video(SPEC, SubmitContext(job_id=job.id))
+            await provider.create_video(spec, SubmitContext(job_id=job.id))
         async with heygen_service(settings) as (service, provider):
             await service.poll_due()
             recovered = await service.get(job.id)
@@ -147,8 +149,9 @@ async def test_a_create_interrupted_by_a_crash_is_reconciled_at_start_up(
                 recovered = await service.refresh(job.id, force=True)
     creates = fake.requests("POST", CREATE_PATH[api])
     assert len(fake.videos) == 1
-    if api == "v3":
+    if api == "v3":  # the upload replays with its own key too, so the replayed create is the same request
         assert len(creates) == 2 and creates[0].headers["idempotency-key"] == creates[1].headers["idempotency-key"]
+        assert creates[0].json == creates[1].json and len(fake.assets) == 1
         assert recovered.status == "succeeded" and recovered.vendor_id in fake.videos
     else:
         assert len(creates) == 1

@@ -115,7 +115,7 @@ async def test_an_avatar_still_pending_after_the_bound_stops_the_video_before_an
             avatar = await service.submit(ops.CREATE_PHOTO_AVATAR, PhotoAvatarSpec(name="Me", image=str(photo)),
                                           provider)
             spec = VideoSpec(scenes=[Scene(avatar_id=avatar.vendor_id, script="Hi.", voice_id=VOICE)])
-            with pytest.raises(AvatarNotReady, match="not ready yet.*Nothing was submitted.*check_job"):
+            with pytest.raises(AvatarNotReady, match=r"not ready yet.*Nothing was submitted.*check_job"):
                 await service.submit(ops.CREATE_VIDEO, spec, provider)
             jobs = await service.list_jobs()
     assert not fake.requests("POST", "/v2/video/generate")
@@ -155,7 +155,7 @@ async def test_a_photo_under_512_pixels_or_not_a_photo_is_refused_before_upload(
     (media_root / "small.jpg").write_bytes((DATA / "tiny.jpg").read_bytes())
     settings = heygen_settings(tmp_path, media_root, v2, "v2")
     async with heygen_service(settings) as (service, provider):
-        with pytest.raises(MediaRejected, match="64x64 pixels.*at least 512x512"):
+        with pytest.raises(MediaRejected, match=r"64x64 pixels.*at least 512x512"):
             await service.submit(ops.CREATE_PHOTO_AVATAR, PhotoAvatarSpec(name="x", image="small.jpg"), provider)
         with pytest.raises(MediaRejected, match="video/mp4"):
             await service.submit(ops.CREATE_PHOTO_VIDEO, PhotoVideoSpec(image="clip.mp4", script="Hi.",

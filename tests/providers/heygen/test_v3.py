@@ -17,12 +17,11 @@ from avatar_mcp.models import (
     JobRecord,
     PhotoAvatarSpec,
     PhotoGenerationSpec,
-    PhotoVideoSpec,
     Scene,
     VideoSpec,
 )
 from avatar_mcp.providers import base as ops
-from avatar_mcp.providers.heygen.v3_wire import compose_prompt
+from avatar_mcp.providers.heygen.v3_mapping import compose_prompt
 from avatar_mcp.service import AvatarService
 from tests.fakes._harness import serve
 from tests.fakes.heygen_v3 import HeyGenV3Fake
@@ -240,3 +239,15 @@ async def test_the_api_key_travels_only_in_its_header(v3: HeyGenV3Fake, tmp_path
     request = v3.log[0]
     assert request.headers["x-api-key"] == KEY
     assert KEY not in request.path + str(request.query)
+
+
+async def test_a_plan_without_consent_videos_falls_back_to_the_consent_page(
+        v3: HeyGenV3Fake, tmp_path: Path, media_root: Path, clip: Path) -> None:
+    v3.add_fault("POST", "/consent$", status=403, body={"error": {"code": "forbidden", "message": "Enterprise only"}})
+    settings = heygen_settings(tmp_path, media_root, v3, None)
+    async with heygen_service(settings) as (service, provider):
+        job = await service.submit(ops.CREATE_DIGITAL_TWIN, DigitalTwinSpec(
+            name="Twin", video="clip.mp4", consent_video="clip.mp4"), provider)
+    consents = v3.requests("POST", "/consent$")
+    assert "consent_video" in consents[0].json and consents[1].json == {}
+    assert job.result is not None and job.result.consent_url and "Enterprise only" in (job.message or "")

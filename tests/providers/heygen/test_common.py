@@ -1,13 +1,20 @@
-"""HeyGen's three answer shapes, read by the one error parser (real httpx responses, no network)."""
+"""What both HeyGen generations share: the one error parser over three answer shapes (real httpx responses, no
+network), timing, capabilities."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
+from avatar_mcp.media import MediaPolicy
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers.heygen import HeyGenProvider
 from avatar_mcp.providers.heygen.common import Timing, parse_error
+from tests.conftest import make_settings
 
 
 def answer(status: int, body: Any = None, *, raw: bytes | None = None, **headers: str) -> httpx.Response:
@@ -62,3 +69,26 @@ def test_scaled_timing_shrinks_every_duration_and_keeps_unset_ones() -> None:
     assert fast.ready_wait_seconds == pytest.approx(1.2)
     assert fast.video_seconds(10) == pytest.approx(0.9 + 0.04 * 10)
     assert fast.create_timeout_seconds is None
+
+
+@pytest.mark.parametrize(("api", "batch", "idempotent", "consent_video"), [("v2", False, False, True),
+                                                                        (None, True, True, False)])
+def test_capabilities_follow_the_api_version_and_webhooks_need_a_url_and_a_secret(
+        api: str | None, batch: bool, idempotent: bool, consent_video: bool, tmp_path: Path, media_root: Path) -> None:
+    from avatar_mcp.providers import HEYGEN
+
+    def provider(**extra: Any) -> HeyGenProvider:
+        values: dict[str, Any] = {"heygen_api_key": SecretStr("k" * 12), **extra}
+        if api:
+            values["heygen_api_version"] = api
+        settings = make_settings(tmp_path, media_root, **values)
+        return HeyGenProvider.from_settings(settings, SharedHTTP(user_agent="t"), MediaPolicy([media_root],
+                                                                                               max_bytes=10**6))
+
+    plain = provider().capabilities
+    assert plain.operations == HEYGEN.operations
+    assert (plain.batch_status, plain.idempotent_create, plain.consent_video_required) == (batch, idempotent,
+                                                                                          consent_video)
+    assert not plain.webhooks and not provider(public_url="https://a.example").capabilities.webhooks
+    hooked = provider(public_url="https://a.example", heygen_webhook_secret=SecretStr("whsec_x"))
+    assert hooked.capabilities.webhooks and hooked.api_version == (api or "v3")

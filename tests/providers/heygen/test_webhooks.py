@@ -1,0 +1,114 @@
+"""HeyGen webhooks on the HTTP transport: the endpoint is registered with the helper, signed deliveries finish a job
+at once with one status request, unsigned or badly signed ones change nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio.to_thread
+import httpx
+import pytest
+import uvicorn
+from mcp.client import Client
+from pydantic import SecretStr
+
+from avatar_mcp.config import Settings
+from avatar_mcp.providers.heygen.admin import register_webhook
+from avatar_mcp.server import build_server
+from avatar_mcp.transport import http_app
+from tests.fakes._harness import serve
+from tests.providers.heygen.conftest import STOCK, VOICE, heygen_settings, make_fake, version_setting
+
+pytestmark = pytest.mark.anyio
+STATUS = {"v2": "^/v1/video_status.get$", "v3": "^/v3/videos/"}
+
+
+@contextmanager
+def serving(settings: Settings, sock: socket.socket) -> Iterator[str]:
+    """The server's streamable-HTTP app (with its webhook route) on a loopback port."""
+    app = http_app(build_server(settings), settings, "127.0.0.1", sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(("api", "signing"), [("v2", "body"), ("v3", "timestamp.body")])
+async def test_a_signed_delivery_finishes_the_job_at_once_and_forged_ones_change_nothing(
+        api: str, signing: str, tmp_path: Path, media_root: Path) -> None:
+    header = "Signature" if api == "v2" else "Heygen-Signature"
+    fake = make_fake(api, polls_to_complete=50, **({"signing_input": signing} if api == "v3" else {}))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with serve(fake):
+        plain = heygen_settings(tmp_path, media_root, fake, version_setting(api), public_url=public_url)
+        code, text = await register_webhook(plain)
+        again, already = await register_webhook(plain)
+        secret = re.search(r"HEYGEN_WEBHOOK_SECRET=(\S+)", text)
+        assert code == again == 0 and secret is not None and "already registered" in already
+        settings = heygen_settings(tmp_path, media_root, fake, version_setting(api), public_url=public_url,
+                                   heygen_webhook_secret=SecretStr(secret.group(1)),
+                                   heygen_webhook_signature_header=header)
+        with serving(settings, sock) as base:
+            async with Client(f"{base}/mcp") as client:
+                started = (await client.call_tool("create_video", {
+                    "provider": "heygen", "orientation": "landscape",
+                    "scenes": [{"avatar_id": STOCK, "script": "Hello.", "voice_id": VOICE}]})).structured_content
+                assert started is not None and started["status"] == "queued", started
+                vendor_id = next(iter(fake.videos))
+                event = json.dumps({"event_type": "avatar_video.success", "event_data": {"video_id": vendor_id}})
+                async with httpx.AsyncClient(base_url=base) as vendor:
+                    unsigned = await vendor.post("/webhooks/heygen", content=event)
+                    forged = await vendor.post("/webhooks/heygen", content=event, headers={header: "0" * 64})
+                    stale = await vendor.post("/webhooks/heygen", content=event,
+                                              headers={header: "0" * 64, "Heygen-Timestamp": "1000"})
+                before = (await client.call_tool("check_job", {"job_id": started["job_id"]})).structured_content
+                polled_before = len(fake.requests("GET", STATUS[api]))
+                fake.complete_all()
+                deliveries = await anyio.to_thread.run_sync(fake.wait_for_deliveries, 1)
+                after = (await client.call_tool("check_job", {"job_id": started["job_id"]})).structured_content
+    assert [r.status_code for r in (unsigned, forged, stale)] == [401, 401, 401]
+    assert before is not None and before["status"] == "queued" and polled_before == 0
+    assert [d["status_code"] for d in deliveries] == [200] and deliveries[0]["signed"]
+    assert after is not None and after["status"] == "succeeded" and Path(after["result"]["video_path"]).exists()
+    assert len(fake.requests("GET", STATUS[api])) == 1  # the delivery's one status request, no polling
+    create = fake.requests("POST", "^/v2/video/generate$" if api == "v2" else "^/v3/videos$")[0].json
+    assert "callback_url" not in create  # per-job callbacks are unsigned: never asked for
+    registered = fake.requests("POST", "endpoint.add$" if api == "v2" else "^/v3/webhooks/endpoints$")
+    assert len(registered) == 1 and registered[0].json["url"] == f"{public_url}/webhooks/heygen"
+
+
+def test_the_signing_input_setting_decides_what_the_signature_must_cover(tmp_path: Path, media_root: Path) -> None:
+    from avatar_mcp.webhooks import heygen_signature, verify_heygen
+    from tests.conftest import make_settings
+
+    body, stamp = b'{"event_type": "avatar_video.success"}', str(int(time.time()))
+    on_body = {"heygen-signature": heygen_signature("whsec_x", body), "heygen-timestamp": stamp}
+    on_stamp = {"heygen-signature": heygen_signature("whsec_x", f"{stamp}.".encode() + body), "heygen-timestamp": stamp}
+
+    def check(mode: str, headers: dict[str, str]) -> str | None:
+        settings = make_settings(tmp_path, media_root, heygen_webhook_secret=SecretStr("whsec_x"),
+                                 heygen_webhook_signing_input=mode)
+        return verify_heygen(settings, headers, body)
+
+    assert check("auto", on_body) is None and check("auto", on_stamp) is None
+    assert check("body", on_body) is None and check("body", on_stamp) == "bad signature"
+    assert check("timestamp.body", on_stamp) is None and check("timestamp.body", on_body) == "bad signature"
+    assert check("timestamp.body", {"heygen-signature": on_body["heygen-signature"]}) == \
+        "missing heygen-timestamp header"
