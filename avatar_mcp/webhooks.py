@@ -4,7 +4,8 @@ A delivery never sets a job's state by itself: it only triggers one status reque
 a forged delivery could not fake a result. HeyGen signs deliveries to registered endpoints: the signature
 (hex HMAC-SHA256 of the raw body or of '<timestamp>.<body>', keyed by the endpoint secret; header name and
 signing input configurable) is checked, and unsigned or badly signed deliveries are rejected before anything
-happens.
+happens. Runware and Creatify do not sign their deliveries: theirs only name the job (a random vendor id), which
+is refreshed if it is one of ours and still open.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,9 @@ logger = logging.getLogger(__name__)
 TIMESTAMP_HEADER = "heygen-timestamp"
 TIMESTAMP_TOLERANCE_SECONDS = 300
 MAX_BODY_BYTES = 1_000_000
+UNSIGNED_MAX_IDS = 10
+"""One unsigned delivery refreshes at most this many jobs."""
+_VENDOR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 
 def heygen_signature(secret: str, body: bytes) -> str:
@@ -105,3 +110,51 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
         job = await current.on_vendor_event("heygen", vendor_id)
         logger.info("HeyGen %s for %s -> %s", payload.get("event_type"), vendor_id, job.id if job else "no job")
         return JSONResponse({"ok": True, "matched": job is not None})
+
+    for vendor, extract in UNSIGNED_VENDORS.items():
+        _register_unsigned(server, vendor, extract, service)
+
+
+def runware_vendor_ids(payload: Any) -> list[str]:
+    """Runware posts `{"data": [item]}` per finished result, `{"errors": [item]}` on failure; items name the task."""
+    if not isinstance(payload, dict):
+        return []
+    items = [i for key in ("data", "errors") if isinstance(payload.get(key), list) for i in payload[key]]
+    return [i["taskUUID"] for i in items if isinstance(i, dict) and isinstance(i.get("taskUUID"), str)]
+
+
+def creatify_vendor_ids(payload: Any) -> list[str]:
+    """Creatify posts `{id, status, failed_reason, output}` for personas and lipsyncs alike."""
+    value = payload.get("id") if isinstance(payload, dict) else None
+    return [value] if isinstance(value, str) else []
+
+
+UNSIGNED_VENDORS: dict[str, Callable[[Any], list[str]]] = {"runware": runware_vendor_ids,
+                                                            "creatify": creatify_vendor_ids}
+
+
+def _register_unsigned(server: MCPServer[Any], vendor: str, extract: Callable[[Any], list[str]],
+                       service: Callable[[], Awaitable[AvatarService | None]]) -> None:
+    """A route for a vendor that does not sign: the delivery is only a hint to ask the vendor now."""
+
+    @server.custom_route(f"/webhooks/{vendor}", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
+    async def deliver(request: Request) -> Response:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        ids = list(dict.fromkeys(v for v in extract(payload) if _VENDOR_ID.match(v)))[:UNSIGNED_MAX_IDS]
+        current = await service()
+        if current is None:
+            return JSONResponse({"ok": True, "matched": 0})
+        matched = 0
+        for vendor_id in ids:
+            matched += await current.on_vendor_event(vendor, vendor_id) is not None
+        logger.info("%s webhook for %d id(s): %d matched", vendor, len(ids), matched)
+        return JSONResponse({"ok": True, "matched": matched})

@@ -217,7 +217,8 @@ class NapsterProvider(BaseProvider):
         hours = " v2 can take several hours: the job stays open meanwhile." if version == "v2" else ""
         return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
                           "queued", progress=update.progress or 0.0, message=(update.message or "") + hours,
-                          expected_seconds=self._poll_hint or EXPECTED_SECONDS[version])
+                          expected_seconds=self._poll_hint or EXPECTED_SECONDS[version],
+                          poll_after=self._poll_hint)
 
     async def _ethnicity(self, wanted: str) -> str:
         """Napster's own spelling of an ethnicity from its list, or a clear error naming the choices."""

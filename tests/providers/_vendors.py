@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from mcp.client import Client
 
 from avatar_mcp.config import Settings
@@ -16,6 +21,7 @@ from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import SPECS
 from avatar_mcp.providers.base import Provider, ProviderEntry
 from avatar_mcp.server import build_server
+from avatar_mcp.transport import http_app
 
 MODES = ["auto", "legacy"]
 Make = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
@@ -72,3 +78,29 @@ def assert_secret_absent(secret: str, texts: Sequence[str], caplog: pytest.LogCa
 
 def capture_all(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+
+
+def loopback_socket() -> socket.socket:
+    """A bound loopback socket: its port makes the public URL vendors deliver webhooks to."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def serving_http(settings: Settings, sock: socket.socket) -> Iterator[str]:
+    """The server's streamable-HTTP app (MCP at /mcp, webhook routes) on `sock`; yields its base URL."""
+    app = http_app(build_server(settings), settings, "127.0.0.1", sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

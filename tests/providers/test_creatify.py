@@ -17,7 +17,17 @@ from avatar_mcp.providers.creatify import CreatifyProvider
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.creatify import CreatifyFake
-from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+from tests.providers._vendors import (
+    MODES,
+    assert_secret_absent,
+    call,
+    capture_all,
+    fails,
+    finish,
+    loopback_socket,
+    server,
+    serving_http,
+)
 
 pytestmark = pytest.mark.anyio
 API_ID, KEY = "test-creatify-id", "test-creatify-key"
@@ -95,6 +105,7 @@ async def test_a_custom_avatar_is_uploaded_followed_to_done_and_then_speaks_in_a
     assert Path(result["video_path"]).exists() and Path(result["thumbnail_path"]).exists()
     assert result["cost"] == {"amount": 5.0, "unit": "credits", "basis": "reported by Creatify"}
     assert made["estimated_cost"]["amount"] == 5
+    assert len(fake.personas) == 4 and len(fake.lipsyncs) == 1  # every request was taken: nothing refused
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -116,7 +127,7 @@ async def test_several_scenes_or_a_background_go_through_lipsyncs_v2(settings: S
         {"character": {"type": "avatar", "avatar_id": stock(fake)},
          "voice": {"type": "audio", "audio_url": "https://cdn.example/line.mp3"},
          "background": {"type": "image", "url": "https://cdn.example/office.png"}}]}
-    assert not posts(fake, "/api/lipsyncs/")
+    assert not posts(fake, "/api/lipsyncs/") and len(fake.lipsyncs_v2) == 1
 
 
 async def test_a_rejected_custom_avatar_fails_the_job_with_creatifys_reason(settings: Settings,
@@ -179,6 +190,7 @@ async def test_a_create_that_fails_or_times_out_is_never_sent_twice(settings: Se
 
 async def test_throttling_server_errors_slow_and_malformed_answers_are_ridden_out(settings: Settings,
                                                                                 fake: CreatifyFake) -> None:
+    fake.polls_to_complete = 4  # more real polls than faults: every fault is met before the video is done
     async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
         fake.add_fault("POST", "^/api/lipsyncs/$", status=429, headers={"Retry-After": "1"},
                        body={"detail": "Request was throttled. Expected available in 1 seconds."})
@@ -206,3 +218,25 @@ async def test_the_api_credentials_never_reach_answers_logs_or_the_job_store(set
     assert "API key was refused" in refused
     for secret in (API_ID, KEY):
         assert_secret_absent(secret, [str(done), refused], caplog, settings.db_path)
+
+
+async def test_a_webhook_finishes_a_lipsync_at_once_and_junk_deliveries_are_refused(tmp_path: Path, media_root: Path,
+                                                                                   fake: CreatifyFake) -> None:
+    fake.polls_to_complete = 50
+    sock = loopback_socket()
+    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = make_settings(tmp_path, media_root, creatify_api_id=SecretStr(API_ID), creatify_api_key=SecretStr(KEY),
+                             creatify_base_url=fake.base_url, public_url=public_url)
+    with serving_http(settings, sock) as base:
+        async with Client(f"{base}/mcp") as client:
+            started = await call(client, "create_video", video(fake))
+            lipsync_id = next(iter(fake.lipsyncs))
+            junk = httpx.post(f"{base}/webhooks/creatify", content=b"not json")
+            unknown = httpx.post(f"{base}/webhooks/creatify", json={"id": "someone-elses", "status": "done"})
+            fake.complete(lipsync_id)
+            delivered = fake.wait_for_deliveries(1)
+            done = await call(client, "check_job", {"job_id": started["job_id"]})
+    assert posts(fake, "/api/lipsyncs/")[0].json["webhook_url"] == f"{public_url}/webhooks/creatify"
+    assert junk.status_code == 400 and unknown.json() == {"ok": True, "matched": 0}
+    assert delivered[0]["status"] == 200
+    assert done["status"] == "succeeded", done

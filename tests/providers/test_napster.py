@@ -73,6 +73,7 @@ async def test_a_v1_companion_is_created_from_a_picture_and_usable_from_ready_to
     mine = next(a for a in avatars if a["avatar_id"] == companion_id)
     assert (mine["name"], mine["kind"], mine["status"]) == ("Ava Stone", "companion", "ready")
     assert {a["name"] for a in avatars} >= {"Ava Lee", "Noah Brooks", "Sam Rivera"}
+    assert len(fake.companions) == 1  # the one request was taken: nothing refused
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -90,6 +91,7 @@ async def test_a_v2_companion_is_asked_for_its_video_with_the_reference_tips_the
     assert "pictureUrl" not in request.json
     assert "v2 can take several hours" in started["message"]
     assert done["status"] == "succeeded", done
+    assert len(fake.companions) == 1
 
 
 async def test_media_napster_cannot_fetch_is_refused_with_advice_and_nothing_is_sent(settings: Settings,
@@ -157,6 +159,7 @@ async def test_a_create_that_fails_times_out_or_is_throttled_is_never_paid_twice
 
 async def test_status_polls_ride_out_server_errors_slow_and_malformed_answers(settings: Settings,
                                                                             fake: NapsterFake) -> None:
+    fake.polls_to_complete = 6  # readyToUse on the 4th poll: every fault is met before the companion is ready
     async with Client(server(settings, fast(), "napster"), mode="auto") as client:
         started = await call(client, "create_companion", COMPANION)
         fake.add_fault("GET", "^/public/companions/", status=503, body={"title": "Unavailable"})

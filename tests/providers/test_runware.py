@@ -20,7 +20,17 @@ from avatar_mcp.providers.runware import RunwareOptions, RunwareProvider, task_u
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.runware import RunwareFake
-from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+from tests.providers._vendors import (
+    MODES,
+    assert_secret_absent,
+    call,
+    capture_all,
+    fails,
+    finish,
+    loopback_socket,
+    server,
+    serving_http,
+)
 
 pytestmark = pytest.mark.anyio
 KEY = "test-runware-key"
@@ -64,7 +74,8 @@ async def test_a_one_scene_video_maps_every_option_and_returns_all_results_with_
         settings: Settings, fake: RunwareFake, mode: str) -> None:
     options = RunwareOptions(output_quality=80, number_results=2, ttl=3600, safety_mode="fast",
                              upload_endpoint="https://bucket.example/upload?sig=1", remove_background=False, volume=0.8)
-    scene = {**SCENE, "speed": 1.2, "pitch": -10, "locale": "en-US", "background": {"type": "color", "value": "#112233"}}
+    scene = {**SCENE, "speed": 1.2, "pitch": -10, "locale": "en-US",
+             "background": {"type": "color", "value": "#112233"}}
     async with Client(server(settings, fast(options), "runware"), mode=mode) as client:
         started = await call(client, "create_video", {**VIDEO, "scenes": [scene], "orientation": "portrait",
                                                       "caption": True, "output_format": "webm"})
@@ -142,9 +153,11 @@ async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(
     assert fake.log == [] and jobs == []
 
 
+@pytest.mark.parametrize("fault", [{"status": 500, "after": True}, {"malformed": True, "after": True},
+                                   {"malformed": True}], ids=["500-after-taking-it", "garbled-after", "garbled"])
 async def test_a_create_whose_answer_is_lost_is_sent_again_with_the_same_task_uuid_and_paid_once(
-        settings: Settings, fake: RunwareFake) -> None:
-    fake.add_fault("POST", "^/v1$", status=500, after=True)  # Runware takes the task; the answer is lost
+        settings: Settings, fake: RunwareFake, fault: dict[str, Any]) -> None:
+    fake.add_fault("POST", "^/v1$", **fault)  # the answer to the create is lost or unreadable
     async with Client(server(settings, fast(), "runware"), mode="auto") as client:
         started = await call(client, "create_video", VIDEO)
         done = await finish(client, started["job_id"])
@@ -179,7 +192,7 @@ async def test_a_rate_limited_create_waits_for_retry_after_then_goes_through(set
 
 async def test_status_polls_survive_server_errors_slow_answers_and_malformed_json(settings: Settings,
                                                                                  fake: RunwareFake) -> None:
-    fake.polls_to_complete = 2
+    fake.polls_to_complete = 4  # more real polls than faults: every fault is met before the video is done
     async with Client(server(settings, fast(), "runware"), mode="auto") as client:
         started = await call(client, "create_video", VIDEO)
         fake.add_fault("POST", "^/v1$", status=503, body={"errors": [{"code": "serverError", "message": "busy"}]})
@@ -190,14 +203,18 @@ async def test_status_polls_survive_server_errors_slow_answers_and_malformed_jso
     assert len(fake.tasks) == 1 and not fake.faults[-1].times
 
 
-async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settings, fake: RunwareFake) -> None:
+@pytest.mark.parametrize("status", [200, 400])
+async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settings, fake: RunwareFake,
+                                                               status: int) -> None:
+    fake.failed_poll_status = status
     fake.fail_next("contentPolicyViolation")
     async with Client(server(settings, fast(), "runware"), mode="auto") as client:
         started = await call(client, "create_video", VIDEO)
         done = await finish(client, started["job_id"])
     assert done["status"] == "failed"
     assert done["error"]["code"] == "contentPolicyViolation"
-    assert "flagged by the safety checker" in done["error"]["message"] and "Change the script" in done["error"]["message"]
+    assert "flagged by the safety checker" in done["error"]["message"]
+    assert "Change the script" in done["error"]["message"]
 
 
 async def _interrupted_job(settings: Settings) -> JobRecord:
@@ -239,3 +256,29 @@ async def test_the_api_key_never_reaches_answers_logs_or_the_job_store(settings:
     assert done["status"] == "succeeded"
     assert "API key was refused" in refused
     assert_secret_absent(KEY, [str(done), refused, str(listed.content)], caplog, settings.db_path)
+
+
+async def test_a_webhook_finishes_the_job_at_once_and_a_forged_one_sets_nothing(tmp_path: Path, media_root: Path,
+                                                                                fake: RunwareFake) -> None:
+    fake.polls_to_complete = 50  # only the vendor's word (through a status request) can finish a job here
+    sock = loopback_socket()
+    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = make_settings(tmp_path, media_root, runware_api_key=SecretStr(KEY),
+                             runware_base_url=f"{fake.base_url}/v1", public_url=public_url)
+    with serving_http(settings, sock) as base:
+        async with Client(f"{base}/mcp") as client:
+            first = await call(client, "create_video", VIDEO)
+            second = await call(client, "create_video", VIDEO)
+            real, other = (t["taskUUID"] for t in creates(fake))
+            forged = httpx.post(f"{base}/webhooks/runware", json={"data": [
+                {"taskType": "videoInference", "taskUUID": other, "status": "success",
+                 "videoURL": "https://evil.example/fake.mp4"}]})
+            fake.complete(real)
+            delivered = fake.wait_for_deliveries(1)
+            done = await call(client, "check_job", {"job_id": first["job_id"]})
+            still = await call(client, "check_job", {"job_id": second["job_id"]})
+    assert {t["webhookURL"] for t in creates(fake)} == {f"{public_url}/webhooks/runware"}
+    assert delivered[0]["status"] == 200
+    assert done["status"] == "succeeded" and Path(done["result"]["video_path"]).exists()
+    assert forged.json() == {"ok": True, "matched": 1}
+    assert still["status"] in ("queued", "processing") and "evil" not in str(still)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -45,6 +46,7 @@ MAX_WEBHOOK_URL = 200
 """personas_v2 and lipsyncs cap webhook_url at 200 characters."""
 UPLOAD_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov"}
 MAX_PAGES = 20
+PERSONA_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 NOTES = ("Custom avatars from your own footage (1-5 days, process_status followed to the end, rejections explained); "
          "lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); several scenes through "
          "lipsyncs_v2. Speech audio and backgrounds must be https URLs.")
@@ -71,9 +73,6 @@ class CreatifyProvider(BaseProvider):
         return cls(http, media, api_id=settings.creatify_api_id.get_secret_value(),
                    api_key=settings.creatify_api_key.get_secret_value(), base_url=settings.creatify_base_url,
                    **kwargs)
-
-    def _expected(self, seconds: float) -> float:
-        return self._poll_hint if self._poll_hint is not None else seconds
 
     def _webhook(self, ctx: SubmitContext) -> str | None:
         url = ctx.callback_url
@@ -105,7 +104,8 @@ class CreatifyProvider(BaseProvider):
         update = wire.persona_update(record)
         return Submission(vendor_id=str(record["id"]), status="queued" if update.status == "queued" else "processing",
                           progress=update.progress or 0.0, message=update.message, vendor_state={"kind": "persona"},
-                          expected_seconds=self._expected(PERSONA_EXPECTED_SECONDS))
+                          expected_seconds=self._poll_hint or PERSONA_EXPECTED_SECONDS,
+                          poll_after=self._poll_hint)
 
     async def _footage(self, source: str, field: str) -> tuple[str, bytes, str]:
         """A local video for multipart upload: inside the media roots, MP4 or MOV by its content."""
@@ -118,6 +118,8 @@ class CreatifyProvider(BaseProvider):
         return f"{field}.{extension}", data, local.mime
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
+        if not PERSONA_ID.match(avatar_id):
+            return None  # never let an argument reshape the request path
         try:
             record = await self._http.json("GET", f"/api/personas/{avatar_id}/")
         except NotFound:
@@ -173,7 +175,8 @@ class CreatifyProvider(BaseProvider):
         return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
                           "queued", progress=update.progress or 0.0, message=update.message,
                           vendor_state={"kind": endpoint},
-                          expected_seconds=self._expected(seconds * LIPSYNC_SECONDS_PER_VIDEO_SECOND))
+                          expected_seconds=self._poll_hint or seconds * LIPSYNC_SECONDS_PER_VIDEO_SECOND,
+                          poll_after=self._poll_hint)
 
     def _lipsync(self, spec: VideoSpec, ratio: str) -> dict[str, Any]:
         scene = spec.scenes[0]

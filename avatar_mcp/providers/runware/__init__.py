@@ -22,7 +22,7 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import InvalidInput, MediaRejected, NotFound, ServerError
+from avatar_mcp.errors import InvalidInput, MediaRejected, NotFound, ProviderStatusError, ServerError
 from avatar_mcp.media import MediaPolicy, classify, require_https
 from avatar_mcp.models import ORIENTATION_SIZES, Background, JobError, JobRecord, PhotoVideoSpec, VideoSpec, utcnow
 from avatar_mcp.netclient import SharedHTTP
@@ -170,7 +170,7 @@ class RunwareProvider(BaseProvider):
         await ctx.report(0.0, "Sending the task to Runware.")
         await self._send(task)
         return Submission(vendor_id=task.taskUUID, status="queued", vendor_state=dict(ctx.vendor_state),
-                          expected_seconds=self._poll_hint or EXPECTED_VIDEO_SECONDS,
+                          expected_seconds=self._poll_hint or EXPECTED_VIDEO_SECONDS, poll_after=self._poll_hint,
                           message="Runware accepted the task; HeyGen Avatar V is rendering.")
 
     async def _send(self, task: VideoInference) -> None:
@@ -226,9 +226,12 @@ class RunwareProvider(BaseProvider):
                 return None
             try:
                 task = await self._rebuild(job)
-            except (InvalidInput, MediaRejected) as exc:
+                await self._send(task)
+            except (InvalidInput, MediaRejected, ProviderStatusError) as exc:
+                if exc.retryable:
+                    raise  # rate limits and server errors: the service tries again later
+                # Refused for good (a file gone, an avatar no longer there): fail rather than re-send forever.
                 return JobUpdate(status="failed", error=JobError(code=exc.code, message=str(exc)), message=str(exc))
-            await self._send(task)
             state["number_results"] = task.numberResults
             return JobUpdate(status="queued", vendor_id=task_uuid, vendor_state=state, poll_after=self._poll_hint,
                              message="Sent again after an interrupted submission (same taskUUID: never paid twice).")
