@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 class AppContext:
     settings: Settings
     ready: anyio.Event = field(default_factory=anyio.Event)
+    wanted: anyio.Event = field(default_factory=anyio.Event)
+    """Set by the first request that needs the service, so it opens at once instead of after the grace period."""
     current: AvatarService | None = None
     failure: str | None = None
 
@@ -35,6 +37,7 @@ class AppContext:
         self.ready.set()
 
     async def service(self) -> AvatarService:
+        self.wanted.set()
         await self.ready.wait()
         if self.current is None:
             raise ToolError(f"The server could not open its job store: {self.failure}. Check AVATAR_MCP_DATA_DIR "

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+START_GRACE_SECONDS = 0.3
+
 INSTRUCTIONS = """\
 Make talking-avatar videos. Typical flows:
 - A photo that talks: create_photo_video(image, script).
@@ -74,6 +76,7 @@ class AvatarServer(MCPServer[AppContext]):
         app = self.app_context
         if app is None:
             return None
+        app.wanted.set()
         await app.ready.wait()
         return app.current
 
@@ -121,6 +124,18 @@ class AvatarServer(MCPServer[AppContext]):
         await self._build_and_cache()
 
     # ------------------------------------------------------------------------------------------ service
+    async def background(self, app: AppContext) -> None:
+        """After a short grace period (or at once, when a request needs them): the service and the tools.
+
+        A new session's first requests (initialize, tools/list) come within milliseconds; starting the heavy work
+        only after them keeps it from competing with them for the interpreter.
+        """
+        with anyio.move_on_after(START_GRACE_SECONDS):
+            await app.wanted.wait()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self.run_service, app)
+            tg.start_soon(self.warm_up)
+
     async def run_service(self, app: AppContext) -> None:
         """Open the service, publish it, and keep it open until the lifespan ends."""
         try:
@@ -142,8 +157,7 @@ async def _lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
     server.app_context = app
     try:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(server.run_service, app)
-            tg.start_soon(server.warm_up)
+            tg.start_soon(server.background, app)
             try:
                 yield app
             finally:
