@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
 from avatar_mcp.server import build_server
 from avatar_mcp.transport import InsecureBind, http_app
 from tests.conftest import make_settings
+from tests.fakes._harness import loopback_socket, serve_asgi
 
 TOKEN = "s3cret-token-for-tests"
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -28,22 +25,10 @@ HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "app
 @contextmanager
 def running(settings: Settings, bind_as: str) -> Iterator[str]:
     """Serve the app built for `bind_as` (e.g. 0.0.0.0) on a loopback port, so the test stays on 127.0.0.1."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = http_app(build_server(settings), settings, bind_as, port)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    sock = loopback_socket()
+    app = http_app(build_server(settings), settings, bind_as, sock.getsockname()[1])
+    with serve_asgi(app, sock) as base_url:
+        yield base_url
 
 
 def test_an_exposed_bind_without_a_token_is_refused(settings: Settings) -> None:

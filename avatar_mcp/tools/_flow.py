@@ -257,6 +257,18 @@ def require(condition: bool, message: str) -> None:
         raise ToolError(message)
 
 
+async def run(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
+              confirmed: bool, request: dict[str, Any], outcome: Any, wait_seconds: float, *,
+              generation: Any = None) -> CallToolResult:
+    """A spending tool's body: settle the checklist, then submit, or answer why nothing was submitted."""
+    from avatar_mcp.tools._common import job_result
+
+    settled = await settle(ctx, operation, provider_name, on_missing, confirmed, request, outcome)
+    if isinstance(settled, JobHandle):
+        return job_result(settled)
+    return await submit(ctx, operation, settled, wait_seconds, generation=generation)
+
+
 async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_seconds: float, *,
                  generation: Any = None) -> CallToolResult:
     """Validate the settled request, check the vendor's limits, submit, and answer with the job handle."""

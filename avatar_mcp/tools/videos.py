@@ -10,7 +10,7 @@ from pydantic import Field
 
 from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, Scene
 from avatar_mcp.tools import _flow
-from avatar_mcp.tools._common import CREATES, ToolSpec, job_result
+from avatar_mcp.tools._common import CREATES, ToolSpec
 from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
 from avatar_mcp.tools.catalog import ProviderName
 
@@ -68,10 +68,8 @@ async def create_video(
     """
     request = _video_request(scenes, orientation, dimension, caption, title, output_format, voice_language,
                              voice_gender)
-    settled = await _flow.settle(ctx, "create_video", provider, on_missing, confirm_spend, request, answers)
-    if isinstance(settled, JobHandle):
-        return job_result(settled)
-    return await _flow.submit(ctx, "create_video", settled, wait_seconds)
+    return await _flow.run(ctx, "create_video", provider, on_missing, confirm_spend, request, answers,
+                           wait_seconds)
 
 
 def _photo_video_request(image: str | None, script: str | None, audio: str | None, voice_id: str | None,
@@ -124,10 +122,8 @@ async def create_photo_video(
     """
     request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
                                    speed, pitch, background, output_format, voice_language, voice_gender)
-    settled = await _flow.settle(ctx, "create_photo_video", provider, on_missing, confirm_spend, request, answers)
-    if isinstance(settled, JobHandle):
-        return job_result(settled)
-    return await _flow.submit(ctx, "create_photo_video", settled, wait_seconds)
+    return await _flow.run(ctx, "create_photo_video", provider, on_missing, confirm_spend, request, answers,
+                           wait_seconds)
 
 
 TOOLS: list[ToolSpec] = [

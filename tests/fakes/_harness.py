@@ -181,31 +181,46 @@ class FakeVendor:
             await response(scope, replay, send)
 
 
-@contextmanager
-def serve(fake: FakeVendor) -> Iterator[str]:
-    """Serve `fake` on a free loopback port for the duration of the block; yields its base URL."""
-    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and without
-    # it every response (headers and body are written separately) waits ~40 ms on Nagle + delayed ACK.
+def loopback_socket() -> socket.socket:
+    """A listening-ready socket on a free loopback port.
+
+    proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and without
+    it every response (headers and body are written separately) waits ~40 ms on Nagle + delayed ACK.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(fake.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    return sock
+
+
+@contextmanager
+def serve_asgi(app: ASGIApp, sock: socket.socket | None = None, *, lifespan: bool = True) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on loopback for the block; yields its base URL."""
+    sock = sock or loopback_socket()
+    config = uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off",
+                            timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("fake vendor did not start")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
         time.sleep(0.01)
-    fake.base_url = f"http://127.0.0.1:{port}"
     try:
-        yield fake.base_url
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
-        thread.join(timeout=5)
+        thread.join(timeout=10)
         sock.close()
+
+
+@contextmanager
+def serve(fake: FakeVendor) -> Iterator[str]:
+    """Serve `fake` on a free loopback port for the duration of the block; yields its base URL."""
+    with serve_asgi(fake.app, lifespan=False) as base_url:
+        fake.base_url = base_url
+        yield base_url
 
 
 def sample_mp4() -> bytes:

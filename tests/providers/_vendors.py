@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from mcp.client import Client
 
 from avatar_mcp.config import Settings
@@ -22,6 +19,7 @@ from avatar_mcp.providers import SPECS
 from avatar_mcp.providers.base import Provider, ProviderEntry
 from avatar_mcp.server import build_server
 from avatar_mcp.transport import http_app
+from tests.fakes._harness import serve_asgi
 
 MODES = ["auto", "legacy"]
 Make = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
@@ -91,16 +89,5 @@ def loopback_socket() -> socket.socket:
 def serving_http(settings: Settings, sock: socket.socket) -> Iterator[str]:
     """The server's streamable-HTTP app (MCP at /mcp, webhook routes) on `sock`; yields its base URL."""
     app = http_app(build_server(settings), settings, "127.0.0.1", sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_asgi(app, sock) as base_url:
+        yield base_url

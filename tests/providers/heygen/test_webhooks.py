@@ -6,46 +6,24 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import anyio.to_thread
 import httpx
 import pytest
-import uvicorn
 from mcp.client import Client
 from pydantic import SecretStr
 
-from avatar_mcp.config import Settings
 from avatar_mcp.providers.heygen.admin import register_webhook
-from avatar_mcp.server import build_server
-from avatar_mcp.transport import http_app
 from tests.fakes._harness import serve
+from tests.providers._vendors import serving_http as serving
 from tests.providers.heygen.conftest import STOCK, VOICE, heygen_settings, make_fake, version_setting
 
 pytestmark = pytest.mark.anyio
 STATUS = {"v2": "^/v1/video_status.get$", "v3": "^/v3/videos/"}
 
 
-@contextmanager
-def serving(settings: Settings, sock: socket.socket) -> Iterator[str]:
-    """The server's streamable-HTTP app (with its webhook route) on a loopback port."""
-    app = http_app(build_server(settings), settings, "127.0.0.1", sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.mark.parametrize(("api", "signing"), [("v2", "body"), ("v3", "timestamp.body")])
