@@ -108,6 +108,16 @@ REFERENCE_VIDEO_TIPS = (
     "the avatar well before you need it."
 )
 
+EXTRA_QUESTIONS: Mapping[str, Question] = {
+    "gender": Question("gender", "gender", "What is the gender of the person filmed?", ("female", "male", "nonBinary"),
+                       NO_DEFAULT),
+    "ethnicity": Question("ethnicity", "ethnicity", "What is the person's ethnicity (as the vendor names it)?", None,
+                          NO_DEFAULT),
+    "description": Question("description", "description", "Describe the person in a sentence: who they are and "
+                            "their role.", None, NO_DEFAULT),
+}
+"""Fields some vendors need on top of the unified ones (Capabilities.required_fields names them)."""
+
 ORIENTATION_QUESTION = Question("orientation", "orientation", "Which video shape: landscape (16:9), portrait (9:16) "
                                 "or square?", ORIENTATIONS, "landscape")
 
@@ -129,7 +139,19 @@ class Catalogue:
 
 
 def missing_fields(operation: str, request: Mapping[str, Any], catalogue: Catalogue = Catalogue()) -> list[Question]:
-    """The questions still open for `request` (a dict of tool arguments, None meaning absent)."""
+    """The questions still open for `request` (a dict of tool arguments, None meaning absent).
+
+    `request["_required"]` lists vendor-specific fields (EXTRA_QUESTIONS) that must be asked as well.
+    """
+    questions = _operation_questions(operation, request, catalogue)
+    asked = {q.path for q in questions}
+    for name in request.get("_required") or ():
+        if name not in asked and _blank(request.get(name)):
+            questions.append(EXTRA_QUESTIONS[name])
+    return questions
+
+
+def _operation_questions(operation: str, request: Mapping[str, Any], catalogue: Catalogue) -> list[Question]:
     if operation == "generate_photo_avatar":
         return [q for q in PHOTO_GENERATION if _blank(request.get(q.path))]
     if operation == "create_photo_avatar":
@@ -154,6 +176,9 @@ def missing_fields(operation: str, request: Mapping[str, Any], catalogue: Catalo
         return _video_questions(request, catalogue)
     if operation == "create_photo_video":
         return _photo_video_questions(request, catalogue)
+    if operation == "create_video_from_prompt" and _blank(request.get("prompt")):
+        return [Question("prompt", "prompt", "Describe the video: topic, audience, tone and length.", None,
+                         NO_DEFAULT)]
     return []
 
 

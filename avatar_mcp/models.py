@@ -254,13 +254,17 @@ class TrainSpec(BaseModel):
     avatar_id: str = Field(min_length=1, max_length=200)
 
 
+TwinGender = Literal["female", "male", "nonBinary"]
+
+
 class DigitalTwinSpec(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
     video: str = Field(description="Training footage: local path, https URL or asset key.")
     consent_video: str | None = None
     version: Literal["v1", "v2"] | None = None
-    gender: str | None = None
+    gender: TwinGender | None = None
+    ethnicity: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
 
 
@@ -340,6 +344,32 @@ ORIENTATION_SIZES: dict[str, tuple[int, int]] = {
 }
 
 
+class RenderOptions(BaseModel):
+    """Vendor render knobs. Each provider uses the ones it supports and refuses the others by name, before
+    anything is sent (list_providers' notes say which provider takes which)."""
+
+    model_config = _STRICT
+    engine: Literal["avatar_iv", "avatar_v", "avatar_iii"] | None = Field(
+        default=None, description="HeyGen v3 avatar engine (default avatar_iv).")
+    resolution: Literal["720p", "1080p", "4k"] | None = Field(default=None, description="HeyGen v3 output resolution.")
+    fit: Literal["cover", "contain"] | None = Field(default=None, description="How the avatar fills the frame.")
+    remove_background: bool | None = Field(default=None, description="Cut the person out of their backdrop.")
+    expressiveness: Literal["high", "medium", "low"] | None = Field(
+        default=None, description="HeyGen v3 Avatar IV photo looks: how lively the face is.")
+    motion_prompt: str | None = Field(default=None, max_length=1000, description="How the person should move.")
+    quality: int | None = Field(default=None, ge=20, le=99, description="Runware output quality (default 95).")
+    variants: int | None = Field(default=None, ge=1, le=4, description="Runware: how many results to make (1-4).")
+    ttl_seconds: int | None = Field(default=None, ge=60, description="Runware: how long result URLs live.")
+    safety: Literal["none", "fast", "full"] | None = Field(default=None, description="Runware content check mode.")
+    upload_url: str | None = Field(default=None, max_length=2000,
+                                   description="Runware: https URL the finished video is PUT to as well.")
+    volume: float | None = Field(default=None, ge=0, le=1, description="Speech volume (Runware, HeyGen v3).")
+
+    def given(self) -> dict[str, Any]:
+        """The options that were set, by name."""
+        return self.model_dump(exclude_none=True)
+
+
 class VideoSpec(BaseModel):
     model_config = _STRICT
     scenes: Annotated[list[Scene], Field(min_length=1, max_length=50)]
@@ -348,11 +378,22 @@ class VideoSpec(BaseModel):
     caption: bool = False
     title: str | None = Field(default=None, max_length=200)
     output_format: OutputFormat = "mp4"
+    options: RenderOptions | None = None
 
     def size(self) -> tuple[int, int]:
         if self.dimension is not None:
             return self.dimension.width, self.dimension.height
         return ORIENTATION_SIZES[self.orientation or "landscape"]
+
+
+class PromptVideoSpec(BaseModel):
+    """A whole video from a description: the vendor's agent writes, casts and edits it (HeyGen v3 Video Agent)."""
+
+    model_config = _STRICT
+    prompt: str = Field(min_length=1, max_length=10000)
+    avatar_id: str | None = Field(default=None, max_length=200)
+    voice_id: str | None = Field(default=None, max_length=200)
+    orientation: Literal["landscape", "portrait"] | None = None
 
 
 class PhotoVideoSpec(BaseModel):
@@ -372,6 +413,7 @@ class PhotoVideoSpec(BaseModel):
     pitch: int = Field(default=0, ge=-50, le=50)
     background: Background | None = None
     output_format: OutputFormat = "mp4"
+    options: RenderOptions | None = None
 
     @model_validator(mode="after")
     def _speech(self) -> PhotoVideoSpec:

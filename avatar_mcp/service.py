@@ -197,6 +197,8 @@ class AvatarService:
             return await provider.create_video(spec, ctx)
         if operation == ops.CREATE_PHOTO_VIDEO:
             return await provider.create_photo_video(spec, ctx)
+        if operation == ops.CREATE_VIDEO_FROM_PROMPT:
+            return await provider.create_video_from_prompt(spec, ctx)
         raise InvalidInput(f"Unknown operation {operation!r}.")
 
     def _callback_url(self, provider: Provider) -> str | None:

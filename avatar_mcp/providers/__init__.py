@@ -32,7 +32,7 @@ class ProviderSpec:
 
 HEYGEN = ProviderSpec("heygen", "HeyGen", ("HEYGEN_API_KEY",), frozenset({
     ops.GENERATE_PHOTO, ops.CREATE_PHOTO_AVATAR, ops.TRAIN_PHOTO_AVATAR, ops.CREATE_DIGITAL_TWIN, ops.CREATE_VIDEO,
-    ops.CREATE_PHOTO_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR}))
+    ops.CREATE_PHOTO_VIDEO, ops.CREATE_VIDEO_FROM_PROMPT, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR}))
 RUNWARE = ProviderSpec("runware", "Runware (HeyGen Avatar V)", ("RUNWARE_API_KEY",), frozenset({
     ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO}))
 CREATIFY = ProviderSpec("creatify", "Creatify", ("CREATIFY_API_ID", "CREATIFY_API_KEY"), frozenset({

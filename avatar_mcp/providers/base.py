@@ -10,13 +10,13 @@ them with `CapabilityMissing`, and the service names the providers that can.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from avatar_mcp.errors import CapabilityMissing
+from avatar_mcp.errors import CapabilityMissing, InvalidInput
 from avatar_mcp.models import (
     AvatarInfo,
     CatalogQuery,
@@ -31,6 +31,8 @@ from avatar_mcp.models import (
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
+    PromptVideoSpec,
+    RenderOptions,
     VideoSpec,
     Voice,
 )
@@ -43,6 +45,7 @@ CREATE_DIGITAL_TWIN = "create_digital_twin"
 CREATE_COMPANION = "create_companion"
 CREATE_VIDEO = "create_video"
 CREATE_PHOTO_VIDEO = "create_photo_video"
+CREATE_VIDEO_FROM_PROMPT = "create_video_from_prompt"
 LIST_VOICES = "list_voices"
 LIST_AVATARS = "list_avatars"
 DELETE_AVATAR = "delete_avatar"
@@ -56,6 +59,7 @@ OPERATION_KINDS: Mapping[str, JobKind] = {
     CREATE_COMPANION: "avatar",
     CREATE_VIDEO: "video",
     CREATE_PHOTO_VIDEO: "video",
+    CREATE_VIDEO_FROM_PROMPT: "video",
 }
 
 
@@ -69,6 +73,9 @@ class Capabilities:
     webhooks: bool = False
     consent_video_required: bool = False
     """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
+    required_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Fields this vendor needs on top of the unified ones, by operation (e.g. a twin's gender): the checklist
+    asks for them before anything is sent. Names come from checklist.EXTRA_QUESTIONS."""
     notes: str | None = None
 
 
@@ -138,6 +145,7 @@ class Provider(Protocol):
     async def create_companion(self, spec: CompanionSpec, ctx: SubmitContext) -> Submission: ...
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission: ...
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission: ...
+    async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission: ...
     async def get_job(self, job: JobRecord) -> JobUpdate: ...
     async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]: ...
     async def cancel(self, job: JobRecord) -> JobUpdate | None: ...
@@ -181,6 +189,9 @@ class BaseProvider:
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
         raise self._missing(CREATE_PHOTO_VIDEO)
+
+    async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission:
+        raise self._missing(CREATE_VIDEO_FROM_PROMPT)
 
     async def get_job(self, job: JobRecord) -> JobUpdate:
         raise NotImplementedError
@@ -234,3 +245,25 @@ class ProviderEntry:
 
 def providers_with(entries: Sequence[ProviderEntry], operation: str) -> list[str]:
     return [e.name for e in entries if operation in e.operations]
+
+
+OPTION_SUPPORT: Mapping[str, tuple[str, ...]] = {
+    "engine": ("heygen",), "resolution": ("heygen",), "fit": ("heygen", "runware"),
+    "remove_background": ("heygen", "runware"), "expressiveness": ("heygen",), "motion_prompt": ("heygen",),
+    "quality": ("runware",), "variants": ("runware",), "ttl_seconds": ("runware",), "safety": ("runware",),
+    "upload_url": ("runware",), "volume": ("heygen", "runware"),
+}
+"""Which providers take which RenderOptions field (shown when one is refused)."""
+
+
+def check_options(provider: str, options: RenderOptions | None, supported: Iterable[str]) -> dict[str, Any]:
+    """The options this provider takes, after refusing (before any request) the ones it does not."""
+    if options is None:
+        return {}
+    given = options.given()
+    refused = sorted(set(given) - set(supported))
+    if refused:
+        where = "; ".join(f"{name}: {', '.join(OPTION_SUPPORT.get(name, ())) or 'none'}" for name in refused)
+        raise InvalidInput(f"The {provider} provider does not take the option(s) {', '.join(refused)}. Remove them, or "
+                           f"use a provider that does ({where}).", field="options")
+    return given

@@ -45,6 +45,7 @@ OPERATION_TITLES = {
     "create_companion": "create a companion",
     "create_video": "create a video",
     "create_photo_video": "make a photo talk",
+    "create_video_from_prompt": "make a video from a description",
 }
 
 
@@ -118,13 +119,20 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
         service = await service_of(ctx)
         provider = service.provider(provider_name, operation)
         catalogue = await _catalogue(provider, operation, request)
-        facts = {**request, "_consent_required": provider.capabilities.consent_video_required}
+        facts = _facts(provider, operation, request)
         questions = missing_fields(operation, facts, catalogue)
         cost = _estimate(provider, operation, request, questions)
         if service.settings.confirm_spend and cost is not None and cost.amount > 0 and not confirmed:
             questions.append(Question(CONFIRM, CONFIRM, f"This will cost about {cost.amount:g} {cost.unit} "
                                       f"({cost.basis}). Submit it?", None, kind=bool))
     return Plan(provider=provider, questions=questions, cost=cost)
+
+
+def _facts(provider: Provider, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The request plus what the provider adds to the checklist (consent video, vendor-specific fields)."""
+    caps = provider.capabilities
+    return {**request, "_consent_required": caps.consent_video_required,
+            "_required": caps.required_fields.get(operation, ())}
 
 
 def _estimate(provider: Provider, operation: str, request: dict[str, Any], questions: list[Question]) -> Cost | None:
@@ -149,6 +157,7 @@ def spec_for(operation: str, request: dict[str, Any]) -> BaseModel:
         "create_video": models.VideoSpec,
         "create_photo_video": models.PhotoVideoSpec,
         "train_photo_avatar": models.TrainSpec,
+        "create_video_from_prompt": models.PromptVideoSpec,
     }
     model = models_by_operation[operation]
     fields = {k: v for k, v in request.items() if k in model.model_fields and v is not None}
@@ -235,8 +244,7 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
     by_user = {p: v for p, v in applied.items()
                if any(q.form_name in answered and p in q.path.split(",") for q in plan.questions)}
     defaults_applied = {p: v for p, v in applied.items() if p not in by_user}
-    still = [q for q in missing_fields(operation, {**merged, "_consent_required":
-                                                   plan.provider.capabilities.consent_video_required})]
+    still = missing_fields(operation, _facts(plan.provider, operation, merged))
     if still:
         return _needs_input(operation, plan, still)
     return Settled(plan=plan, request=merged, defaults_applied=defaults_applied, answered=by_user)

@@ -21,6 +21,7 @@ from avatar_mcp.models import (
     PhotoOrientation,
     PhotoStyle,
     Pose,
+    TwinGender,
 )
 from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import CREATES, ToolSpec, tool_errors
@@ -158,15 +159,15 @@ async def train_photo_avatar(
 
 
 def _twin_request(video: str | None, consent_video: str | None, name: str | None, version: str | None,
-                  gender: str | None, description: str | None) -> dict[str, Any]:
+                  gender: str | None, ethnicity: str | None, description: str | None) -> dict[str, Any]:
     return {"video": video, "consent_video": consent_video, "name": name, "version": version, "gender": gender,
-            "description": description}
+            "ethnicity": ethnicity, "description": description}
 
 
 async def _ask_twin(ctx: Context[Any, Any], video: str | None, consent_video: str | None, name: str | None,
-                    version: str | None, gender: str | None, description: str | None, on_missing: _flow.OnMissing,
-                    provider: str | None, confirm_spend: bool) -> Any:
-    request = _twin_request(video, consent_video, name, version, gender, description)
+                    version: str | None, gender: str | None, ethnicity: str | None, description: str | None,
+                    on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+    request = _twin_request(video, consent_video, name, version, gender, ethnicity, description)
     return await _flow.ask(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request)
 
 
@@ -178,7 +179,8 @@ async def create_digital_twin(
                                                "statement on camera, where the vendor requires it.")] = None,
     name: Name = None,
     version: Annotated[Literal["v1", "v2"] | None, Field(description="Napster model (v2 = from video).")] = None,
-    gender: Annotated[str | None, Field(max_length=20, description="Gender, where the vendor asks for it.")] = None,
+    gender: Annotated[TwinGender | None, Field(description="Gender, where the vendor asks for it.")] = None,
+    ethnicity: Annotated[str | None, Field(max_length=100, description="Where the vendor asks for it.")] = None,
     description: Annotated[str | None, Field(max_length=2000, description="Who the twin is (Napster).")] = None,
     on_missing: OnMissing = "ask",
     provider: ProviderName = None,
@@ -192,7 +194,7 @@ async def create_digital_twin(
     (result.consent_url) the person must open. Footage tips: resource avatar://guides/reference-video. Returns a
     job of kind avatar; creation can take hours at vendors. The local studio re-animates the footage offline.
     """
-    request = _twin_request(video, consent_video, name, version, gender, description)
+    request = _twin_request(video, consent_video, name, version, gender, ethnicity, description)
     return await _flow.run(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request, answers,
                            wait_seconds)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, Resolve
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, Scene
+from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, RenderOptions, Scene
 from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import CREATES, ToolSpec
 from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
@@ -19,6 +19,9 @@ Scenes = Annotated[list[Scene] | None, Field(
     description="The scenes in order. Each: avatar_id (from list_avatars or a create tool), one of script (text to "
                 "speak), audio (a speech file) or silence_seconds, voice_id (from list_voices; for script), and "
                 "optional background {type: color|image|video, value '#hex' | url, fit, play_style}.")]
+Options = Annotated[RenderOptions | None, Field(
+    description="Vendor render knobs (engine, resolution, fit, remove_background, quality, variants, ...). A provider "
+                "refuses, by name, the ones it does not support, before anything is sent.")]
 VoiceLanguage = Annotated[str | None, Field(max_length=40, description="Preferred voice language when a voice must "
                                                                        "be picked, e.g. 'en'.")]
 VoiceGender = Annotated[str | None, Field(max_length=20, description="Preferred voice gender when a voice must be "
@@ -26,18 +29,19 @@ VoiceGender = Annotated[str | None, Field(max_length=20, description="Preferred 
 
 
 def _video_request(scenes: list[Scene] | None, orientation: str | None, dimension: Dimension | None, caption: bool,
-                   title: str | None, output_format: str, voice_language: str | None,
+                   title: str | None, output_format: str, options: RenderOptions | None, voice_language: str | None,
                    voice_gender: str | None) -> dict[str, Any]:
     return {"scenes": [s.model_dump(exclude_none=True) for s in scenes or []], "orientation": orientation,
             "dimension": dimension.model_dump() if dimension else None, "caption": caption, "title": title,
-            "output_format": output_format, "voice_language": voice_language, "voice_gender": voice_gender}
+            "output_format": output_format, "options": options.given() if options else None,
+            "voice_language": voice_language, "voice_gender": voice_gender}
 
 
 async def _ask_video(ctx: Context[Any, Any], scenes: list[Scene] | None, orientation: str | None,
                      dimension: Dimension | None, caption: bool, title: str | None, output_format: str,
-                     voice_language: str | None, voice_gender: str | None, on_missing: _flow.OnMissing,
-                     provider: str | None, confirm_spend: bool) -> Any:
-    request = _video_request(scenes, orientation, dimension, caption, title, output_format, voice_language,
+                     options: RenderOptions | None, voice_language: str | None, voice_gender: str | None,
+                     on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+    request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
                              voice_gender)
     return await _flow.ask(ctx, "create_video", provider, on_missing, confirm_spend, request)
 
@@ -51,6 +55,7 @@ async def create_video(
     caption: Annotated[bool, Field(description="Burn captions into the video (an SRT file comes too).")] = False,
     title: Annotated[str | None, Field(max_length=200)] = None,
     output_format: Annotated[OutputFormat, Field(description="mp4 (default), webm or mov.")] = "mp4",
+    options: Options = None,
     voice_language: VoiceLanguage = None,
     voice_gender: VoiceGender = None,
     on_missing: OnMissing = "ask",
@@ -66,7 +71,7 @@ async def create_video(
     waited for or reported. Returns a job of kind video at once; follow it with check_job. On success result has
     video_path (downloaded locally), video_url, captions_path, thumbnail_path and duration_seconds.
     """
-    request = _video_request(scenes, orientation, dimension, caption, title, output_format, voice_language,
+    request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
                              voice_gender)
     return await _flow.run(ctx, "create_video", provider, on_missing, confirm_spend, request, answers,
                            wait_seconds)
@@ -75,20 +80,23 @@ async def create_video(
 def _photo_video_request(image: str | None, script: str | None, audio: str | None, voice_id: str | None,
                          orientation: str, fit: str, motion_prompt: str | None, title: str | None, caption: bool,
                          speed: float, pitch: int, background: Background | None, output_format: str,
-                         voice_language: str | None, voice_gender: str | None) -> dict[str, Any]:
+                         options: RenderOptions | None, voice_language: str | None,
+                         voice_gender: str | None) -> dict[str, Any]:
     return {"image": image, "script": script, "audio": audio, "voice_id": voice_id, "orientation": orientation,
             "fit": fit, "motion_prompt": motion_prompt, "title": title, "caption": caption, "speed": speed,
             "pitch": pitch, "background": background.model_dump() if background else None,
-            "output_format": output_format, "voice_language": voice_language, "voice_gender": voice_gender}
+            "output_format": output_format, "options": options.given() if options else None,
+            "voice_language": voice_language, "voice_gender": voice_gender}
 
 
 async def _ask_photo_video(ctx: Context[Any, Any], image: str | None, script: str | None, audio: str | None,
                            voice_id: str | None, orientation: str, fit: str, motion_prompt: str | None,
                            title: str | None, caption: bool, speed: float, pitch: int, background: Background | None,
-                           output_format: str, voice_language: str | None, voice_gender: str | None,
-                           on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+                           output_format: str, options: RenderOptions | None, voice_language: str | None,
+                           voice_gender: str | None, on_missing: _flow.OnMissing, provider: str | None,
+                           confirm_spend: bool) -> Any:
     request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
-                                   speed, pitch, background, output_format, voice_language, voice_gender)
+                                   speed, pitch, background, output_format, options, voice_language, voice_gender)
     return await _flow.ask(ctx, "create_photo_video", provider, on_missing, confirm_spend, request)
 
 
@@ -108,6 +116,7 @@ async def create_photo_video(
     pitch: Annotated[int, Field(ge=-50, le=50, description="Voice pitch.")] = 0,
     background: Annotated[Background | None, Field(description="Background behind the person.")] = None,
     output_format: Annotated[OutputFormat, Field(description="mp4, webm or mov.")] = "mp4",
+    options: Options = None,
     voice_language: VoiceLanguage = None,
     voice_gender: VoiceGender = None,
     on_missing: OnMissing = "ask",
@@ -121,12 +130,43 @@ async def create_photo_video(
     Give image and a script (with voice_id) or an audio file. Returns a job of kind video; follow it with check_job.
     """
     request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
-                                   speed, pitch, background, output_format, voice_language, voice_gender)
+                                   speed, pitch, background, output_format, options, voice_language, voice_gender)
     return await _flow.run(ctx, "create_photo_video", provider, on_missing, confirm_spend, request, answers,
+                           wait_seconds)
+
+
+async def _ask_prompt_video(ctx: Context[Any, Any], prompt: str | None, avatar_id: str | None, voice_id: str | None,
+                            orientation: str | None, on_missing: _flow.OnMissing, provider: str | None,
+                            confirm_spend: bool) -> Any:
+    request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
+    return await _flow.ask(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request)
+
+
+async def create_video_from_prompt(
+    ctx: Context[Any, Any],
+    prompt: Annotated[str | None, Field(max_length=10000, description="What the video is about: topic, audience, "
+                                        "tone, length, key points. The vendor's agent writes and edits it.")] = None,
+    avatar_id: Annotated[str | None, Field(max_length=200, description="Avatar to present it (optional).")] = None,
+    voice_id: Annotated[str | None, Field(max_length=200, description="Voice to use (optional).")] = None,
+    orientation: Annotated[Literal["landscape", "portrait"] | None, Field(description="Video shape.")] = None,
+    on_missing: OnMissing = "ask",
+    provider: ProviderName = None,
+    confirm_spend: Confirm = False,
+    wait_seconds: Wait = 0,
+    answers: Annotated[Answers, Resolve(_ask_prompt_video)] = None,  # type: ignore[assignment]
+) -> Annotated[CallToolResult, JobHandle]:
+    """Make a whole video from a description: the vendor's agent writes the script, picks scenes and edits
+    (HeyGen v3 Video Agent). Use create_video instead when you have the exact script and avatar.
+
+    Returns a job of kind video; follow it with check_job. The result is like create_video's.
+    """
+    request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
+    return await _flow.run(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request, answers,
                            wait_seconds)
 
 
 TOOLS: list[ToolSpec] = [
     ToolSpec(create_video, "Create a video", CREATES),
     ToolSpec(create_photo_video, "Make a photo talk", CREATES),
+    ToolSpec(create_video_from_prompt, "Make a video from a description", CREATES),
 ]

@@ -53,6 +53,7 @@ from avatar_mcp.providers.base import (
     JobUpdate,
     Submission,
     SubmitContext,
+    check_options,
 )
 from avatar_mcp.providers.local.intake import check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
@@ -280,6 +281,7 @@ class LocalProvider(BaseProvider):
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
         from avatar_mcp.providers.local import speech
 
+        check_options(self.name, spec.options, ())
         voice_ids = {v.voice_id for v in speech.voices()}
         inputs: list[tuple[Scene, Path | None, Path | None]] = []
         for i, scene in enumerate(spec.scenes):
@@ -359,6 +361,7 @@ class LocalProvider(BaseProvider):
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
         from avatar_mcp.providers.local import speech
 
+        check_options(self.name, spec.options, ())
         path = await self._file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
         image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
         voice = spec.voice_id or speech.default_voice_id()
