@@ -64,6 +64,8 @@ ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[Provide
 USER_AGENT = f"avatar-mcp/{__version__}"
 
 MAX_WAIT_SECONDS = 600.0
+POLL_CONCURRENCY = 4
+"""Status requests in flight at once per vendor, when it has no batch endpoint."""
 WAIT_SLICE_SECONDS = 2.0
 """How often a waiting check_job wakes to send a progress notification even when nothing changed."""
 VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
@@ -270,15 +272,24 @@ class AvatarService:
                 update = updates.get(job.id)
                 if update is not None:
                     async with self._lock(job.id):
-                        await self._apply(await self.store.get(job.id), update)
+                        current = await self.store.get(job.id)
+                        if current.is_open:  # a check_job may have finished it meanwhile
+                            await self._apply(current, update)
             rest = [j for j in jobs if j.status == "submitting"]
         else:
             rest = list(jobs)
-        for job in rest:
-            try:
-                await self.refresh(job.id)
-            except AvatarError:
-                logger.exception("refreshing %s failed", job.id)
+        limiter = anyio.CapacityLimiter(POLL_CONCURRENCY)
+
+        async def one(job_id: str) -> None:
+            async with limiter:
+                try:
+                    await self.refresh(job_id)
+                except AvatarError:
+                    logger.exception("refreshing %s failed", job_id)
+
+        async with anyio.create_task_group() as tg:
+            for job in rest:
+                tg.start_soon(one, job.id)
 
     async def _poll_failed(self, job: JobRecord, exc: AvatarError) -> JobRecord:
         """A status request failed: keep the job open and try later, unless the vendor lost the job."""

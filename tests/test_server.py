@@ -165,3 +165,19 @@ async def test_avatar_and_voice_ids_are_completed_from_the_providers_catalogue(s
     assert voices.completion.values == ["cd-ann"]
     assert avatars.completion.values == ["cd-avatar"]
     assert providers.completion.values == ["countdown"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_background_poller_finishes_jobs_nobody_is_checking(settings: Settings, mode: str) -> None:
+    import anyio
+
+    async with Client(server(settings), mode=mode) as client:
+        job_id = (await client.call_tool("create_video", VIDEO)).structured_content["job_id"]
+        with anyio.fail_after(15):
+            while True:
+                listed = (await client.call_tool("list_jobs", {})).structured_content["jobs"]
+                if listed[0]["status"] == "succeeded":
+                    break
+                await anyio.sleep(0.2)
+    assert listed[0]["job_id"] == job_id
+    assert listed[0]["result"]["duration_seconds"] == 1.5
