@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import logging
 import typing
@@ -161,7 +162,8 @@ def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
     schemas: dict[type[BaseModel], dict[str, Any]] = {}
     tools = []
     for spec in specs:
-        tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False)
+        tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False,
+                                  description=inspect.cleandoc(spec.fn.__doc__ or ""))
         model = output_model(spec.fn)
         if model not in schemas:
             derived = FuncMetadata(arg_model=tool.fn_metadata.arg_model, output_model=model).output_schema
