@@ -53,4 +53,4 @@ async def test_a_corrupt_cache_file_is_a_miss(settings: Settings) -> None:
     cache.path.write_text("{not json")
     assert cache.load() is None
     server = build_server(settings)
-    assert len(await server.list_tools()) == 15
+    assert {t.name for t in await server.list_tools()} >= {"create_video", "check_job", "create_video_from_prompt"}
