@@ -194,11 +194,15 @@ def loopback_socket() -> socket.socket:
 
 
 @contextmanager
-def serve_asgi(app: ASGIApp, sock: socket.socket | None = None, *, lifespan: bool = True) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread on loopback for the block; yields its base URL."""
+def serve_asgi(app: ASGIApp, sock: socket.socket | None = None, *, lifespan: bool = True,
+               tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on loopback for the block; yields its base URL.
+
+    `tls` = (certificate, key) serves https (see `self_signed`)."""
     sock = sock or loopback_socket()
     config = uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off",
-                            timeout_graceful_shutdown=1)
+                            timeout_graceful_shutdown=1, ssl_certfile=str(tls[0]) if tls else None,
+                            ssl_keyfile=str(tls[1]) if tls else None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -208,11 +212,38 @@ def serve_asgi(app: ASGIApp, sock: socket.socket | None = None, *, lifespan: boo
             raise RuntimeError("the app did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, for https on loopback (trust it with SSL_CERT_FILE)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 @contextmanager
