@@ -34,7 +34,8 @@ from avatar_mcp.webhooks import register_webhooks
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
 
-    from avatar_mcp.service import AvatarService, ProviderFactory
+    from avatar_mcp.runtime import ProviderFactory
+    from avatar_mcp.service import AvatarService
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class AvatarServer(MCPServer[AppContext]):
         """Open the service, publish it, and keep it open until the lifespan ends."""
         try:
             # Imported in a worker thread: the event loop must stay free to answer the session's first requests.
-            module = await anyio.to_thread.run_sync(importlib.import_module, "avatar_mcp.service")
+            module = await anyio.to_thread.run_sync(importlib.import_module, "avatar_mcp.runtime")
             async with module.open_service(self.config, self.provider_factory) as service:
                 app.open(service)
                 await anyio.sleep_forever()

@@ -8,17 +8,13 @@ the data dir because vendor URLs expire. No MCP here: everything is testable wit
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 from pydantic import BaseModel
 
-from avatar_mcp import __version__
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
     AvatarError,
@@ -28,10 +24,10 @@ from avatar_mcp.errors import (
     ProviderNotConfigured,
     ProviderStatusError,
 )
-from avatar_mcp.jobs.poller import Poller
+from avatar_mcp.jobs.outputs import DOWNLOAD_WARNING, download_outputs, with_fresh_urls
 from avatar_mcp.jobs.schedule import next_poll_delay
-from avatar_mcp.jobs.store import JobStore, SqliteJobStore, new_job_id
-from avatar_mcp.media import MIME_EXTENSIONS, MediaPolicy, download
+from avatar_mcp.jobs.store import JobStore, new_job_id
+from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import (
     OPEN_STATUSES,
     Cost,
@@ -40,12 +36,10 @@ from avatar_mcp.models import (
     JobHandle,
     JobRecord,
     JobResult,
-    MediaOutput,
     ProviderInfo,
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import build_providers
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
     JobUpdate,
@@ -59,9 +53,7 @@ from avatar_mcp.providers.base import (
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[JobRecord], Awaitable[None]]
-ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
-"""Extra providers (tests add emulated vendors this way)."""
-USER_AGENT = f"avatar-mcp/{__version__}"
+
 
 MAX_WAIT_SECONDS = 600.0
 POLL_CONCURRENCY = 4
@@ -392,43 +384,11 @@ class AvatarService:
     async def _finalize(self, job: JobRecord, result: JobResult | None) -> JobRecord:
         """Success: download what the vendor made (its URLs expire) and store the final result."""
         result = result or JobResult()
-        folder = self.settings.media_dir / "jobs" / job.id
-        await self._download_outputs(result, folder)
+        await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
+                               self.settings.max_media_bytes)
         job = await self.store.update(job.id, status="succeeded", progress=1.0, result=result, next_poll_at=None,
                                       error=None, message=job.message or "Done.")
         return job
-
-    async def _download_outputs(self, result: JobResult, folder: Path) -> None:
-        limit = self.settings.max_media_bytes
-        outputs: list[MediaOutput] = [result, *(result.outputs or [])]
-        for n, output in enumerate(outputs):
-            stem = "video" if n == 0 else f"video_{n}"
-            pairs = (("video_url", "video_path", stem), ("thumbnail_url", "thumbnail_path", f"{stem}_thumbnail"),
-                     ("captions_url", "captions_path", f"{stem}_captions"))
-            for url_field, path_field, name in pairs:
-                url = getattr(output, url_field)
-                if url and not getattr(output, path_field):
-                    path = await self._fetch(url, folder / name, limit, result)
-                    setattr(output, path_field, path)
-        for candidate in result.candidates or []:
-            if candidate.image_url and not candidate.image_path:
-                candidate.image_path = await self._fetch(candidate.image_url, folder / f"candidate_{candidate.index}",
-                                                         limit, result)
-        if result.preview_image_url and not result.preview_image_path:
-            result.preview_image_path = await self._fetch(result.preview_image_url, folder / "preview", limit, result)
-
-    async def _fetch(self, url: str, stem: Path, limit: int, result: JobResult) -> str | None:
-        tmp = stem.with_suffix(".download")
-        try:
-            media = await download(self.http.client, url, tmp, max_bytes=limit)
-        except AvatarError as exc:
-            result.warnings.append(f"Could not download {stem.name}: {exc} The vendor URL still works until it "
-                                   f"expires; call download_result to try again.")
-            return None
-        ext = MIME_EXTENSIONS.get(media.mime) or _caption_ext(url)
-        final = stem.with_suffix(ext)
-        media.path.replace(final)
-        return str(final)
 
     async def download_result(self, job_id: str) -> JobRecord:
         """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
@@ -445,9 +405,10 @@ class AvatarService:
                 logger.info("could not refresh URLs of %s: %s", job_id, exc)
             else:
                 if fresh.result is not None:
-                    result = _fresh_urls(result, fresh.result)
-        result.warnings = []
-        await self._download_outputs(result, self.settings.media_dir / "jobs" / job.id)
+                    result = with_fresh_urls(result, fresh.result)
+        result.warnings = [w for w in result.warnings if not w.startswith(DOWNLOAD_WARNING)]
+        await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
+                               self.settings.max_media_bytes)
         return await self.store.update(job.id, result=result)
 
     # ------------------------------------------------------------------------------------------ read
@@ -512,54 +473,3 @@ class AvatarService:
     def detail(self, job: JobRecord) -> JobDetail:
         return JobDetail(**self.handle(job).model_dump(), request=job.request, operation=job.operation,
                          vendor_id=job.vendor_id, created_at=job.created_at, updated_at=job.updated_at)
-
-
-def _caption_ext(url: str) -> str:
-    path = urlsplit(url).path.lower()
-    for ext in (".srt", ".ass", ".vtt"):
-        if path.endswith(ext):
-            return ext
-    return ".bin"
-
-
-def _fresh_urls(old: JobResult, fresh: JobResult) -> JobResult:
-    merged = old.model_copy(deep=True)
-    for name in ("video_url", "thumbnail_url", "captions_url", "preview_image_url"):
-        value = getattr(fresh, name)
-        if value:
-            setattr(merged, name, value)
-            setattr(merged, name.replace("_url", "_path"), None)
-    return merged
-
-
-@asynccontextmanager
-async def open_service(settings: Settings, provider_factory: ProviderFactory | None = None,
-                       *, poll: bool = True) -> AsyncIterator[AvatarService]:
-    """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
-    store = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
-    media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
-    http = SharedHTTP(user_agent=USER_AGENT)
-    entries = list(await anyio.to_thread.run_sync(build_providers, settings, http, media))
-    if provider_factory is not None:
-        extra = list(provider_factory(settings, http, media))
-        names = {e.name for e in extra}
-        entries = [e for e in entries if e.name not in names] + extra
-    service = AvatarService(settings, store, entries, http, media)
-    try:
-        await service.reconcile_interrupted()
-        async with anyio.create_task_group() as tg:
-            if poll:
-                await tg.start(Poller(service, settings.poll_interval_seconds).run)
-            try:
-                yield service
-            finally:
-                tg.cancel_scope.cancel()
-    finally:
-        with anyio.CancelScope(shield=True):
-            for entry in entries:
-                if entry.provider is not None:
-                    await entry.provider.aclose()
-            await http.aclose()
-            await store.close()

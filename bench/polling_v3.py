@@ -39,7 +39,7 @@ from avatar_mcp.providers import base as ops  # noqa: E402
 from avatar_mcp.providers.base import ProviderEntry  # noqa: E402
 from avatar_mcp.providers.heygen import HeyGenProvider  # noqa: E402
 from avatar_mcp.providers.heygen.admin import register_webhook  # noqa: E402
-from avatar_mcp.service import open_service  # noqa: E402
+from avatar_mcp.runtime import open_service  # noqa: E402
 from tests.fakes._harness import serve  # noqa: E402
 from tests.fakes._heygen_catalogue import VOICES  # noqa: E402
 from tests.fakes.heygen_v3 import HeyGenV3Fake  # noqa: E402

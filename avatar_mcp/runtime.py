@@ -1,0 +1,56 @@
+"""The running service: everything AvatarService needs, opened together and closed together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+import anyio.to_thread
+
+from avatar_mcp import __version__
+from avatar_mcp.config import Settings
+from avatar_mcp.jobs.poller import Poller
+from avatar_mcp.jobs.store import SqliteJobStore
+from avatar_mcp.media import MediaPolicy
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.providers import build_providers
+from avatar_mcp.providers.base import ProviderEntry
+from avatar_mcp.service import AvatarService
+
+ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
+"""Extra providers (tests add emulated vendors this way)."""
+USER_AGENT = f"avatar-mcp/{__version__}"
+
+
+@asynccontextmanager
+async def open_service(settings: Settings, provider_factory: ProviderFactory | None = None,
+                       *, poll: bool = True) -> AsyncIterator[AvatarService]:
+    """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    store = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+    media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
+    http = SharedHTTP(user_agent=USER_AGENT)
+    entries = list(await anyio.to_thread.run_sync(build_providers, settings, http, media))
+    if provider_factory is not None:
+        extra = list(provider_factory(settings, http, media))
+        names = {e.name for e in extra}
+        entries = [e for e in entries if e.name not in names] + extra
+    service = AvatarService(settings, store, entries, http, media)
+    try:
+        await service.reconcile_interrupted()
+        async with anyio.create_task_group() as tg:
+            if poll:
+                await tg.start(Poller(service, settings.poll_interval_seconds).run)
+            try:
+                yield service
+            finally:
+                tg.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            for entry in entries:
+                if entry.provider is not None:
+                    await entry.provider.aclose()
+            await http.aclose()
+            await store.close()
