@@ -3,7 +3,9 @@
 - create_companion -> `POST /public/companions`: v1 (the default) from a picture (`pictureUrl`), v2 from a video of
   the person speaking (`videoUrl`). Napster fetches both itself, so only public https URLs can be given: a local
   file is refused with advice to host it.
-- create_digital_twin -> `POST /public/digital-twins` (v2, from the training video). Napster refuses twins with
+- create_digital_twin -> `POST /public/digital-twins` (v2, from the training video). Napster requires gender,
+  description and ethnicity, so the checklist asks for them (Capabilities.required_fields) before anything is sent;
+  the ethnicity is checked against Napster's own list (`GET /public/companions/ethnicities`). Napster refuses twins with
   `DigitalTwinConsentRequired` until the organisation has recorded the person's consent; that refusal becomes one
   clear error saying how to give consent, and no job is left behind.
 - Jobs follow `GET /public/companions/{id}`: pending -> generationCompleted -> readyToUse -> completed. A companion
@@ -26,7 +28,14 @@ from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTw
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import NAPSTER
 from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorErrorInfo, VendorHTTP
-from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.base import (
+    CREATE_DIGITAL_TWIN,
+    BaseProvider,
+    Capabilities,
+    JobUpdate,
+    Submission,
+    SubmitContext,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -40,11 +49,14 @@ USABLE = frozenset({"readyToUse", "completed"})
 FAILED = frozenset({"failed", "error", "rejected", "generationFailed", "canceled", "cancelled"})
 GENDERS = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female", "woman": "female",
            "nonbinary": "nonBinary", "non-binary": "nonBinary", "non_binary": "nonBinary", "nb": "nonBinary"}
-FALLBACK_ETHNICITY = "Other"
+"""Loose spellings a catalogue query may use, as Napster's gender filter values."""
+TWIN_GENDERS: dict[str, str] = {"female": "female", "male": "male", "nonBinary": "nonBinary"}
+"""The unified twin genders (models.TwinGender) as Napster's codes (the same words)."""
 PAGE_SIZE = 100
 NOTES = ("Real-time companions (v1 from a picture, about 15 minutes; v2 from a video of the person speaking, can take "
-         "hours) and v2 digital twins (the person's consent must be recorded at Napster first). Media must be public "
-         "https URLs: Napster fetches them itself.")
+         "hours) and v2 digital twins (first and last name, gender, description and one of Napster's ethnicities; the "
+         "person's consent must be recorded at Napster first). Media must be public https URLs: Napster fetches them "
+         "itself.")
 
 
 def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
@@ -127,7 +139,8 @@ def companion_info(record: dict[str, Any]) -> AvatarInfo:
 class NapsterProvider(BaseProvider):
     name = "napster"
     title = NAPSTER.title
-    capabilities = Capabilities(operations=NAPSTER.operations, notes=NOTES)
+    capabilities = Capabilities(operations=NAPSTER.operations, notes=NOTES,
+                                required_fields={CREATE_DIGITAL_TWIN: ("gender", "description", "ethnicity")})
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
                  create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
@@ -183,17 +196,22 @@ class NapsterProvider(BaseProvider):
         if not last.strip():
             raise InvalidInput("Napster needs the person's first and last name: call again with name 'First Last'.",
                                field="name")
+        # The checklist asks for these before a call gets here; the checks guard direct use of the provider.
         if not spec.description:
             raise InvalidInput("Napster needs a description of the twin (who they are, their role and tone): call "
                                "again with description.", field="description")
-        gender = GENDERS.get((spec.gender or "").strip().lower())
+        gender = TWIN_GENDERS.get(spec.gender or "")
         if gender is None:
-            raise InvalidInput("Napster needs the person's gender: call again with gender 'male', 'female' or "
+            raise InvalidInput("Napster needs the person's gender: call again with gender 'female', 'male' or "
                                "'nonBinary'.", field="gender")
+        if not spec.ethnicity:
+            raise InvalidInput("Napster needs the person's ethnicity: call again with ethnicity, as Napster names "
+                               "it (for example Asian, Black, Caucasian, Hispanic).", field="ethnicity")
+        video = public_https(spec.video, "video")
+        ethnicity = await self._ethnicity(spec.ethnicity)
         client_id = external_client_id(spec.name)
         body = {"firstName": first, "lastName": last.strip(), "description": spec.description, "gender": gender,
-                "ethnicity": await self._ethnicity(FALLBACK_ETHNICITY), "externalClientId": client_id,
-                "videoUrl": public_https(spec.video, "video"), "version": "v2"}
+                "ethnicity": ethnicity, "externalClientId": client_id, "videoUrl": video, "version": "v2"}
         try:
             submission = await self._create("/public/digital-twins", body, "v2", ctx)
         except ProviderStatusError as exc:
@@ -206,8 +224,7 @@ class NapsterProvider(BaseProvider):
                 f"Napster Companion dashboard (enable digital twins for your organisation, or give consent for "
                 f"external client id '{client_id}'), then call create_digital_twin again with the same name.",
                 field="consent") from exc
-        submission.message = (f"{submission.message} Sent with ethnicity '{body['ethnicity']}' (create_digital_twin "
-                              f"has no ethnicity argument) and external client id '{client_id}'.")
+        submission.message = f"{submission.message} External client id: '{client_id}'."
         return submission
 
     async def _create(self, path: str, body: dict[str, Any], version: str, ctx: SubmitContext) -> Submission:

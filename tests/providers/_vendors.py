@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from mcp.client import Client
+from mcp_types import ElicitResult
 
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
@@ -63,6 +64,29 @@ async def fails(client: Client, tool: str, arguments: dict[str, Any]) -> str:
 async def finish(client: Client, job_id: str, wait: float = 15.0) -> dict[str, Any]:
     """check_job until the job leaves the open states (bounded)."""
     return await call(client, "check_job", {"job_id": job_id, "wait_seconds": wait})
+
+
+class FormRecorder:
+    """An elicitation callback that accepts each form with `answers` (else the suggested defaults) and records the
+    form and what `observe()` saw at that moment (e.g. how many creates the fake had received)."""
+
+    def __init__(self, answers: dict[str, Any], observe: Callable[[], Any] = lambda: None) -> None:
+        self.answers, self.observe = answers, observe
+        self.forms: list[Any] = []
+        self.seen: list[Any] = []
+
+    async def __call__(self, context: Any, params: Any) -> ElicitResult:
+        self.forms.append(params)
+        self.seen.append(self.observe())
+        properties = params.requested_schema["properties"]
+        return ElicitResult(action="accept", content={k: self.answers.get(k, v.get("default"))
+                                                      for k, v in properties.items()})
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields of the one form shown."""
+        [form] = self.forms
+        return list(form.requested_schema["properties"])
 
 
 def assert_secret_absent(secret: str, texts: Sequence[str], caplog: pytest.LogCaptureFixture, db: Path) -> None:

@@ -13,12 +13,14 @@ from mcp.client import Client
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
+from avatar_mcp.providers.base import OPTION_SUPPORT
 from avatar_mcp.providers.creatify import CreatifyProvider
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.creatify import CreatifyFake
 from tests.providers._vendors import (
     MODES,
+    FormRecorder,
     assert_secret_absent,
     call,
     capture_all,
@@ -78,7 +80,7 @@ async def test_a_custom_avatar_is_uploaded_followed_to_done_and_then_speaks_in_a
     async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
         started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Robin Avery",
                                                              "video": "me.mp4", "consent_video": "consent.mp4",
-                                                             "gender": "non-binary"})
+                                                             "gender": "nonBinary"})
         twin = await finish(client, started["job_id"])
         avatar_id = twin["result"]["avatar_id"]
         avatars = (await call(client, "list_avatars", {"provider": "creatify"}))["avatars"]
@@ -135,7 +137,8 @@ async def test_a_rejected_custom_avatar_fails_the_job_with_creatifys_reason(sett
     fake.fail_next_persona("rejected", "The consent video does not match the person in the footage.")
     async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
         started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Kim",
-                                                             "video": "https://cdn.example/kim.mp4", "gender": "f"})
+                                                             "video": "https://cdn.example/kim.mp4",
+                                                             "gender": "female"})
         done = await finish(client, started["job_id"])
     assert posts(fake, "/api/personas_v2/")[0].json == {"gender": "f", "creator_name": "Kim",
                                                         "lipsync_input": "https://cdn.example/kim.mp4"}
@@ -150,10 +153,10 @@ async def test_requests_creatify_cannot_take_are_refused_before_anything_is_post
     fake.personas["not-ready"] = {**next(iter(fake.personas.values())), "id": "not-ready", "is_active": False,
                                   "process_status": "reviewing"}
     async with Client(server(settings), mode="auto") as client:
-        no_gender = await fails(client, "create_digital_twin", {"provider": "creatify", "name": "A",
-                                                                "video": "https://cdn.example/a.mp4"})
         webm = await fails(client, "create_digital_twin", {"provider": "creatify", "name": "A", "video": "me.webm",
-                                                           "gender": "m"})
+                                                           "gender": "male"})
+        options = await fails(client, "create_video", {**video(fake), "options": {"quality": 80,
+                                                                                  "remove_background": True}})
         ratio = await fails(client, "create_video", {**video(fake), "orientation": None,
                                                      "dimension": {"width": 1024, "height": 768}})
         silence = await fails(client, "create_video", video(fake, script=None, voice_id=None, silence_seconds=2))
@@ -163,7 +166,8 @@ async def test_requests_creatify_cannot_take_are_refused_before_anything_is_post
         not_ready = await fails(client, "create_video", video(fake, avatar_id="not-ready"))
         unknown = await fails(client, "create_video", video(fake, avatar_id="nobody"))
         jobs = (await call(client, "list_jobs", {}))["jobs"]
-    assert "gender" in no_gender and "non-binary" in no_gender
+    assert "creatify provider does not take the option(s) quality, remove_background" in options
+    assert "quality: runware" in options
     assert "MP4 or MOV" in webm
     assert "16:9, 9:16 or 1:1" in ratio
     assert "silence_seconds" in silence
@@ -172,6 +176,42 @@ async def test_requests_creatify_cannot_take_are_refused_before_anything_is_post
     assert "not ready yet (reviewing)" in not_ready
     assert "no avatar 'nobody'" in unknown
     assert fake.requests("POST") == [] and jobs == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_custom_avatar_without_a_gender_is_asked_for_it_before_anything_is_sent(settings: Settings,
+                                                                                        fake: CreatifyFake,
+                                                                                        mode: str) -> None:
+    twin = {"provider": "creatify", "name": "Kim", "video": "https://cdn.example/kim.mp4"}
+    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+        asked = await call(client, "create_digital_twin", twin)
+        nothing_yet = posts(fake, "/api/personas_v2/")
+        started = await call(client, "create_digital_twin", {**twin, "gender": "nonBinary"})
+    assert asked["status"] == "needs_input" and asked["job_id"] is None
+    assert [m["field"] for m in asked["missing"]] == ["gender"]
+    assert asked["missing"][0]["allowed_values"] == ["female", "male", "nonBinary"]
+    assert nothing_yet == []
+    assert started["status"] == "queued"
+    assert posts(fake, "/api/personas_v2/")[0].json["gender"] == "nb"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_with_forms_the_gender_is_asked_in_one_form_and_sent_as_creatifys_code(settings: Settings,
+                                                                                    fake: CreatifyFake,
+                                                                                    mode: str) -> None:
+    form = FormRecorder({"gender": "female"}, observe=lambda: len(fake.requests("POST")))
+    async with Client(server(settings, fast(), "creatify"), mode=mode, elicitation_callback=form) as client:
+        started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Kim",
+                                                             "video": "https://cdn.example/kim.mp4"})
+    assert form.fields == ["gender"] and form.seen == [0]
+    assert form.forms[0].requested_schema["properties"]["gender"]["enum"] == ["female", "male", "nonBinary"]
+    assert started["status"] == "queued"
+    [request] = posts(fake, "/api/personas_v2/")
+    assert request.json == {"gender": "f", "creator_name": "Kim", "lipsync_input": "https://cdn.example/kim.mp4"}
+
+
+def test_creatify_is_named_for_no_render_option() -> None:
+    assert all("creatify" not in providers for providers in OPTION_SUPPORT.values())
 
 
 async def test_a_create_that_fails_or_times_out_is_never_sent_twice(settings: Settings, fake: CreatifyFake) -> None:

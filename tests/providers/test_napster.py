@@ -15,11 +15,21 @@ from pydantic import SecretStr
 
 from avatar_mcp.checklist import REFERENCE_VIDEO_TIPS
 from avatar_mcp.config import Settings
+from avatar_mcp.providers.base import OPTION_SUPPORT
 from avatar_mcp.providers.napster import NapsterProvider
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.napster import NapsterFake
-from tests.providers._vendors import MODES, assert_secret_absent, call, capture_all, fails, finish, server
+from tests.providers._vendors import (
+    MODES,
+    FormRecorder,
+    assert_secret_absent,
+    call,
+    capture_all,
+    fails,
+    finish,
+    server,
+)
 
 pytestmark = pytest.mark.anyio
 KEY = "test-napster-key"
@@ -27,7 +37,7 @@ PICTURE = "https://cdn.example.com/ava.jpg"
 COMPANION = {"provider": "napster", "description": "A warm support agent.", "version": "v1", "picture": PICTURE,
              "first_name": "Ava", "last_name": "Stone", "gender": "female", "ethnicity": "asian"}
 TWIN = {"provider": "napster", "name": "Robin Avery", "video": "https://cdn.example.com/robin.mp4",
-        "description": "Robin, our head of sales.", "gender": "male"}
+        "description": "Robin, our head of sales.", "gender": "male", "ethnicity": "caucasian"}
 
 
 @pytest.fixture
@@ -105,7 +115,7 @@ async def test_media_napster_cannot_fetch_is_refused_with_advice_and_nothing_is_
         mixed = await fails(client, "create_companion", {**COMPANION, "video": "https://cdn.example.com/a.mp4"})
         ethnicity = await fails(client, "create_companion", {**COMPANION, "ethnicity": "Martian"})
         one_name = await fails(client, "create_digital_twin", {**TWIN, "name": "Robin"})
-        no_gender = await fails(client, "create_digital_twin", {**TWIN, "gender": None})
+        twin_ethnicity = await fails(client, "create_digital_twin", {**TWIN, "ethnicity": "Other people"})
         v1_twin = await fails(client, "create_digital_twin", {**TWIN, "version": "v1"})
         jobs = (await call(client, "list_jobs", {}))["jobs"]
     assert "cannot be sent" in local and "public" in local and "https" in local
@@ -113,7 +123,7 @@ async def test_media_napster_cannot_fetch_is_refused_with_advice_and_nothing_is_
     assert "version='v2'" in mixed
     assert "Martian" in ethnicity and "Caucasian" in ethnicity
     assert "first and last name" in one_name
-    assert "gender" in no_gender
+    assert "'Other people'" in twin_ethnicity and "Caucasian" in twin_ethnicity
     assert "voice recording" in v1_twin
     assert fake.requests("POST") == [] and jobs == []
 
@@ -132,10 +142,50 @@ async def test_a_digital_twin_without_consent_says_how_to_give_it_and_leaves_no_
     first, second = posts(fake, "/public/digital-twins")
     assert first.json == second.json == {
         "firstName": "Robin", "lastName": "Avery", "description": "Robin, our head of sales.", "gender": "male",
-        "ethnicity": "Other", "externalClientId": "robin-avery", "videoUrl": "https://cdn.example.com/robin.mp4",
+        "ethnicity": "Caucasian", "externalClientId": "robin-avery", "videoUrl": "https://cdn.example.com/robin.mp4",
         "version": "v2"}
     assert done["status"] == "succeeded", done
     assert fake.companions[done["result"]["avatar_id"]]["type"] == "digitalTwin"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_twin_without_gender_description_or_ethnicity_is_asked_for_them_before_anything_is_sent(
+        settings: Settings, fake: NapsterFake, mode: str) -> None:
+    fake.grant_consent()
+    bare = {**TWIN, "gender": None, "description": None, "ethnicity": None}
+    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+        asked = await call(client, "create_digital_twin", bare)
+        nothing_yet = fake.requests("POST")
+        started = await call(client, "create_digital_twin", {**bare, "gender": "nonBinary", "ethnicity": "Black",
+                                                             "description": "Robin, our head of sales."})
+    assert asked["status"] == "needs_input" and asked["job_id"] is None
+    assert [m["field"] for m in asked["missing"]] == ["gender", "description", "ethnicity"]
+    assert asked["missing"][0]["allowed_values"] == ["female", "male", "nonBinary"]
+    assert all(field in asked["message"] for field in ("gender", "description", "ethnicity"))
+    assert nothing_yet == []
+    assert started["status"] == "queued"
+    [request] = posts(fake, "/public/digital-twins")
+    assert (request.json["gender"], request.json["ethnicity"]) == ("nonBinary", "Black")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_with_forms_a_twins_missing_fields_are_asked_in_one_form_and_the_ethnicity_spelled_as_napster_does(
+        settings: Settings, fake: NapsterFake, mode: str) -> None:
+    fake.grant_consent()
+    form = FormRecorder({"gender": "female", "ethnicity": "south asian", "description": "Our trainer."},
+                        observe=lambda: len(fake.requests("POST")))
+    bare = {**TWIN, "gender": None, "description": None, "ethnicity": None}
+    async with Client(server(settings, fast(), "napster"), mode=mode, elicitation_callback=form) as client:
+        refused = await fails(client, "create_digital_twin", bare)
+        form.answers["ethnicity"] = "southasian"
+        started = await call(client, "create_digital_twin", bare)
+    assert [list(f.requested_schema["properties"]) for f in form.forms] == [["gender", "description", "ethnicity"]] * 2
+    assert form.seen == [0, 0]
+    assert "'south asian'" in refused and "SouthAsian" in refused
+    assert started["status"] == "queued"
+    [request] = posts(fake, "/public/digital-twins")
+    assert {k: request.json[k] for k in ("gender", "ethnicity", "description")} == {
+        "gender": "female", "ethnicity": "SouthAsian", "description": "Our trainer."}
 
 
 async def test_a_create_that_fails_times_out_or_is_throttled_is_never_paid_twice(settings: Settings,
@@ -213,3 +263,4 @@ async def test_list_providers_shows_all_five_and_a_missing_capability_names_the_
     assert "cannot list voices" in voices and "heygen, creatify, local" in voices
     assert "cannot create video" in video and "heygen, runware, creatify, local" in video
     assert "cannot create digital twin" in twin and "heygen, creatify, napster, local" in twin
+    assert all("napster" not in providers for providers in OPTION_SUPPORT.values())  # no video: no render options

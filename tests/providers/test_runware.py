@@ -16,7 +16,9 @@ from avatar_mcp.config import Settings
 from avatar_mcp.jobs.store import SqliteJobStore, new_job_id
 from avatar_mcp.models import JobRecord, VideoSpec
 from avatar_mcp.providers._http import DEFAULT_TIMEOUT
-from avatar_mcp.providers.runware import RunwareOptions, RunwareProvider, task_uuid_for
+from avatar_mcp.providers.base import OPTION_SUPPORT
+from avatar_mcp.providers.runware import RunwareProvider, task_uuid_for
+from avatar_mcp.providers.runware.wire import OPTIONS
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.runware import RunwareFake
@@ -51,10 +53,10 @@ def settings(tmp_path: Path, media_root: Path, fake: RunwareFake) -> Settings:
     return make_settings(tmp_path, media_root, runware_api_key=SecretStr(KEY), runware_base_url=f"{fake.base_url}/v1")
 
 
-def fast(options: RunwareOptions | None = None, **kwargs: Any) -> Any:
+def fast(**kwargs: Any) -> Any:
     """Runware built from the settings, polled quickly (the emulator renders in one poll)."""
     def make(settings: Settings, http: Any, media: Any) -> RunwareProvider:
-        return RunwareProvider.from_settings(settings, http, media, options=options, poll_hint=0.05, **kwargs)
+        return RunwareProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
 
     return make
 
@@ -72,13 +74,14 @@ def assert_nothing_rejected(fake: RunwareFake) -> None:
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_one_scene_video_maps_every_option_and_returns_all_results_with_their_cost(
         settings: Settings, fake: RunwareFake, mode: str) -> None:
-    options = RunwareOptions(output_quality=80, number_results=2, ttl=3600, safety_mode="fast",
-                             upload_endpoint="https://bucket.example/upload?sig=1", remove_background=False, volume=0.8)
+    options = {"quality": 80, "variants": 2, "ttl_seconds": 3600, "safety": "fast",
+               "upload_url": "https://bucket.example/upload?sig=1", "remove_background": False, "volume": 0.8,
+               "fit": "contain"}
     scene = {**SCENE, "speed": 1.2, "pitch": -10, "locale": "en-US",
              "background": {"type": "color", "value": "#112233"}}
-    async with Client(server(settings, fast(options), "runware"), mode=mode) as client:
+    async with Client(server(settings, fast(), "runware"), mode=mode) as client:
         started = await call(client, "create_video", {**VIDEO, "scenes": [scene], "orientation": "portrait",
-                                                      "caption": True, "output_format": "webm"})
+                                                      "caption": True, "output_format": "webm", "options": options})
         done = await finish(client, started["job_id"])
     assert started["status"] == "queued" and started["provider"] == "runware"
     assert done["status"] == "succeeded", done
@@ -90,7 +93,7 @@ async def test_a_one_scene_video_maps_every_option_and_returns_all_results_with_
         "ttl": 3600, "includeCost": True, "numberResults": 2, "inputs": {"avatar": AVATAR}, "width": 720,
         "height": 1280, "speech": {"text": SCENE["script"], "voice": "en-US-Aria", "language": "en-US", "volume": 0.8,
                                    "speed": 1.2, "pitch": -10},
-        "settings": {"backgroundColor": "#112233", "caption": True, "removeBackground": False}}
+        "settings": {"backgroundColor": "#112233", "caption": True, "fit": "contain", "removeBackground": False}}
     result = done["result"]
     assert Path(result["video_path"]).read_bytes()[4:8] == b"ftyp"
     assert len(result["outputs"]) == 1 and Path(result["outputs"][0]["video_path"]).exists()
@@ -115,8 +118,36 @@ async def test_a_photo_video_animates_a_heygen_avatar_with_audio_and_an_inline_l
     assert task["inputs"]["audio"] == "https://cdn.example/voice.mp3"
     assert task["inputs"]["background"].startswith("data:image/jpeg;base64,")
     assert (task["width"], task["height"], task["settings"]) == (720, 720, {"fit": "contain"})
+    assert task["numberResults"] == 1 and {"outputQuality", "ttl", "safety", "uploadEndpoint"}.isdisjoint(task)
     assert done["result"]["cost"]["amount"] == 0.35
     assert_nothing_rejected(fake)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_photo_video_takes_render_options_and_safety_none_turns_the_check_off(settings: Settings,
+                                                                                     fake: RunwareFake,
+                                                                                     mode: str) -> None:
+    options = {"safety": "none", "variants": 3, "fit": "contain", "remove_background": True, "quality": 20,
+               "ttl_seconds": 60, "volume": 0.5}
+    async with Client(server(settings, fast(), "runware"), mode=mode) as client:
+        started = await call(client, "create_photo_video", {
+            "provider": "runware", "image": "josh_lite3_20230714", "script": "Hi there.", "voice_id": "auto",
+            "options": options})
+        done = await finish(client, started["job_id"])
+        detail = await client.read_resource(f"avatar://jobs/{started['job_id']}")
+    assert done["status"] == "succeeded", done
+    [task] = creates(fake)
+    assert {k: task[k] for k in ("outputQuality", "ttl", "numberResults", "safety", "settings")} == {
+        "outputQuality": 20, "ttl": 60, "numberResults": 3, "safety": {"checkContent": False, "mode": "none"},
+        "settings": {"fit": "contain", "removeBackground": True}}
+    assert task["speech"]["volume"] == 0.5
+    assert len(done["result"]["outputs"]) == 2 and done["result"]["cost"]["amount"] == 1.05
+    assert '"variants":3' in detail.contents[0].text.replace(" ", "")  # type: ignore[union-attr]
+    assert_nothing_rejected(fake)
+
+
+def test_option_support_names_exactly_the_options_runware_takes() -> None:
+    assert {name for name, providers in OPTION_SUPPORT.items() if "runware" in providers} == set(OPTIONS)
 
 
 async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(settings: Settings,
@@ -136,6 +167,15 @@ async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(
         http_audio = await fails(client, "create_photo_video", {**photo, "script": None,
                                                                 "audio": "http://cdn.example/a.mp3"})
         motion = await fails(client, "create_photo_video", {**photo, "motion_prompt": "nods"})
+        heygen_only = await fails(client, "create_video", {**VIDEO, "options": {
+            "engine": "avatar_v", "expressiveness": "high", "quality": 80}})
+        motion_option = await fails(client, "create_photo_video", {**photo, "options": {"motion_prompt": "nods"}})
+        plain_upload = await fails(client, "create_video", {**VIDEO, "options": {
+            "upload_url": "http://bucket.example/upload"}})
+        volume_of_audio = await fails(client, "create_photo_video", {
+            **photo, "script": None, "audio": "https://cdn.example/a.mp3", "options": {"volume": 0.5}})
+        two_fits = await fails(client, "create_photo_video", {**photo, "fit": "contain", "options": {"fit": "cover"}})
+        five = await fails(client, "create_video", {**VIDEO, "options": {"variants": 5}})
         odd_size = await fails(client, "create_video", {**VIDEO, "orientation": None,
                                                         "dimension": {"width": 1280, "height": 720},
                                                         "scenes": [{**SCENE, "background": {
@@ -149,6 +189,13 @@ async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(
     assert "https URL" in local_audio and "voice.mp3" in local_audio
     assert "not an https URL" in http_audio
     assert "motion_prompt" in motion
+    assert "engine, expressiveness" in heygen_only and "quality" not in heygen_only.split("(", 1)[0]
+    assert "engine: heygen" in heygen_only
+    assert "motion_prompt" in motion_option and "motion_prompt: heygen" in motion_option
+    assert "upload_url must be an https URL" in plain_upload
+    assert "volume" in volume_of_audio and "audio file" in volume_of_audio
+    assert "options.fit" in two_fits
+    assert "variants" in five
     assert "video background" in odd_size
     assert fake.log == [] and jobs == []
 
@@ -219,7 +266,8 @@ async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settin
 
 async def _interrupted_job(settings: Settings) -> JobRecord:
     """A job row as a crash leaves it: `submitting`, no vendor id, nothing in vendor_state."""
-    spec = VideoSpec.model_validate({"scenes": [SCENE], "orientation": "landscape"})
+    spec = VideoSpec.model_validate({"scenes": [SCENE], "orientation": "landscape",
+                                     "options": {"variants": 2, "quality": 70}})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteJobStore(settings.db_path)
     try:
@@ -242,7 +290,10 @@ async def test_a_job_interrupted_while_submitting_is_reconciled_at_start_up_by_i
         done = await finish(client, job.id)
     assert done["status"] == "succeeded", done
     assert list(fake.tasks) == [task_uuid_for(job.id)]
-    assert len(creates(fake)) == 1
+    [sent] = creates(fake)
+    if not reached_runware:  # sent again from the stored request: the render options go too
+        assert (sent["numberResults"], sent["outputQuality"]) == (2, 70)
+        assert len(done["result"]["outputs"]) == 1
 
 
 async def test_the_api_key_never_reaches_answers_logs_or_the_job_store(settings: Settings, fake: RunwareFake,

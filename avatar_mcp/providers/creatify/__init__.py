@@ -1,10 +1,13 @@
 """Creatify: custom avatars (personas_v2, seed 003) and lipsync videos, one scene or several.
 
 - create_digital_twin -> `POST /api/personas_v2/`: local footage is uploaded as multipart (MP4/MOV from the media
-  roots), https URLs are passed as they are. The job follows `process_status` through every stage of seed 003;
-  `rejected` and `failed` end it with Creatify's reason. Creation takes 1-5 days.
+  roots), https URLs are passed as they are. personas_v2 requires the gender (m | f | nb), so the checklist asks for
+  it (Capabilities.required_fields) before anything is sent. The job follows `process_status` through every stage
+  of seed 003; `rejected` and `failed` end it with Creatify's reason. Creation takes 1-5 days.
 - create_video -> `POST /api/lipsyncs/` for one plain scene (captions are its option), `POST /api/lipsyncs_v2/` for
   several scenes or a scene with a background. Avatars are persona ids; voices are accent ids.
+- Render options (spec.options) are all refused by name: lipsync has none of them (its green_screen puts the
+  person on green, which is not remove_background).
 - Creatify has no idempotency key, so creates are never repeated on a lost answer (the job becomes `unknown`).
 - Paths always end in "/": without it Creatify answers 301, which would turn a POST into a GET.
 """
@@ -26,7 +29,16 @@ from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, DigitalTwinSpec, J
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import CREATIFY
 from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, VendorHTTP
-from avatar_mcp.providers.base import CREATE_VIDEO, BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.base import (
+    CREATE_DIGITAL_TWIN,
+    CREATE_VIDEO,
+    BaseProvider,
+    Capabilities,
+    JobUpdate,
+    Submission,
+    SubmitContext,
+    check_options,
+)
 from avatar_mcp.providers.creatify import wire
 
 if TYPE_CHECKING:
@@ -47,15 +59,16 @@ MAX_WEBHOOK_URL = 200
 UPLOAD_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov"}
 MAX_PAGES = 20
 PERSONA_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-NOTES = ("Custom avatars from your own footage (1-5 days, process_status followed to the end, rejections explained); "
-         "lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); several scenes through "
-         "lipsyncs_v2. Speech audio and backgrounds must be https URLs.")
+NOTES = ("Custom avatars from your own footage (gender required; 1-5 days, process_status followed to the end, "
+         "rejections explained); lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); "
+         "several scenes through lipsyncs_v2. Speech audio and backgrounds must be https URLs. No render options.")
 
 
 class CreatifyProvider(BaseProvider):
     name = "creatify"
     title = CREATIFY.title
-    capabilities = Capabilities(operations=CREATIFY.operations, webhooks=True, notes=NOTES)
+    capabilities = Capabilities(operations=CREATIFY.operations, webhooks=True,
+                                required_fields={CREATE_DIGITAL_TWIN: ("gender",)}, notes=NOTES)
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_id: str, api_key: str, base_url: str,
                  create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
@@ -146,6 +159,7 @@ class CreatifyProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        check_options(self.name, spec.options, ())
         wire.reject([p for i, s in enumerate(spec.scenes) for p in wire.unsupported(s, i)])
         ratio = wire.aspect_ratio(spec)
         for index, scene in enumerate(spec.scenes):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.media import classify, require_https
-from avatar_mcp.models import AvatarInfo, Cost, JobError, JobResult, Scene, VideoSpec, Voice
+from avatar_mcp.models import AvatarInfo, Cost, JobError, JobResult, Scene, TwinGender, VideoSpec, Voice
 from avatar_mcp.providers._http import VendorErrorInfo
 from avatar_mcp.providers.base import JobUpdate
 
@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 PROVIDER = "creatify"
 ASPECT_RATIOS = {"landscape": "16x9", "portrait": "9x16", "square": "1x1"}
 _RATIO_VALUES = {"16x9": 16 / 9, "9x16": 9 / 16, "1x1": 1.0}
-GENDERS = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f", "nb": "nb", "non-binary": "nb",
-           "nonbinary": "nb", "non_binary": "nb", "nonbinary_person": "nb"}
-GENDER_NAMES = {"m": "male", "f": "female", "nb": "non-binary"}
+GENDERS: dict[str, str] = {"female": "f", "male": "m", "nonBinary": "nb"}
+"""The unified twin genders (models.TwinGender) as personas_v2's codes."""
+GENDER_NAMES = {code: name for name, code in GENDERS.items()}
 PERSONA_STAGES = {
     "pending": "Waiting for Creatify to start.",
     "processing": "Processing the footage.",
@@ -77,12 +77,12 @@ def _flatten(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------------------------- requests
 
-def gender_code(value: str | None) -> str:
-    """personas_v2 wants m | f | nb."""
-    code = GENDERS.get((value or "").strip().lower())
+def gender_code(value: TwinGender | None) -> str:
+    """personas_v2 wants m | f | nb (the checklist asks for the gender first, so this only guards direct calls)."""
+    code = GENDERS.get(value or "")
     if code is None:
-        raise InvalidInput("Creatify needs the person's gender for a custom avatar: call again with gender 'male', "
-                           "'female' or 'non-binary'.", field="gender")
+        raise InvalidInput("Creatify needs the person's gender for a custom avatar: call again with gender 'female', "
+                           "'male' or 'nonBinary'.", field="gender")
     return code
 
 

@@ -7,9 +7,11 @@ answers a known taskUUID with `conflictTaskUUID`, which means "already accepted"
 polls, one item per generation (`numberResults` variations become `JobResult.outputs`), with the cost when
 `includeCost` is set (always, here).
 
-What the unified specs cannot express (quality, ttl, number of results, safety, upload endpoint, background
-removal, volume) is a server-wide `RunwareOptions`; every field is checked against the seed's ranges by the wire
-models (wire.py) before a request is made.
+Avatar V's own knobs come per request in `RenderOptions` (spec.options): quality -> outputQuality, variants ->
+numberResults, ttl_seconds -> ttl, safety -> safety.mode (checkContent on unless "none"), upload_url ->
+uploadEndpoint (https only), remove_background and fit -> settings, volume -> speech.volume. `check_options` refuses
+the others by name before anything is sent, and every field is checked against the seed's ranges by the wire models
+(wire.py) before a request is made.
 """
 
 from __future__ import annotations
@@ -35,14 +37,15 @@ from avatar_mcp.providers.base import (
     JobUpdate,
     Submission,
     SubmitContext,
+    check_options,
 )
 from avatar_mcp.providers.runware import wire
-from avatar_mcp.providers.runware.wire import FORMATS, UUID_TEXT, RunwareOptions, VideoInference, task_uuid_for
+from avatar_mcp.providers.runware.wire import FORMATS, UUID_TEXT, VideoInference, task_uuid_for
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RunwareOptions", "RunwareProvider", "task_uuid_for"]
+__all__ = ["RunwareProvider", "task_uuid_for"]
 
 EXPECTED_VIDEO_SECONDS = 240.0
 """A first guess at an Avatar V render: the poll schedule adapts from there."""
@@ -51,9 +54,12 @@ RESEND_WINDOW = timedelta(hours=1)
 forgotten the taskUUID and a re-send could start a second paid task."""
 BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
 """A local background image travels inline as a data URI (the seed allows one): keep the request small."""
+PHOTO_FIT_DEFAULT = PhotoVideoSpec.model_fields["fit"].default
+"""create_photo_video's own `fit` when not given: options.fit may replace it without a conflict."""
 NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGen avatar id (also for "
          "create_photo_video), speech from a script or an https/UUID audio file; a local background image is sent "
-         "inline. Cost is reported by Runware with each result.")
+         "inline. Options: quality, variants (1-4 results), ttl_seconds, safety, upload_url, fit, "
+         "remove_background, volume. Cost is reported by Runware with each result.")
 
 
 class RunwareProvider(BaseProvider):
@@ -62,10 +68,8 @@ class RunwareProvider(BaseProvider):
     capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES)
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
-                 options: RunwareOptions | None = None, create_timeout: httpx.Timeout = CREATE_TIMEOUT,
-                 poll_hint: float | None = None) -> None:
+                 create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
         self.media = media
-        self.options = options or RunwareOptions()
         self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_error,
                                 auth_headers={"Authorization": f"Bearer {api_key}"}, secrets=[api_key])
         self._create_timeout = create_timeout
@@ -89,6 +93,7 @@ class RunwareProvider(BaseProvider):
 
     async def video_task(self, spec: VideoSpec, ctx: SubmitContext) -> VideoInference:
         """The videoInference task for a one-scene video (raises InvalidInput / MediaRejected, sends nothing)."""
+        options = check_options(self.name, spec.options, wire.OPTIONS)
         if len(spec.scenes) != 1:
             raise InvalidInput(f"Runware's HeyGen Avatar V makes one scene per video; this has {len(spec.scenes)}. "
                                f"Split it into several videos, or use provider 'heygen' or 'creatify' for several "
@@ -97,29 +102,37 @@ class RunwareProvider(BaseProvider):
         wire.reject(wire.unsupported_scene(scene))
         if not scene.avatar_id:
             raise InvalidInput("scenes.0.avatar_id is missing: give a HeyGen avatar id.", field="scenes.0.avatar_id")
-        width, height = spec.size()
-        return await self._task(ctx, avatar=wire.avatar_id(scene.avatar_id, "scenes.0.avatar_id"), script=scene.script,
-                                audio=scene.audio, voice=scene.voice_id, language=scene.locale, speed=scene.speed,
-                                pitch=scene.pitch, background=scene.background, size=(width, height),
-                                caption=spec.caption, fit=None, output_format=spec.output_format)
+        return await self._task(ctx, options, avatar=wire.avatar_id(scene.avatar_id, "scenes.0.avatar_id"),
+                                script=scene.script, audio=scene.audio, voice=scene.voice_id, language=scene.locale,
+                                speed=scene.speed, pitch=scene.pitch, background=scene.background, size=spec.size(),
+                                caption=spec.caption, fit=options.get("fit"), output_format=spec.output_format)
 
     async def photo_video_task(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> VideoInference:
         """The videoInference task for create_photo_video: `image` names a HeyGen avatar (Avatar V needs one)."""
+        options = check_options(self.name, spec.options, wire.OPTIONS)
         if spec.motion_prompt:
             wire.reject(["motion_prompt (a HeyGen Avatar IV option: use provider 'heygen')"])
-        return await self._task(ctx, avatar=wire.avatar_id(spec.image, "image"), script=spec.script, audio=spec.audio,
-                                voice=spec.voice_id, language=None, speed=spec.speed, pitch=spec.pitch,
-                                background=spec.background, size=ORIENTATION_SIZES[spec.orientation],
-                                caption=spec.caption, fit=spec.fit, output_format=spec.output_format)
+        fit = options.get("fit", spec.fit)
+        if spec.fit not in (PHOTO_FIT_DEFAULT, fit):
+            raise InvalidInput(f"fit is {spec.fit!r} but options.fit is {fit!r}: give one of them.",
+                               field="options.fit")
+        return await self._task(ctx, options, avatar=wire.avatar_id(spec.image, "image"), script=spec.script,
+                                audio=spec.audio, voice=spec.voice_id, language=None, speed=spec.speed,
+                                pitch=spec.pitch, background=spec.background,
+                                size=ORIENTATION_SIZES[spec.orientation], caption=spec.caption, fit=fit,
+                                output_format=spec.output_format)
 
-    async def _task(self, ctx: SubmitContext, *, avatar: str, script: str | None, audio: str | None,
-                    voice: str | None, language: str | None, speed: float, pitch: float,
+    async def _task(self, ctx: SubmitContext, options: dict[str, Any], *, avatar: str, script: str | None,
+                    audio: str | None, voice: str | None, language: str | None, speed: float, pitch: float,
                     background: Background | None, size: tuple[int, int], caption: bool, fit: str | None,
                     output_format: str) -> VideoInference:
-        options = self.options
         inputs: dict[str, Any] = {"avatar": avatar}
         settings: dict[str, Any] = {}
         if audio is not None:
+            if "volume" in options:
+                raise InvalidInput("options.volume sets the volume of speech made from a script; with an audio file "
+                                   "Runware plays the file as it is. Drop volume, or give a script.",
+                                   field="options.volume")
             inputs["audio"] = wire.remote_media(audio, "audio", "an audio file")
         if background is not None:
             if background.type == "video":
@@ -134,19 +147,15 @@ class RunwareProvider(BaseProvider):
             settings["caption"] = True
         if fit is not None:
             settings["fit"] = fit
-        if options.remove_background is not None:
-            settings["removeBackground"] = options.remove_background
+        if "remove_background" in options:
+            settings["removeBackground"] = options["remove_background"]
         speech = None
         if script is not None:
-            speech = {"text": script, "voice": voice or "auto", "language": language, "volume": options.volume,
+            speech = {"text": script, "voice": voice or "auto", "language": language, "volume": options.get("volume"),
                       "speed": speed, "pitch": pitch}
-        safety = {"checkContent": options.safety_mode not in (None, "none"), "mode": options.safety_mode} \
-            if options.safety_mode is not None else None
         fields = {"taskUUID": task_uuid_for(ctx.job_id), "outputFormat": FORMATS[output_format],
-                  "outputQuality": options.output_quality, "webhookURL": ctx.callback_url,
-                  "uploadEndpoint": options.upload_endpoint, "safety": safety, "ttl": options.ttl,
-                  "numberResults": options.number_results, "inputs": inputs, "width": size[0], "height": size[1],
-                  "speech": speech, "settings": settings or None}
+                  "webhookURL": ctx.callback_url, **wire.task_options(options), "inputs": inputs, "width": size[0],
+                  "height": size[1], "speech": speech, "settings": settings or None}
         try:
             return VideoInference.model_validate(fields)
         except ValidationError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -100,19 +100,6 @@ class VideoInference(_Wire):
         return self.model_dump(exclude_none=True)
 
 
-@dataclass(frozen=True)
-class RunwareOptions:
-    """Server-wide Runware options the unified specs have no field for (None: the vendor's default)."""
-
-    output_quality: int | None = None
-    number_results: int = 1
-    ttl: int | None = None
-    safety_mode: Literal["none", "fast", "full"] | None = None
-    upload_endpoint: str | None = None
-    remove_background: bool | None = None
-    volume: float | None = None
-
-
 def task_uuid_for(job_id: str) -> str:
     """The job's taskUUID: stable across restarts (so it can be re-polled or re-sent), shaped as a UUID v4."""
     digest = hashlib.sha256(f"avatar-mcp/runware/{job_id}".encode()).digest()[:16]
@@ -145,6 +132,36 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
 
 
 # ---------------------------------------------------------------------------------------------- mapping helpers
+
+OPTIONS = ("fit", "remove_background", "quality", "variants", "ttl_seconds", "safety", "upload_url", "volume")
+"""The RenderOptions fields Avatar V takes (each has a videoInference field); check_options refuses the rest."""
+DEFAULT_RESULTS = 1
+"""numberResults when `variants` is not given (the seed's default). It is always sent: polls count results by it.
+The other options are left out when not given, so Runware applies the seed's defaults itself (quality 95, no
+safety check, volume 1, background kept; in create_video the server picks the fit, while create_photo_video always
+sends its own `fit`)."""
+
+
+def task_options(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level videoInference fields for the render options given (`check_options`' answer)."""
+    fields: dict[str, Any] = {"outputQuality": given.get("quality"), "ttl": given.get("ttl_seconds"),
+                              "numberResults": given.get("variants", DEFAULT_RESULTS)}
+    if "safety" in given:
+        fields["safety"] = {"checkContent": given["safety"] != "none", "mode": given["safety"]}
+    if "upload_url" in given:
+        fields["uploadEndpoint"] = upload_endpoint(given["upload_url"])
+    return fields
+
+
+def upload_endpoint(url: str) -> str:
+    """Where Runware PUTs the finished video as well: an https URL it can reach (a presigned upload URL)."""
+    try:
+        return require_https(url, what="upload URL")
+    except MediaRejected as exc:
+        raise InvalidInput(f"options.upload_url must be an https URL, not {url!r}: Runware PUTs the finished video "
+                           f"there (use a presigned upload URL, e.g. S3 or Google Cloud Storage).",
+                           field="options.upload_url") from exc
+
 
 def unsupported_scene(scene: Scene) -> list[str]:
     """Scene settings Avatar V has no field for: refused rather than silently dropped."""
