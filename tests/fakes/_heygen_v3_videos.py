@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, public, speech_seconds
+from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, speech_seconds
 from tests.fakes._heygen_v3_base import V3Base
 from tests.fakes._heygen_validate import (
     one_of,
@@ -33,6 +33,7 @@ ASPECTS = ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"]
 ENGINES = ["avatar_iv", "avatar_v", "avatar_iii"]
 RATE_IV, RATE_PHOTO, RATE_TWIN = 6.0, 1.0, 2.0
 AGENT_SECONDS = 30.0
+AGENT_FIELDS = ("session_id", "status", "progress", "video_id", "title", "created_at", "messages")
 DEFAULT_FAIL_CODE = "render_failed"
 
 
@@ -52,8 +53,10 @@ class V3Videos(V3Base):
     public_looks: dict[str, dict[str, Any]]
     voices: dict[str, dict[str, Any]]
 
-    def __init__(self, *args: Any, max_concurrent_jobs: int | None = 10, **options: Any) -> None:
+    def __init__(self, *args: Any, max_concurrent_jobs: int | None = 10, agent_think_polls: int = 1,
+                 **options: Any) -> None:
         self.max_concurrent_jobs = max_concurrent_jobs
+        self.agent_think_polls = agent_think_polls
         self.videos: dict[str, dict[str, Any]] = {}
         self.video_agents: dict[str, dict[str, Any]] = {}
         super().__init__(*args, **options)
@@ -140,11 +143,11 @@ class V3Videos(V3Base):
         if opt_enum(body, "expressiveness", ["high", "medium", "low"], path) and (
                 not photo or engine_type != "avatar_iv"):
             raise bad(f"{p}expressiveness", "expressiveness is supported for photo avatars on Avatar IV only.")
-        if opt_str(body, "motion_prompt", path, max_len=1000) and (
-                engine_type == "avatar_iii" or (not photo and engine_type == "avatar_iv")):
-            raise bad(f"{p}motion_prompt", f"motion_prompt is not supported for this avatar on {engine_type}.")
+        opt_str(body, "motion_prompt", path, max_len=1000)
+        if path:  # a studio scene's avatar input: its own cut-out (the one-avatar video has it among the output)
+            opt_bool(body, "remove_background", path)
         if engine_type == "avatar_iii":
-            plan.rate = RATE_PHOTO if photo else RATE_TWIN
+            plan.rate = RATE_TWIN if look and look["avatar_type"] == "digital_twin" else RATE_PHOTO
         await self._speech(body, path, plan, look)
 
     async def _output(self, body: dict[str, Any], *, aspects: list[str] = ASPECTS,
@@ -336,11 +339,36 @@ class V3Videos(V3Base):
                                        **({"session_id": agent} if agent else {})}, callback_url)
 
     # ------------------------------------------------------------ video agents
+    def _agent_view(self, session: dict[str, Any]) -> dict[str, Any]:
+        return {k: session[k] for k in AGENT_FIELDS}
+
+    def _say(self, session: dict[str, Any], kind: str, content: str) -> None:
+        session["messages"] = [*session["messages"], {"role": "model", "type": kind, "content": content}][-40:]
+
+    def _agent_render(self, session: dict[str, Any], *, answering: bool = False) -> None:
+        """The agent has written the video: it starts (and is charged) like any other, AGENT_SECONDS long. Inside
+        the create call (`answering`) a refusal is the create's answer; later it fails the session."""
+        try:
+            video = self._start(Plan(seconds=AGENT_SECONDS, texts=[session["_prompt"][:200]]), session["_body"],
+                                "video_agent", _session=session["session_id"])
+        except ApiError as error:
+            if answering:
+                raise
+            if error.status == 429:
+                return  # over the concurrency cap: the agent keeps thinking and tries again
+            session.update(status="failed", progress=100)
+            self._say(session, "error", error.message)
+            return
+        video["title"] = session["title"]
+        session.update(status="generating", video_id=video["id"], progress=10)
+        self._say(session, "text", f"Rendering a {AGENT_SECONDS:g}-second video: {session['title']}.")
+
     async def create_agent(self, request: Request) -> Response:
         body = await self.read_json(request)
         prompt = req_str(body, "prompt", max_len=10000)
         mode = opt_enum(body, "mode", ["generate", "chat"], default="generate")
-        look = self.find_look(body["avatar_id"], "avatar_id") if opt_str(body, "avatar_id") else None
+        if opt_str(body, "avatar_id"):
+            self.find_look(body["avatar_id"], "avatar_id")
         if opt_str(body, "voice_id"):
             self.find_voice(body["voice_id"], "voice_id")
         for key in ("style_id", "brand_kit_id", "callback_id"):
@@ -355,14 +383,12 @@ class V3Videos(V3Base):
             await self.resolve(item, f"files[{i}]")
         with self.state_lock:
             session: dict[str, Any] = {
-                "session_id": new_id(), "status": "thinking", "mode": mode, "progress": 0, "video_id": None,
-                "title": None, "created_at": int(time.time()), "avatar_id": look["id"] if look else None,
-                "messages": [{"role": "user", "type": "text", "content": prompt}],
-                "_callback_url": body.get("callback_url")}
-            if mode == "generate":
-                video = self._start(Plan(seconds=AGENT_SECONDS, texts=[prompt[:200]]), body, "video_agent",
-                                    _session=session["session_id"])
-                session.update(status="generating", video_id=video["id"], title=prompt[:60])
+                "session_id": new_id(), "status": "thinking", "progress": 0, "video_id": None,
+                "title": prompt[:60], "created_at": int(time.time()),
+                "messages": [{"role": "user", "type": "text", "content": prompt}], "_mode": mode, "_reads": 0,
+                "_prompt": prompt, "_body": body, "_callback_url": body.get("callback_url")}
+            if mode == "generate" and self.agent_think_polls == 0:
+                self._agent_render(session, answering=True)
             self.video_agents[session["session_id"]] = session
             return self.data({k: session[k] for k in ("session_id", "status", "video_id", "created_at")})
 
@@ -374,10 +400,17 @@ class V3Videos(V3Base):
             video = self.videos.get(session["video_id"] or "")
             if video is not None:
                 self.advance(video)
-                session["status"] = {"completed": "completed", "failed": "failed"}.get(video["status"], "generating")
+                status = {"completed": "completed", "failed": "failed"}.get(video["status"], "generating")
+                if status == "failed" and session["status"] != "failed":
+                    self._say(session, "error", video["failure_message"] or "The video could not be rendered.")
+                session["status"] = status
                 session["progress"] = {"completed": 100, "failed": 100, "processing": 50}.get(video["status"], 10)
-            elif session["mode"] == "chat" and session["status"] == "thinking":
+            elif session["_mode"] == "chat" and session["status"] == "thinking":
                 session["status"] = "waiting_for_input"
-                session["messages"].append({"role": "model", "type": "text",
-                                            "content": "Which avatar and tone should the video use?"})
-            return self.data(public(session))
+                self._say(session, "text", "Which avatar and tone should the video use?")
+            elif session["_mode"] == "generate" and session["status"] == "thinking":
+                session["_reads"] += 1
+                session["progress"] = 5
+                if session["_reads"] > self.agent_think_polls:
+                    self._agent_render(session)
+            return self.data(self._agent_view(session))

@@ -516,7 +516,7 @@ def test_v3_video_lifecycle(v3: tuple[HeyGenV3Fake, httpx.Client]) -> None:
             "voice_settings": {"speed": 1.2, "pitch": 5, "volume": 0.8}}
     created = client.post("/v3/videos", json=body).json()["data"]
     vid = created["video_id"]
-    assert created["status"] == "pending" and fake.credits == 98
+    assert created["status"] == "pending" and fake.credits == 99  # Avatar III, stock avatar: 1 credit a minute
     states = poll(client, f"/v3/videos/{vid}", 3)
     assert [s["status"] for s in states] == ["processing", "processing", "completed"]
     done = states[-1]
@@ -554,7 +554,7 @@ AVATAR_BODY = {"type": "avatar", "avatar_id": STOCK_AVATAR, "script": "Hello", "
     ({"background": {"type": "image"}}, 400, "background.url"),
     ({"engine": {"type": "avatar_v"}}, 400, "engine.type"),
     ({"expressiveness": "high"}, 400, "expressiveness"),
-    ({"motion_prompt": "wave"}, 400, "motion_prompt"),
+    ({"motion_prompt": "x" * 1001}, 400, "motion_prompt"),
     ({"caption": {"file_format": "vtt"}}, 400, "caption.file_format"),
     ({"type": "movie"}, 400, "type"),
 ])
@@ -695,10 +695,30 @@ def test_v3_video_agent(v3: tuple[HeyGenV3Fake, httpx.Client]) -> None:
     assert client.post("/v3/video-agents", json={"prompt": "x", "files": [asset_input()] * 21}).status_code == 400
     session = client.post("/v3/video-agents", json={"prompt": "A product demo", "avatar_id": STOCK_AVATAR,
                                                     "orientation": "portrait"}).json()["data"]
-    assert session["status"] == "generating" and session["video_id"] in fake.videos
-    states = poll(client, f"/v3/video-agents/{session['session_id']}", 3)
-    assert [s["status"] for s in states] == ["generating", "generating", "completed"] and states[-1]["progress"] == 100
-    assert client.get(f"/v3/videos/{session['video_id']}").json()["data"]["video_url"]
+    assert session["status"] == "thinking" and session["video_id"] is None and not fake.videos
+    assert set(session) == {"session_id", "status", "video_id", "created_at"}
+    states = poll(client, f"/v3/video-agents/{session['session_id']}", 5)
+    assert [s["status"] for s in states] == ["thinking", "generating", "generating", "generating", "completed"]
+    assert states[-1]["progress"] == 100 and fake.credits == 94  # 30 s at 6 credits a minute, charged on render
+    assert set(states[-1]) == {"session_id", "status", "progress", "video_id", "title", "created_at", "messages"}
+    video = client.get(f"/v3/videos/{states[-1]['video_id']}").json()["data"]
+    assert video["video_url"] and video["title"] == "A product demo"
     chat = client.post("/v3/video-agents", json={"prompt": "Help me", "mode": "chat"}).json()["data"]
     assert chat["video_id"] is None
     assert client.get(f"/v3/video-agents/{chat['session_id']}").json()["data"]["status"] == "waiting_for_input"
+
+
+def test_v3_video_agent_failures_are_said_in_the_session() -> None:
+    fake = HeyGenV3Fake(credits=3, agent_think_polls=0)
+    with running(fake) as client:
+        assert client.post("/v3/video-agents", json={"prompt": "Too dear"}).json()["error"]["code"] == \
+            "insufficient_credit"
+        assert not fake.video_agents
+        fake.credits = 100
+        fake.fail_next_video("MODERATION_REJECTED", "The script was rejected")
+        session = client.post("/v3/video-agents", json={"prompt": "A demo"}).json()["data"]
+        assert session["status"] == "generating" and session["video_id"] in fake.videos
+        fake.complete_all()
+        failed = client.get(f"/v3/video-agents/{session['session_id']}").json()["data"]
+    assert failed["status"] == "failed" and failed["messages"][-1] == {
+        "role": "model", "type": "error", "content": "The script was rejected"}

@@ -12,6 +12,8 @@ The LLM-facing tools are the same for both; what differs is said in `capabilitie
 | create_digital_twin | /v2/video_avatar with a consent video | type digital_twin + consent video or consent page |
 | create_video | /v2/video/generate, every seed-001 scene variant | type avatar (1 scene) or studio |
 | create_photo_video | /v2/video/av4/generate | type image |
+| create_video_from_prompt | refused before any request (needs v3) | /v3/video-agents, then the video it names |
+| render options | fit, motion_prompt (photo videos) | engine, resolution, fit, remove_background, expressiveness, ... |
 | status | one request per job (video_status.get, photo_avatar, ...) | videos batched (/v3/videos/statuses) |
 | list_avatars | /v2/avatars + /v2/avatar_group.list?include_public=true | looks, own then public, paginated |
 | list_voices | /v2/voices | /v3/voices (private, then public), paginated |
@@ -38,6 +40,7 @@ from avatar_mcp.models import (
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
+    PromptVideoSpec,
     VideoSpec,
     Voice,
 )
@@ -112,6 +115,9 @@ class HeyGenProvider(BaseProvider):
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
         return await self.backend.create_photo_video(spec, ctx)
+
+    async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission:
+        return await self.backend.create_video_from_prompt(spec, ctx)
 
     async def get_job(self, job: JobRecord) -> JobUpdate:
         return await self.backend.get_job(job)

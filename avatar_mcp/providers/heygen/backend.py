@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import struct
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import anyio
 from pydantic import BaseModel
@@ -29,13 +29,16 @@ from avatar_mcp.models import (
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
+    PromptVideoSpec,
+    RenderOptions,
     VideoSpec,
     Voice,
 )
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers._http import VendorHTTP
-from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext
+from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext, check_options
 from avatar_mcp.providers.heygen.common import PROVIDER, Timing, estimate, parse_error
+from avatar_mcp.providers.heygen.v3_options import VIDEO_OPTIONS
 
 MIN_PHOTO_SIDE = 512
 """Seed 002: photos must be at least 512x512."""
@@ -79,6 +82,8 @@ class HeyGenBackend(ABC):
     idempotent_create: ClassVar[bool] = False
     consent_video_required: ClassVar[bool] = False
     notes: ClassVar[str] = ""
+    options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """RenderOptions fields this API generation takes, by operation."""
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, media: MediaPolicy, media_dir: Path,
                  timing: Timing) -> None:
@@ -103,6 +108,8 @@ class HeyGenBackend(ABC):
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission: ...
     @abstractmethod
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission: ...
+    @abstractmethod
+    async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission: ...
     @abstractmethod
     async def get_job(self, job: JobRecord) -> JobUpdate: ...
     @abstractmethod
@@ -129,6 +136,19 @@ class HeyGenBackend(ABC):
         return estimate(operation, spec, api=self.api)
 
     # ------------------------------------------------------------------------------------------ shared helpers
+    def take_options(self, operation: str, options: RenderOptions | None) -> dict[str, Any]:
+        """The RenderOptions given, after refusing (before any request) those this API generation does not take:
+        options no HeyGen API has name the providers that do; options only v3 has say so."""
+        supported = self.options_taken.get(operation, ())
+        given = check_options(PROVIDER, options, {*supported, *VIDEO_OPTIONS})
+        later = sorted(set(given) - set(supported))
+        if later:
+            names = ", ".join(f"options.{name}" for name in later)
+            raise InvalidInput(f"HeyGen API {self.api} does not take {names} for {operation}: that needs "
+                               f"HEYGEN_API_VERSION=v3, the default (HeyGen retired v2 on 2026-11-01). Remove it, or "
+                               f"switch to v3 and restart. Nothing was submitted.", field="options")
+        return given
+
     def state(self, **extra: object) -> dict[str, object]:
         """vendor_state of every submission: which API made it (job ids of one generation mean nothing to the other)."""
         return {"api": self.api, **extra}

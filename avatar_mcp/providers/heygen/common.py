@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import ServerError
-from avatar_mcp.models import Cost, PhotoVideoSpec, VideoSpec
+from avatar_mcp.models import Cost, PhotoVideoSpec, PromptVideoSpec, VideoSpec
 from avatar_mcp.providers import base as ops
 from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorErrorInfo
 
@@ -130,6 +130,23 @@ def video_cost(seconds: float, rate: float, what: str) -> Cost:
                                              f"({what}), from the script length")
 
 
+def prompt_video_cost() -> Cost:
+    """The floor of a Video Agent video: its length is the agent's choice, made after the estimate."""
+    rate = CREDITS_PER_MINUTE_AVATAR_IV
+    return Cost(amount=rate, basis=f"at least 1 min x {rate:g} credits/min: HeyGen's Video Agent decides the length "
+                                   f"when it writes the script, so each further started minute adds {rate:g} "
+                                   f"(the Avatar IV rate; HeyGen publishes no separate Video Agent rate)")
+
+
+def v3_video_cost(seconds: float, engine: str | None) -> Cost:
+    if engine == "avatar_iii":
+        return video_cost(seconds, CREDITS_PER_MINUTE_TWIN, "Avatar III: 1/min with photo or stock avatars, 2/min "
+                                                            "with digital twins; the higher rate is shown")
+    if engine == "avatar_v":
+        return video_cost(seconds, CREDITS_PER_MINUTE_AVATAR_IV, "Avatar V, assumed at the Avatar IV rate")
+    return video_cost(seconds, CREDITS_PER_MINUTE_AVATAR_IV, "Avatar IV, v3's default engine")
+
+
 def scene_dicts(spec: VideoSpec) -> list[dict[str, Any]]:
     return [s.model_dump(exclude_none=True) for s in spec.scenes]
 
@@ -147,13 +164,15 @@ def estimate(operation: str, spec: BaseModel, *, api: str, twin_avatars: Sequenc
     if operation == ops.CREATE_VIDEO and isinstance(spec, VideoSpec):
         seconds = estimate_video_seconds(scene_dicts(spec))
         if api == "v3":
-            return video_cost(seconds, CREDITS_PER_MINUTE_AVATAR_IV, "Avatar IV, v3's default engine")
+            return v3_video_cost(seconds, spec.options.engine if spec.options else None)
         if any(s.avatar_id in twin_avatars for s in spec.scenes):
             return video_cost(seconds, CREDITS_PER_MINUTE_TWIN, "digital twin")
         return video_cost(seconds, CREDITS_PER_MINUTE_PHOTO, "photo or stock avatar; digital twins cost 2/min")
     if operation == ops.CREATE_PHOTO_VIDEO and isinstance(spec, PhotoVideoSpec):
         seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else AUDIO_GUESS_SECONDS
         return video_cost(seconds, CREDITS_PER_MINUTE_AVATAR_IV, "Avatar IV")
+    if operation == ops.CREATE_VIDEO_FROM_PROMPT and isinstance(spec, PromptVideoSpec) and api == "v3":
+        return prompt_video_cost()
     return None
 
 
@@ -174,6 +193,8 @@ class Timing:
     ready_wait_seconds: float = 120.0
     """The readiness gate waits this long for a photo avatar / look to complete before giving up."""
     ready_poll_seconds: float = 5.0
+    agent_seconds: float = 600.0
+    """HeyGen's Video Agent writes, casts and renders a whole video: expect several minutes."""
     in_progress_wait_seconds: float = 30.0
     """A v3 create answered 409 request_in_progress is replayed for this long before leaving it to reconcile."""
     create_timeout_seconds: float | None = None

@@ -10,9 +10,9 @@ Job statuses are mapped in v2_status.py, wire models and the spec mapping live i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio.to_thread
 
@@ -28,6 +28,7 @@ from avatar_mcp.models import (
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
+    PromptVideoSpec,
     VideoSpec,
     Voice,
 )
@@ -65,7 +66,11 @@ class V2Backend(HeyGenBackend):
     notes = ("HeyGen API v2 (legacy; HeyGen retired it on 2026-11-01, select it with HEYGEN_API_VERSION=v2): photo "
              "avatars, AI photos (about four candidates), Avatar IV, multi-scene videos with avatar, talking-photo, "
              "text / audio / silence and color / image / video backgrounds, digital twins with a consent video. "
-             "Credits: video 1/min (2/min with a digital twin), Avatar IV 6/min, AI photo 1, training 4.")
+             "Credits: video 1/min (2/min with a digital twin), Avatar IV 6/min, AI photo 1, training 4. Render "
+             "options: fit and motion_prompt on photo videos (Avatar IV) only. Prompt videos "
+             "(create_video_from_prompt) need HEYGEN_API_VERSION=v3.")
+    options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        ops.CREATE_VIDEO: (), ops.CREATE_PHOTO_VIDEO: ("fit", "motion_prompt")}
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, upload_url: str, media: MediaPolicy,
                  media_dir: Path, timing: Timing) -> None:
@@ -220,6 +225,7 @@ class V2Backend(HeyGenBackend):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        self.take_options(ops.CREATE_VIDEO, spec.options)
         wire.check_video(spec)
         audio = {i: self._plan(s.audio, f"scenes.{i}.audio", "audio") for i, s in enumerate(spec.scenes) if s.audio}
         backgrounds = {i: self._plan(s.background.url, f"scenes.{i}.background.url", s.background.type)
@@ -236,6 +242,8 @@ class V2Backend(HeyGenBackend):
                           message="HeyGen accepted the video; rendering usually takes a few minutes.")
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        given = self.take_options(ops.CREATE_PHOTO_VIDEO, spec.options)
+        spec = wire.with_options(spec, given)
         if spec.output_format != "mp4":
             raise InvalidInput("HeyGen v2 Avatar IV renders MP4 only: use output_format 'mp4'.", field="output_format")
         if not spec.voice_id:
@@ -252,6 +260,12 @@ class V2Backend(HeyGenBackend):
                           vendor_state=self.state(warnings=warnings),
                           expected_seconds=self.timing.video_seconds(length),
                           message=" ".join(["HeyGen accepted the Avatar IV video.", *warnings]))
+
+    async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission:
+        raise InvalidInput("Videos from a prompt use HeyGen's Video Agent, which only API v3 has, and this server "
+                           "runs HEYGEN_API_VERSION=v2 (HeyGen retired v2 on 2026-11-01). Unset HEYGEN_API_VERSION "
+                           "(v3 is the default) and restart, or write the script and use create_video. Nothing was "
+                           "submitted.", field="provider")
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:

@@ -341,6 +341,20 @@ def generate_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[
                          caption=spec.caption or None, title=spec.title, callback_id=callback_id)
 
 
+def with_options(spec: PhotoVideoSpec, given: dict[str, Any]) -> PhotoVideoSpec:
+    """RenderOptions v2's Avatar IV takes (fit, motion_prompt) folded into the spec: the option's fit wins, and a
+    motion prompt given twice must say the same thing."""
+    motion = given.get("motion_prompt")
+    if motion is not None and spec.motion_prompt is not None and motion.strip() != spec.motion_prompt.strip():
+        raise InvalidInput("motion_prompt and options.motion_prompt say different things; give one of them. Nothing "
+                           "was submitted.", field="options.motion_prompt")
+    if motion is not None and not motion.strip():
+        raise InvalidInput("options.motion_prompt is empty: describe the movement, or leave it out. Nothing was "
+                           "submitted.", field="options.motion_prompt")
+    return spec.model_copy(update={"fit": given.get("fit") or spec.fit,
+                                   "motion_prompt": motion if motion is not None else spec.motion_prompt})
+
+
 def avatar_iv(spec: PhotoVideoSpec, image_key: str, audio: Ref | None, callback_id: str) -> AvatarIVVideo:
     if not spec.voice_id:
         raise InvalidInput("HeyGen v2 Avatar IV needs voice_id (even with audio): pick one with list_voices.",

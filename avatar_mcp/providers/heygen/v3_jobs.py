@@ -31,6 +31,7 @@ from avatar_mcp.models import (
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
+    PromptVideoSpec,
     VideoSpec,
     utcnow,
 )
@@ -48,6 +49,8 @@ STATUS_BATCH = 100
 KEY_LIFETIME = timedelta(hours=23)
 """HeyGen keeps an Idempotency-Key for 24 h: replaying an older one could make a second video."""
 VIDEO_OPERATIONS = frozenset({ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO})
+"""Jobs whose vendor_id is a video from the start; a prompt video's job follows its agent session until the session
+names the video (`vendor_state.video_id`, also its vendor_id from then on)."""
 MAX_PAGES = 5
 REPLAY = "replay"
 """SubmitContext.vendor_state flag: a reconcile replay (the readiness gate does not wait inside the poller)."""
@@ -101,22 +104,45 @@ class V3Jobs(HeyGenBackend):
                                               provider=PROVIDER, request_sent=True) from exc
 
     # ------------------------------------------------------------------------------------------ status
+    @staticmethod
+    def follows_video(job: JobRecord) -> bool:
+        """The job's vendor_id is a video (a prompt video's, once its agent session has named it)."""
+        return job.operation in VIDEO_OPERATIONS or (
+            job.operation == ops.CREATE_VIDEO_FROM_PROMPT and bool(job.vendor_state.get("video_id")))
+
     async def get_job(self, job: JobRecord) -> JobUpdate:
         foreign = self.foreign(job)
         if foreign is not None:
             return foreign
         vid = job.vendor_id
         assert vid is not None
+        if job.operation == ops.CREATE_VIDEO_FROM_PROMPT:
+            return await self._prompt_video(job)
         if job.operation in VIDEO_OPERATIONS:
             return status.video(await self._get(f"/v3/videos/{vid}", wire.Video, "the video"), job)
         if job.operation == ops.TRAIN_PHOTO_AVATAR:
             return status.group_update(await self._get(f"/v3/avatars/{vid}", wire.Group, "the avatar group"), job)
         return status.look_update(await self._get(f"/v3/avatars/looks/{vid}", wire.Look, "the avatar"), job)
 
+    async def _prompt_video(self, job: JobRecord) -> JobUpdate:
+        """The agent session until it names its video, then the video (in the same poll, to finish without delay)."""
+        video_id = job.vendor_state.get("video_id")
+        named: dict[str, Any] = {}
+        if not video_id:
+            session_id = job.vendor_state.get("session_id") or job.vendor_id
+            session = await self._get(f"/v3/video-agents/{session_id}", wire.AgentSession, "the video agent session")
+            update = status.agent_update(session, job)
+            if update is not None:
+                return update
+            video_id = session.video_id
+            named = {"vendor_id": video_id, "vendor_state": {"video_id": video_id}}
+        update = status.video(await self._get(f"/v3/videos/{video_id}", wire.Video, "the video"), job)
+        return status.agent_video(update, job).model_copy(update=named)
+
     async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
         """Videos through GET /v3/videos/statuses (one request per 100 open videos); a finished one costs one more
         request for its URLs. Avatars are asked one by one (there is no batch endpoint for looks)."""
-        videos = [j for j in jobs if j.operation in VIDEO_OPERATIONS and j.vendor_id and self.foreign(j) is None]
+        videos = [j for j in jobs if self.follows_video(j) and j.vendor_id and self.foreign(j) is None]
         updates: dict[str, JobUpdate] = {}
         for chunk in chunks(videos, STATUS_BATCH):
             ids = ",".join(str(j.vendor_id) for j in chunk)
@@ -130,7 +156,8 @@ class V3Jobs(HeyGenBackend):
                 elif item.status == "completed":
                     updates[job.id] = await self._single(job)
                 else:
-                    updates[job.id] = status.video_running(item.status, job, item.failure_code, item.failure_message)
+                    running = status.video_running(item.status, job, item.failure_code, item.failure_message)
+                    updates[job.id] = status.agent_video(running, job)
         for job in jobs:
             if job.id not in updates:
                 updates[job.id] = await self._single(job)
@@ -190,4 +217,6 @@ class V3Jobs(HeyGenBackend):
             return await self.create_video(VideoSpec.model_validate(args), ctx)
         if op == ops.CREATE_PHOTO_VIDEO:
             return await self.create_photo_video(PhotoVideoSpec.model_validate(args), ctx)
+        if op == ops.CREATE_VIDEO_FROM_PROMPT:
+            return await self.create_video_from_prompt(PromptVideoSpec.model_validate(args), ctx)
         raise InvalidInput(f"unknown operation {op}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.models import AvatarInfo, Background, PhotoGenerationSpec, PhotoVideoSpec, Scene, VideoSpec
+from avatar_mcp.providers.heygen.v3_options import Knobs
 from avatar_mcp.providers.heygen.v3_wire import (
     AssetInput,
     AvatarInput,
@@ -69,10 +70,10 @@ def aspect_and_resolution(orientation: str | None, size: tuple[int, int] | None)
     return aspect, "4k" if short >= 2160 else "1080p" if short >= 1080 else "720p"
 
 
-def voice_settings(speed: float, pitch: int, locale: str | None) -> VoiceSettings | None:
-    if speed == 1.0 and pitch == 0 and not locale:
+def voice_settings(speed: float, pitch: int, locale: str | None, volume: float | None = None) -> VoiceSettings | None:
+    if speed == 1.0 and pitch == 0 and not locale and volume is None:
         return None
-    return VoiceSettings(speed=speed if speed != 1.0 else None, pitch=pitch or None, locale=locale)
+    return VoiceSettings(speed=speed if speed != 1.0 else None, pitch=pitch or None, volume=volume, locale=locale)
 
 
 def check_background(bg: Background | None, field: str, output_format: str) -> None:
@@ -127,38 +128,42 @@ def is_single_avatar(spec: VideoSpec) -> bool:
     return len(spec.scenes) == 1 and only.avatar_id is not None and only.silence_seconds is None
 
 
-def _speech(scene: Scene, audio: AssetInput | None) -> dict[str, Any]:
+def _speech(scene: Scene, audio: AssetInput | None, volume: float | None) -> dict[str, Any]:
     audio_fields: dict[str, Any] = {}
     if isinstance(audio, UrlAsset):
         audio_fields["audio_url"] = audio.url
     elif audio is not None:
         audio_fields["audio_asset_id"] = audio.asset_id
+    settings = voice_settings(scene.speed, scene.pitch, scene.locale, volume) if scene.script else None
     return {"script": scene.script, "voice_id": scene.voice_id if scene.script else None, **audio_fields,
-            "voice_settings": voice_settings(scene.speed, scene.pitch, scene.locale) if scene.script else None}
+            "voice_settings": settings}
 
 
-def output(spec: VideoSpec, callback_id: str) -> dict[str, Any]:
+def output(spec: VideoSpec, callback_id: str, knobs: Knobs) -> dict[str, Any]:
     aspect, resolution = aspect_and_resolution(spec.orientation, spec.size() if spec.dimension else None)
-    return {"aspect_ratio": aspect, "resolution": resolution or "720p", "output_format": spec.output_format,
-            "caption": Caption(style="default") if spec.caption else None, "title": spec.title,
-            "callback_id": callback_id}
+    return {"aspect_ratio": aspect, "resolution": knobs.resolution or resolution or "720p", "fit": knobs.fit,
+            "output_format": spec.output_format, "caption": Caption(style="default") if spec.caption else None,
+            "title": spec.title, "callback_id": callback_id}
 
 
 def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int, AssetInput],
-                backgrounds: dict[int, AssetInput], callback_id: str) -> AvatarVideo | StudioVideo:
+                backgrounds: dict[int, AssetInput], callback_id: str, knobs: Knobs | None = None
+                ) -> AvatarVideo | StudioVideo:
+    """The request for a checked spec; `knobs` are its checked RenderOptions (v3_options.for_video)."""
+    knobs = knobs or Knobs()
     if is_single_avatar(spec):
         scene = spec.scenes[0]
         assert scene.avatar_id is not None
-        return AvatarVideo(avatar_id=scene.avatar_id, **_speech(scene, audio.get(0)),
+        return AvatarVideo(avatar_id=scene.avatar_id, **_speech(scene, audio.get(0), knobs.volume),
                            background=background(scene.background, backgrounds.get(0), "scenes.0.background"),
-                           **output(spec, callback_id))
+                           **knobs.avatar(), **output(spec, callback_id, knobs))
     scenes: list[AvatarScene | ImageScene] = []
     for i, scene in enumerate(spec.scenes):
         bg = backgrounds.get(i)
         if scene.avatar_id is not None and scene.silence_seconds is None:
             scenes.append(AvatarScene(input=AvatarInput(
-                avatar_id=scene.avatar_id, **_speech(scene, audio.get(i)),
-                background=background(scene.background, bg, f"scenes.{i}.background"))))
+                avatar_id=scene.avatar_id, **_speech(scene, audio.get(i), knobs.volume),
+                background=background(scene.background, bg, f"scenes.{i}.background"), **knobs.avatar())))
             continue
         preview = avatars[scene.avatar_id].preview_image_url if scene.avatar_id in avatars else None
         source = bg or (UrlAsset(url=preview) if preview else None)
@@ -172,7 +177,7 @@ def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int
             scenes.append(ImageScene(source=source, script=scene.script, voice_id=scene.voice_id))
         else:
             scenes.append(ImageScene(source=source, audio=audio.get(i)))
-    return StudioVideo(scenes=scenes, **output(spec, callback_id))
+    return StudioVideo(scenes=scenes, **output(spec, callback_id, knobs))
 
 
 def check_image_video(spec: PhotoVideoSpec) -> None:
@@ -185,15 +190,19 @@ def check_image_video(spec: PhotoVideoSpec) -> None:
 
 
 def image_video(spec: PhotoVideoSpec, image: AssetInput, audio: AssetInput | None, bg: AssetInput | None,
-                callback_id: str) -> ImageVideo:
+                callback_id: str, knobs: Knobs | None = None) -> ImageVideo:
+    """The `type: image` request; `knobs` are the spec's checked RenderOptions (v3_options.for_image)."""
     check_image_video(spec)
+    knobs = knobs or Knobs(fit=spec.fit, motion_prompt=spec.motion_prompt)
+    settings = voice_settings(spec.speed, spec.pitch, None, knobs.volume) if spec.script else None
     speech: dict[str, Any] = {"script": spec.script, "voice_id": spec.voice_id if spec.script else None,
-                              "voice_settings": voice_settings(spec.speed, spec.pitch, None) if spec.script else None}
+                              "voice_settings": settings}
     if isinstance(audio, UrlAsset):
         speech["audio_url"] = audio.url
     elif audio is not None:
         speech["audio_asset_id"] = audio.asset_id
-    return ImageVideo(image=image, **speech, aspect_ratio=ORIENTATION_ASPECT[spec.orientation], fit=spec.fit,
-                      motion_prompt=spec.motion_prompt, background=background(spec.background, bg, "background"),
+    return ImageVideo(image=image, **speech, **knobs.motion(), aspect_ratio=ORIENTATION_ASPECT[spec.orientation],
+                      resolution=knobs.resolution, fit=knobs.fit,
+                      background=background(spec.background, bg, "background"),
                       caption=Caption(style="default") if spec.caption else None, title=spec.title,
                       output_format="webm" if spec.output_format == "webm" else None, callback_id=callback_id)

@@ -109,3 +109,45 @@ def video(answer: wire.Video, job: JobRecord) -> JobUpdate:
                          thumbnail_url=answer.thumbnail_url, captions_url=answer.subtitle_url,
                          duration_seconds=answer.duration)
     return JobUpdate(status="succeeded", progress=1.0, message="HeyGen finished the video.", result=result)
+
+
+AGENT_RUNNING = {"thinking": "is writing the video", "reviewing": "is reviewing the video",
+                 "generating": "is rendering the video"}
+AGENT_SHARE = 0.5
+"""Share of the progress bar the agent session fills before its video can be followed on its own."""
+AGENT_NAMELESS_POLLS = 10
+"""Polls a completed session may go without naming its video before the job is given up."""
+
+
+def agent_update(session: wire.AgentSession, job: JobRecord) -> JobUpdate | None:
+    """A Video Agent session in generate mode; None once it names its video (the job then follows the video)."""
+    if session.video_id and session.status != "failed":
+        return None
+    said = [m.content for m in session.messages if m.role == "model" and m.content]
+    errors = [m.content for m in session.messages if m.type == "error" and m.content]
+    if session.status == "failed":
+        reason = errors[-1] if errors else (said[-1] if said else "no reason given")
+        return failed("heygen_agent_failed", f"HeyGen's Video Agent could not make the video: {reason}. Nothing is "
+                                             f"charged for a failed video; change the prompt and try again.")
+    if session.status == "waiting_for_input":
+        question = f" It asked: {said[-1]!r}." if said else ""
+        return failed("heygen_agent_needs_input", f"HeyGen's Video Agent stopped to ask a question instead of making "
+                                                  f"the video.{question} Call create_video_from_prompt again with "
+                                                  f"a prompt that answers it (topic, audience, tone, length, avatar).")
+    if session.status == "completed":
+        if job.poll_count >= AGENT_NAMELESS_POLLS:
+            return failed("heygen_agent_no_video", "HeyGen's Video Agent finished without naming a video; look for "
+                                                   "it in the HeyGen dashboard.")
+        return JobUpdate(status="processing", progress=AGENT_SHARE, message="HeyGen's Video Agent has finished; "
+                                                                            "waiting for it to name the video.")
+    share = max(0.0, min(100.0, session.progress or 0.0)) / 100 * AGENT_SHARE
+    doing = AGENT_RUNNING.get(session.status, f"is at {session.status!r}")
+    return JobUpdate(status="processing", progress=max(share, 0.05), message=f"HeyGen's Video Agent {doing}.")
+
+
+def agent_video(update: JobUpdate, job: JobRecord) -> JobUpdate:
+    """A prompt video's render, after its agent session: still running means past the agent's share of the bar."""
+    if job.operation != "create_video_from_prompt" or update.status not in ("queued", "processing"):
+        return update
+    return update.model_copy(update={"status": "processing", "progress": max(
+        update.progress or 0.0, job.progress or 0.0, AGENT_SHARE)})

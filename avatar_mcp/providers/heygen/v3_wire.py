@@ -29,7 +29,12 @@ AssetInput = UrlAsset | IdAsset
 class VoiceSettings(Wire):
     speed: float | None = None
     pitch: float | None = None
+    volume: float | None = None
     locale: str | None = None
+
+
+class Engine(Wire):
+    type: Literal["avatar_iv", "avatar_v", "avatar_iii"]
 
 
 class V3Background(Wire):
@@ -52,15 +57,25 @@ class Speech(Wire):
     voice_settings: VoiceSettings | None = None
 
 
-class AvatarInput(Speech):
+class Motion(Wire):
+    """How the person moves and looks (RenderOptions): per avatar input in a studio video."""
+
+    remove_background: bool | None = None
+    expressiveness: Literal["high", "medium", "low"] | None = None
+    motion_prompt: str | None = None
+
+
+class AvatarInput(Speech, Motion):
     type: Literal["avatar"] = "avatar"
     avatar_id: str
+    engine: Engine | None = None
     background: V3Background | None = None
 
 
 class Output(Wire):
     aspect_ratio: str | None = None
     resolution: Literal["4k", "1080p", "720p"] | None = None
+    fit: Literal["cover", "contain"] | None = None
     output_format: Literal["mp4", "webm"] | None = None
     caption: Caption | None = None
     title: str | None = None
@@ -71,13 +86,11 @@ class AvatarVideo(AvatarInput, Output):
     """POST /v3/videos type avatar (one scene). callback_url is never sent: those deliveries are unsigned."""
 
 
-class ImageVideo(Speech, Output):
-    """POST /v3/videos type image: Avatar IV animates any photo."""
+class ImageVideo(Speech, Motion, Output):
+    """POST /v3/videos type image: Avatar IV animates any photo (no avatar_id, no engine)."""
 
     type: Literal["image"] = "image"
     image: AssetInput
-    fit: Literal["cover", "contain"] | None = None
-    motion_prompt: str | None = None
     background: V3Background | None = None
 
 
@@ -98,6 +111,17 @@ class ImageScene(Wire):
 class StudioVideo(Output):
     type: Literal["studio"] = "studio"
     scenes: list[AvatarScene | ImageScene]
+
+
+class AgentCreate(Wire):
+    """POST /v3/video-agents in generate mode: the agent writes, casts and renders a whole video from the prompt."""
+
+    prompt: str
+    mode: Literal["generate"] = "generate"
+    avatar_id: str | None = None
+    voice_id: str | None = None
+    orientation: Literal["landscape", "portrait"] | None = None
+    callback_id: str | None = None
 
 
 class PhotoAvatarCreate(Wire):
@@ -156,6 +180,7 @@ class Look(Answer):
     image_height: int | None = None
     status: str | None = None
     error: LookError | None = None
+    supported_api_engines: list[str] = Field(default_factory=list)
 
 
 class Group(Answer):
@@ -203,6 +228,23 @@ class Video(Answer):
     thumbnail_url: str | None = None
     failure_code: str | None = None
     failure_message: str | None = None
+
+
+class AgentMessage(Answer):
+    role: str | None = None
+    type: str | None = None
+    content: str | None = None
+
+
+class AgentSession(Answer):
+    """POST /v3/video-agents and GET /v3/video-agents/{session_id} (the POST answer has no progress, no messages)."""
+
+    session_id: str
+    status: str
+    progress: float | None = None
+    video_id: str | None = None
+    title: str | None = None
+    messages: list[AgentMessage] = Field(default_factory=list)
 
 
 class StatusItem(Answer):

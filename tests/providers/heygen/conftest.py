@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.client import Client
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
@@ -18,7 +20,9 @@ from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import HEYGEN
 from avatar_mcp.providers.base import ProviderEntry
 from avatar_mcp.providers.heygen import HeyGenProvider, Timing
-from avatar_mcp.service import AvatarService, open_service
+from avatar_mcp.runtime import open_service
+from avatar_mcp.server import build_server
+from avatar_mcp.service import AvatarService
 from tests.conftest import PORTRAITS, make_settings
 from tests.fakes._harness import DATA, serve
 from tests.fakes._heygen_catalogue import VOICES
@@ -101,6 +105,32 @@ async def heygen_service(settings: Settings, *, timing: Timing = FAST, poll: boo
         provider = service.entries["heygen"].provider
         assert isinstance(provider, HeyGenProvider)
         yield service, provider
+
+
+class Session:
+    """A client session that records every answer (for the leak check)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.texts: list[str] = []
+
+    async def call(self, tool: str, arguments: dict[str, Any], *, ok: bool = True) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
+        text = "\n".join(getattr(c, "text", "") for c in result.content)
+        self.texts += [text, json.dumps(result.structured_content)]
+        assert result.is_error is not ok, text
+        return result.structured_content or {"error_text": text}
+
+    async def finish(self, handle: dict[str, Any], wait: float = 20) -> dict[str, Any]:
+        assert handle.get("job_id"), handle
+        done = await self.call("check_job", {"job_id": handle["job_id"], "wait_seconds": wait})
+        assert done["status"] == "succeeded", done
+        return done
+
+
+def server(settings: Settings) -> Any:
+    """The MCP server over these settings, its HeyGen provider built with test timing."""
+    return build_server(settings, provider_factory=factory())
 
 
 @pytest.fixture

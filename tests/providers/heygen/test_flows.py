@@ -5,7 +5,6 @@ v3 runs with HEYGEN_API_VERSION unset (the default), v2 with it set. Base URLs c
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,38 +14,11 @@ import httpx
 import pytest
 from mcp.client import Client
 
-from avatar_mcp.config import Settings
-from avatar_mcp.server import build_server
 from tests.fakes._harness import sample_mp4, serve
-from tests.providers.heygen.conftest import APIS, KEY, factory, heygen_settings, make_fake, version_setting
+from tests.providers.heygen.conftest import APIS, KEY, Session, heygen_settings, make_fake, server, version_setting
 
 pytestmark = pytest.mark.anyio
 MODES = ["auto", "legacy"]
-
-
-class Session:
-    """A client session that records every answer (for the leak check)."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.texts: list[str] = []
-
-    async def call(self, tool: str, arguments: dict[str, Any], *, ok: bool = True) -> dict[str, Any]:
-        result = await self.client.call_tool(tool, arguments)
-        text = "\n".join(getattr(c, "text", "") for c in result.content)
-        self.texts += [text, json.dumps(result.structured_content)]
-        assert result.is_error is not ok, text
-        return result.structured_content or {"error_text": text}
-
-    async def finish(self, handle: dict[str, Any], wait: float = 20) -> dict[str, Any]:
-        assert handle.get("job_id"), handle
-        done = await self.call("check_job", {"job_id": handle["job_id"], "wait_seconds": wait})
-        assert done["status"] == "succeeded", done
-        return done
-
-
-def server(settings: Settings) -> Any:
-    return build_server(settings, provider_factory=factory())
 
 
 async def voice_of(session: Session) -> str:
