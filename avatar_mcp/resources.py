@@ -57,28 +57,31 @@ def providers_resource(service_getter: ServiceGetter) -> Callable[[], Awaitable[
     return providers
 
 
-async def voices_resource(provider: str, ctx: Context[Any, Any]) -> str:
-    """The voices of one provider."""
+async def catalogue(service: AvatarService, provider: str | None, operation: str) -> list[Any]:
+    """A provider's voices or avatars (raises the provider's AvatarError)."""
     from avatar_mcp.models import CatalogQuery
 
+    chosen = service.provider(provider, operation)
+    query = CatalogQuery(limit=500)
+    return list(await (chosen.list_voices(query) if operation == LIST_VOICES else chosen.list_avatars(query)))
+
+
+async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str) -> str:
     try:
-        chosen = (await service_of(ctx)).provider(provider, LIST_VOICES)
-        voices = await chosen.list_voices(CatalogQuery(limit=500))
+        items = await catalogue(await service_of(ctx), provider, operation)
     except AvatarError as exc:
         raise ResourceError(str(exc)) from exc
-    return _json([v.model_dump(exclude_none=True) for v in voices])
+    return _json([i.model_dump(exclude_none=True) for i in items])
+
+
+async def voices_resource(provider: str, ctx: Context[Any, Any]) -> str:
+    """The voices of one provider."""
+    return await _catalogue_json(ctx, provider, LIST_VOICES)
 
 
 async def avatars_resource(provider: str, ctx: Context[Any, Any]) -> str:
     """The avatars of one provider, your own included."""
-    from avatar_mcp.models import CatalogQuery
-
-    try:
-        chosen = (await service_of(ctx)).provider(provider, LIST_AVATARS)
-        avatars = await chosen.list_avatars(CatalogQuery(limit=500))
-    except AvatarError as exc:
-        raise ResourceError(str(exc)) from exc
-    return _json([a.model_dump(exclude_none=True) for a in avatars])
+    return await _catalogue_json(ctx, provider, LIST_AVATARS)
 
 
 def _guide(name: str) -> Any:
@@ -110,8 +113,6 @@ def register_completions(server: MCPServer[Any], service_getter: ServiceGetter) 
     @server.completion()  # type: ignore[no-untyped-call, untyped-decorator]
     async def complete(ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument,
                        context: CompletionContext | None) -> Completion | None:
-        from avatar_mcp.models import CatalogQuery
-
         service = await service_getter()
         if service is None:
             return None
@@ -123,10 +124,7 @@ def register_completions(server: MCPServer[Any], service_getter: ServiceGetter) 
         elif argument.name in ("avatar_id", "voice_id"):
             operation = LIST_AVATARS if argument.name == "avatar_id" else LIST_VOICES
             try:
-                provider = service.provider(known.get("provider"), operation)
-                query = CatalogQuery(limit=500)
-                items = await (provider.list_avatars(query) if operation == LIST_AVATARS
-                               else provider.list_voices(query))
+                items = await catalogue(service, known.get("provider"), operation)
             except AvatarError:
                 return None
             values = [getattr(i, argument.name) for i in items]
