@@ -1,0 +1,41 @@
+"""The command line: doctor tells what is configured without a secret; an exposed HTTP bind needs a token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SETTINGS_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "sk-live-doctor-secret-123456"
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
+    return subprocess.run([sys.executable, "-m", "avatar_mcp", *args], env={**base, **env,
+                          "AVATAR_MCP_DATA_DIR": str(tmp_path)}, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_doctor_shows_configured_providers_and_paths_but_never_a_secret(tmp_path: Path) -> None:
+    done = run(["doctor"], tmp_path, HEYGEN_API_KEY=KEY, AVATAR_MCP_HTTP_TOKEN="tok-" + KEY)
+    assert done.returncode == 0, done.stderr
+    assert "heygen    configured" in done.stdout
+    assert "RUNWARE_API_KEY" in done.stdout
+    assert str(tmp_path) in done.stdout
+    assert KEY not in done.stdout + done.stderr
+
+
+def test_serving_http_on_an_exposed_address_without_a_token_is_refused(tmp_path: Path) -> None:
+    done = run(["serve", "--http", "--host", "0.0.0.0", "--port", "8765"], tmp_path)
+    assert done.returncode == 2
+    assert "AVATAR_MCP_HTTP_TOKEN" in done.stderr
+
+
+def test_bad_settings_are_reported_clearly(tmp_path: Path) -> None:
+    done = run(["doctor"], tmp_path, HEYGEN_API_VERSION="v9")
+    assert done.returncode == 2
+    assert "HEYGEN_API_VERSION" in done.stderr or "heygen_api_version" in done.stderr
