@@ -51,7 +51,7 @@ def providers_resource(service_getter: ServiceGetter) -> Callable[[], Awaitable[
         service = await service_getter()
         if service is None:
             raise ResourceError("The server's job store is not open; see the server log.")
-        listing = ProviderList(providers=service.provider_infos(), default_provider=service.default_provider_name())
+        listing = ProviderList(providers=service.providers.infos(), default_provider=service.providers.default_name())
         return listing.model_dump_json(indent=1)
 
     return providers
@@ -61,7 +61,7 @@ async def catalogue(service: AvatarService, provider: str | None, operation: str
     """A provider's voices or avatars (raises the provider's AvatarError)."""
     from avatar_mcp.models import CatalogQuery
 
-    chosen = service.provider(provider, operation)
+    chosen = service.providers.pick(provider, operation)
     query = CatalogQuery(limit=500)
     return list(await (chosen.list_voices(query) if operation == LIST_VOICES else chosen.list_avatars(query)))
 
@@ -120,7 +120,7 @@ def register_completions(server: MCPServer[Any], service_getter: ServiceGetter) 
         prefix = argument.value.lower()
         values: list[str]
         if argument.name == "provider":
-            values = [p.name for p in service.provider_infos()]
+            values = [p.name for p in service.providers.infos()]
         elif argument.name in ("avatar_id", "voice_id"):
             operation = LIST_AVATARS if argument.name == "avatar_id" else LIST_VOICES
             try:

@@ -18,10 +18,8 @@ from pydantic import BaseModel
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
     AvatarError,
-    CapabilityMissing,
     InvalidInput,
     ProviderConnectionError,
-    ProviderNotConfigured,
     ProviderStatusError,
 )
 from avatar_mcp.jobs.outputs import DOWNLOAD_WARNING, download_outputs, with_fresh_urls
@@ -30,13 +28,11 @@ from avatar_mcp.jobs.store import JobStore, new_job_id
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import (
     OPEN_STATUSES,
-    Cost,
     JobDetail,
     JobError,
     JobHandle,
     JobRecord,
     JobResult,
-    ProviderInfo,
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
@@ -49,6 +45,7 @@ from avatar_mcp.providers.base import (
     Submission,
     SubmitContext,
 )
+from avatar_mcp.providers.selection import ProviderSet
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +57,6 @@ POLL_CONCURRENCY = 4
 """Status requests in flight at once per vendor, when it has no batch endpoint."""
 WAIT_SLICE_SECONDS = 2.0
 """How often a waiting check_job wakes to send a progress notification even when nothing changed."""
-VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
-LOCAL = "local"
 
 _INTERRUPTED_ADVICE = (
     "This submission may or may not have reached {provider}, and {provider} cannot be asked whether it received "
@@ -75,64 +70,12 @@ class AvatarService:
                  http: SharedHTTP, media: MediaPolicy) -> None:
         self.settings = settings
         self.store = store
-        self.entries = {e.name: e for e in providers}
+        self.providers = ProviderSet(providers, settings.default_provider)
+        self.entries = self.providers.entries
         self.http = http
         self.media = media
         self._locks: dict[str, anyio.Lock] = {}
         self._changed: dict[str, anyio.Event] = {}
-
-    # ------------------------------------------------------------------------------------------ providers
-
-    def provider_infos(self) -> list[ProviderInfo]:
-        return [
-            ProviderInfo(
-                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(e.operations),
-                missing_settings=[] if e.configured else list(e.env_vars),
-                notes=e.provider.capabilities.notes if e.provider is not None else None,
-            )
-            for e in self.entries.values()
-        ]
-
-    def default_provider_name(self) -> str:
-        if self.settings.default_provider and self.settings.default_provider in self.entries:
-            return self.settings.default_provider
-        for name in VENDOR_PREFERENCE:
-            entry = self.entries.get(name)
-            if entry is not None and entry.configured:
-                return name
-        return LOCAL if LOCAL in self.entries else next(iter(self.entries))
-
-    def providers_with(self, operation: str) -> list[str]:
-        return [e.name for e in self.entries.values() if operation in e.operations]
-
-    def provider(self, name: str | None, operation: str) -> Provider:
-        """The provider to use: the one asked for (strictly), else the default, else any configured one that can."""
-        if name is None:
-            preferred = [self.default_provider_name(), *VENDOR_PREFERENCE, LOCAL, *self.entries]
-            for candidate in preferred:
-                entry = self.entries.get(candidate)
-                if entry is not None and entry.provider is not None and operation in entry.operations:
-                    return entry.provider
-            name = self.default_provider_name()
-        entry = self.entries.get(name)
-        if entry is None:
-            raise InvalidInput(f"Unknown provider {name!r}. Known providers: {', '.join(self.entries)}.",
-                               field="provider")
-        if operation not in entry.operations:
-            raise CapabilityMissing(name, operation, self.providers_with(operation))
-        if entry.provider is None:
-            raise ProviderNotConfigured(name, entry.env_vars)
-        return entry.provider
-
-    def _job_provider(self, job: JobRecord) -> Provider:
-        entry = self.entries.get(job.provider)
-        if entry is None or entry.provider is None:
-            env = ", ".join(entry.env_vars) if entry is not None else "its settings"
-            raise ProviderNotConfigured(job.provider, [env])
-        return entry.provider
-
-    def estimate_cost(self, provider: Provider, operation: str, spec: BaseModel) -> Cost | None:
-        return provider.estimate_cost(operation, spec)
 
     # ------------------------------------------------------------------------------------------ submit
 
@@ -238,7 +181,7 @@ class AvatarService:
                 return job
             if not force and job.next_poll_at is not None and job.next_poll_at > utcnow():
                 return job
-            provider = self._job_provider(job)
+            provider = self.providers.for_job(job)
             if job.status == "submitting":
                 return await self._reconcile(job, provider)
             try:
@@ -251,7 +194,7 @@ class AvatarService:
         """One poller round for due jobs of one provider: batched where the vendor allows it."""
         if not jobs:
             return
-        provider = self._job_provider(jobs[0])
+        provider = self.providers.for_job(jobs[0])
         polling = [j for j in jobs if j.status != "submitting"]
         if provider.capabilities.batch_status and len(polling) > 1:
             try:
@@ -447,7 +390,7 @@ class AvatarService:
             job = await self.store.get(job_id)
             if not job.is_open:
                 return job
-            provider = self._job_provider(job)
+            provider = self.providers.for_job(job)
             update = await provider.cancel(job)
             if update is None:
                 job = await self.store.update(

@@ -243,10 +243,6 @@ class ProviderEntry:
         return self.provider is not None
 
 
-def providers_with(entries: Sequence[ProviderEntry], operation: str) -> list[str]:
-    return [e.name for e in entries if operation in e.operations]
-
-
 OPTION_SUPPORT: Mapping[str, tuple[str, ...]] = {
     "engine": ("heygen",), "resolution": ("heygen",), "fit": ("heygen", "runware"),
     "remove_background": ("heygen", "runware"), "expressiveness": ("heygen",), "motion_prompt": ("heygen",),

@@ -117,7 +117,7 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
     """The open questions for this request, the estimated cost, and whether spending must be confirmed."""
     with tool_errors():
         service = await service_of(ctx)
-        provider = service.provider(provider_name, operation)
+        provider = service.providers.pick(provider_name, operation)
         catalogue = await _catalogue(provider, operation, request)
         facts = _facts(provider, operation, request)
         questions = missing_fields(operation, facts, catalogue)

@@ -44,7 +44,7 @@ async def list_providers(ctx: Context[Any, Any]) -> ProviderList:
     lip-sync. Pass a provider's name as `provider` to any other tool.
     """
     service = await service_of(ctx)
-    return ProviderList(providers=service.provider_infos(), default_provider=service.default_provider_name())
+    return ProviderList(providers=service.providers.infos(), default_provider=service.providers.default_name())
 
 
 def _filter(items: list[Any], query: str | None, language: str | None, gender: str | None, limit: int) -> list[Any]:
@@ -65,7 +65,7 @@ async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, qu
     and digital twins, with preview images and default voices where the vendor gives them."""
     service = await service_of(ctx)
     with tool_errors():
-        chosen = service.provider(provider, LIST_AVATARS)
+        chosen = service.providers.pick(provider, LIST_AVATARS)
         found = await chosen.list_avatars(CatalogQuery(query=query, gender=gender, limit=limit))
         return AvatarList(provider=chosen.name, avatars=_filter(found, query, None, gender, limit))
 
@@ -75,7 +75,7 @@ async def list_voices(ctx: Context[Any, Any], provider: ProviderName = None, que
     """List voices (voice_id for create_video and create_photo_video), filtered by language and gender."""
     service = await service_of(ctx)
     with tool_errors():
-        chosen = service.provider(provider, LIST_VOICES)
+        chosen = service.providers.pick(provider, LIST_VOICES)
         found = await chosen.list_voices(CatalogQuery(query=query, language=language, gender=gender, limit=limit))
         return VoiceList(provider=chosen.name, voices=_filter(found, query, language, gender, limit))
 
@@ -88,7 +88,7 @@ async def delete_avatar(
     """Delete one of your own avatars (photo avatar, digital twin) at the provider. This cannot be undone."""
     service = await service_of(ctx)
     with tool_errors():
-        chosen = service.provider(provider, DELETE_AVATAR)
+        chosen = service.providers.pick(provider, DELETE_AVATAR)
         await chosen.delete_avatar(avatar_id)
         return Deleted(provider=chosen.name, avatar_id=avatar_id)
 

@@ -1,0 +1,68 @@
+"""Which provider serves a request: the one asked for, else the default, else any configured one that can."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from avatar_mcp.errors import CapabilityMissing, InvalidInput, ProviderNotConfigured
+from avatar_mcp.models import JobRecord, ProviderInfo
+from avatar_mcp.providers.base import Provider, ProviderEntry
+
+VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
+LOCAL = "local"
+
+
+class ProviderSet:
+    def __init__(self, entries: Sequence[ProviderEntry], default: str | None = None) -> None:
+        self.entries = {e.name: e for e in entries}
+        self._default = default
+
+    def infos(self) -> list[ProviderInfo]:
+        return [
+            ProviderInfo(
+                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(e.operations),
+                missing_settings=[] if e.configured else list(e.env_vars),
+                notes=e.provider.capabilities.notes if e.provider is not None else None,
+            )
+            for e in self.entries.values()
+        ]
+
+    def default_name(self) -> str:
+        """AVATAR_MCP_DEFAULT_PROVIDER, else the first configured vendor, else the local studio."""
+        if self._default and self._default in self.entries:
+            return self._default
+        for name in VENDOR_PREFERENCE:
+            entry = self.entries.get(name)
+            if entry is not None and entry.configured:
+                return name
+        return LOCAL if LOCAL in self.entries else next(iter(self.entries))
+
+    def able(self, operation: str) -> list[str]:
+        """The providers that can do `operation` (configured or not)."""
+        return [e.name for e in self.entries.values() if operation in e.operations]
+
+    def pick(self, name: str | None, operation: str) -> Provider:
+        """The provider asked for (strictly), else the default, else any configured one that can."""
+        if name is None:
+            for candidate in (self.default_name(), *VENDOR_PREFERENCE, LOCAL, *self.entries):
+                entry = self.entries.get(candidate)
+                if entry is not None and entry.provider is not None and operation in entry.operations:
+                    return entry.provider
+            name = self.default_name()
+        entry = self.entries.get(name)
+        if entry is None:
+            raise InvalidInput(f"Unknown provider {name!r}. Known providers: {', '.join(self.entries)}.",
+                               field="provider")
+        if operation not in entry.operations:
+            raise CapabilityMissing(name, operation, self.able(operation))
+        if entry.provider is None:
+            raise ProviderNotConfigured(name, entry.env_vars)
+        return entry.provider
+
+    def for_job(self, job: JobRecord) -> Provider:
+        """The provider that holds a job; its settings may have been removed since."""
+        entry = self.entries.get(job.provider)
+        if entry is None or entry.provider is None:
+            env = ", ".join(entry.env_vars) if entry is not None else "its settings"
+            raise ProviderNotConfigured(job.provider, [env])
+        return entry.provider
