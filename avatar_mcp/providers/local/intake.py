@@ -1,15 +1,66 @@
-"""What the local studio checks in a photo before it becomes an avatar: the seed's photo rules."""
+"""What a local job reads, and what it checks in a photo before it becomes an avatar (the seed's rules)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avatar_mcp.errors import MediaRejected
+from avatar_mcp.media import MediaKind, MediaPolicy, classify, download, require_https
+from avatar_mcp.models import Background
+from avatar_mcp.netclient import SharedHTTP
+
+if TYPE_CHECKING:
+    from avatar_mcp.providers.local.studio import BackgroundPlan
 
 MIN_PHOTO_PX = 512
 MAX_PORTRAIT_PX = 1600
 """Larger photos are scaled down: the rig's cost grows with the face's size, and video frames are smaller anyway."""
+
+
+class Inputs:
+    """Media a local job reads: files inside the media roots, or https downloads into the job's own folder."""
+
+    def __init__(self, media: MediaPolicy, http: SharedHTTP, media_dir: Path) -> None:
+        self.media = media
+        self.http = http
+        self.media_dir = media_dir
+
+    def job_dir(self, job_id: str) -> Path:
+        folder = self.media_dir / "jobs" / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    async def file(self, source: str, kinds: tuple[MediaKind, ...], job_id: str, stem: str,
+                   max_bytes: int | None = None) -> Path:
+        """A local file for `source`: checked inside the media roots, or downloaded from an https URL."""
+        limit = min(max_bytes or self.media.max_bytes, self.media.max_bytes)
+        kind = classify(source)
+        if kind == "path":
+            return self.media.open_local(source, kinds=kinds, max_bytes=limit).path
+        if kind == "asset":
+            raise MediaRejected(f"The local studio has no asset store, so {source!r} means nothing here: give a local "
+                                f"path inside the media roots or an https URL.", source=source)
+        url = require_https(source)
+        dest = self.job_dir(job_id) / f"input_{stem}"
+        return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
+
+    async def background(self, background: Background | None, job_id: str, index: int) -> Path | None:
+        """The image or video file of a scene's background, if it has one."""
+        if background is None or background.type == "color" or background.url is None:
+            return None
+        kinds: tuple[MediaKind, ...] = ("image",) if background.type == "image" else ("video",)
+        return await self.file(background.url, kinds, job_id, f"background_{index}")
+
+
+def background_plan(background: Background | None, path: Path | None) -> BackgroundPlan:
+    from avatar_mcp.providers.local.studio import BackgroundPlan
+
+    if background is None:
+        return BackgroundPlan("color")
+    if background.type == "color":
+        return BackgroundPlan("color", color=background.value or "#1e2a3a")
+    return BackgroundPlan(background.type, path=path, fit=background.fit, play_style=background.play_style)
 
 
 def check_photo(path: Path, source: str) -> tuple[Any, Any]:

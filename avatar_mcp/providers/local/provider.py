@@ -18,12 +18,11 @@ from pydantic import BaseModel
 
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import InvalidInput, MediaRejected
-from avatar_mcp.media import PHOTO_MAX_BYTES, MediaKind, MediaPolicy, classify, download, require_https
+from avatar_mcp.errors import InvalidInput
+from avatar_mcp.media import PHOTO_MAX_BYTES, MediaPolicy
 from avatar_mcp.models import (
     ORIENTATION_SIZES,
     AvatarInfo,
-    Background,
     CatalogQuery,
     CompanionSpec,
     Cost,
@@ -55,7 +54,7 @@ from avatar_mcp.providers.base import (
     SubmitContext,
     check_options,
 )
-from avatar_mcp.providers.local.intake import check_photo
+from avatar_mcp.providers.local.intake import Inputs, background_plan, check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
 from avatar_mcp.providers.local.tasks import Task, TaskRunner
 
@@ -81,9 +80,7 @@ class LocalProvider(BaseProvider):
         self.root = data_dir / "local"
         self.cache_dir = self.root / "cache"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        self.media_dir = media_dir
-        self.media = media
-        self.http = http
+        self.inputs = Inputs(media, http, media_dir)
         self.library = AvatarLibrary(self.root)
         self.renders = TaskRunner("render", workers=1)
         self.prep = TaskRunner("prep", workers=1)
@@ -93,25 +90,6 @@ class LocalProvider(BaseProvider):
         return cls(data_dir=settings.data_dir, media_dir=settings.media_dir, media=media, http=http)
 
     # ------------------------------------------------------------------------------------------ media
-    def job_dir(self, job_id: str) -> Path:
-        folder = self.media_dir / "jobs" / job_id
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
-    async def _file(self, source: str, kinds: tuple[MediaKind, ...], job_id: str, stem: str,
-                    max_bytes: int | None = None) -> Path:
-        """A local file for `source`: checked inside the media roots, or downloaded from an https URL."""
-        limit = min(max_bytes or self.media.max_bytes, self.media.max_bytes)
-        kind = classify(source)
-        if kind == "path":
-            return self.media.open_local(source, kinds=kinds, max_bytes=limit).path
-        if kind == "asset":
-            raise MediaRejected(f"The local studio has no asset store, so {source!r} means nothing here: give a local "
-                                f"path inside the media roots or an https URL.", source=source)
-        url = require_https(source)
-        dest = self.job_dir(job_id) / f"input_{stem}"
-        return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
-
     # ------------------------------------------------------------------------------------------ catalogue
     async def list_voices(self, query: CatalogQuery) -> list[Voice]:
         from avatar_mcp.providers.local import speech
@@ -149,7 +127,7 @@ class LocalProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ photos
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
-        folder = self.job_dir(ctx.job_id)
+        folder = self.inputs.job_dir(ctx.job_id)
         points_dir = self.root / "generations" / ctx.job_id
 
         def work(task: Task) -> JobResult:
@@ -188,7 +166,7 @@ class LocalProvider(BaseProvider):
             avatar = await anyio.to_thread.run_sync(self._save_candidate, spec, generation)
         else:
             assert spec.image is not None
-            path = await self._file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
+            path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
             image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
             avatar_id = self.library.new_id(kind)
             avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
@@ -240,7 +218,7 @@ class LocalProvider(BaseProvider):
             return await self._twin(spec.video, name, "companion", gender, ctx, [])
         if not spec.picture:
             raise InvalidInput("A v1 companion is made from a picture: give picture.", field="picture")
-        path = await self._file(spec.picture, ("image",), ctx.job_id, "picture", PHOTO_MAX_BYTES)
+        path = await self.inputs.file(spec.picture, ("image",), ctx.job_id, "picture", PHOTO_MAX_BYTES)
         image, points = await anyio.to_thread.run_sync(check_photo, path, spec.picture)
         avatar_id = self.library.new_id("companion")
         avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
@@ -252,7 +230,7 @@ class LocalProvider(BaseProvider):
                     warnings: list[str]) -> Submission:
         from avatar_mcp.providers.local.studio import probe_video
 
-        path = await self._file(video, ("video",), ctx.job_id, "footage")
+        path = await self.inputs.file(video, ("video",), ctx.job_id, "footage")
         info = await anyio.to_thread.run_sync(probe_video, path)
         low, high = TWIN_ADVISED_SECONDS
         if not low <= info.duration <= high:
@@ -296,9 +274,9 @@ class LocalProvider(BaseProvider):
                 if voice not in voice_ids:
                     raise InvalidInput(f"scenes.{i}.voice_id {voice!r} is not a local voice. Local voices: "
                                        f"{', '.join(sorted(voice_ids))}.", field=f"scenes.{i}.voice_id")
-            audio = await self._file(scene.audio, ("audio", "video"), ctx.job_id, f"audio_{i}") if scene.audio \
+            audio = await self.inputs.file(scene.audio, ("audio", "video"), ctx.job_id, f"audio_{i}") if scene.audio \
                 else None
-            background = await self._background_file(scene.background, ctx.job_id, i)
+            background = await self.inputs.background(scene.background, ctx.job_id, i)
             inputs.append((scene, audio, background))
         width, height = spec.size()
 
@@ -311,19 +289,13 @@ class LocalProvider(BaseProvider):
                 stored = self.library.get(scene.avatar_id)
                 voice = scene.voice_id or stored.default_voice_id or self._voice_for(stored.gender)
                 scenes.append(self._scene_plan(self.library.load(scene.avatar_id), scene, voice, audio,
-                                               _background(scene.background, background)))
+                                               background_plan(scene.background, background)))
             return self._render(task, ctx.job_id, scenes, width, height, spec.caption, spec.output_format)
 
         self.renders.start(ctx.job_id, "create_video", work)
         seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
         return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
                           message="Queued in the local studio.", poll_after=0.5)
-
-    async def _background_file(self, background: Background | None, job_id: str, index: int) -> Path | None:
-        if background is None or background.type == "color" or background.url is None:
-            return None
-        kinds: tuple[MediaKind, ...] = ("image",) if background.type == "image" else ("video",)
-        return await self._file(background.url, kinds, job_id, f"background_{index}")
 
     def _scene_plan(self, avatar: Any, scene: Scene, voice: str, audio: Path | None,
                     background: BackgroundPlan) -> ScenePlan:
@@ -346,7 +318,7 @@ class LocalProvider(BaseProvider):
         from avatar_mcp.providers.local.studio import RenderPlan, render
 
         task.check()
-        out = self.job_dir(job_id) / f"video.{output_format}"
+        out = self.inputs.job_dir(job_id) / f"video.{output_format}"
         plan = RenderPlan(scenes=scenes, width=width, height=height, out_path=out, captions=captions,
                           output_format=output_format)  # type: ignore[arg-type]
 
@@ -362,14 +334,14 @@ class LocalProvider(BaseProvider):
         from avatar_mcp.providers.local import speech
 
         check_options(self.name, spec.options, ())
-        path = await self._file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
+        path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
         image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
         voice = spec.voice_id or speech.default_voice_id()
         if spec.script is not None and voice not in {v.voice_id for v in speech.voices()}:
             raise InvalidInput(f"voice_id {voice!r} is not a local voice; see list_voices(provider='local').",
                                field="voice_id")
-        audio = await self._file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio else None
-        background = await self._background_file(spec.background, ctx.job_id, 0)
+        audio = await self.inputs.file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio else None
+        background = await self.inputs.background(spec.background, ctx.job_id, 0)
         scene = Scene(script=spec.script, audio=spec.audio, voice_id=voice, speed=spec.speed, pitch=spec.pitch,
                       avatar_style="closeUp" if spec.fit == "cover" else "normal")
         width, height = ORIENTATION_SIZES[spec.orientation]
@@ -378,7 +350,7 @@ class LocalProvider(BaseProvider):
             from avatar_mcp.providers.local.studio import Portrait
 
             plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
-                                    _background(spec.background, background))
+                                    background_plan(spec.background, background))
             return self._render(task, ctx.job_id, [plan], width, height, spec.caption, spec.output_format)
 
         self.renders.start(ctx.job_id, "create_photo_video", work)
@@ -445,13 +417,3 @@ class LocalProvider(BaseProvider):
     async def aclose(self) -> None:
         self.renders.shutdown()
         self.prep.shutdown()
-
-
-def _background(background: Background | None, path: Path | None) -> BackgroundPlan:
-    from avatar_mcp.providers.local.studio import BackgroundPlan
-
-    if background is None:
-        return BackgroundPlan("color")
-    if background.type == "color":
-        return BackgroundPlan("color", color=background.value or "#1e2a3a")
-    return BackgroundPlan(background.type, path=path, fit=background.fit, play_style=background.play_style)
