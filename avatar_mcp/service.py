@@ -82,7 +82,13 @@ class AvatarService:
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
                      target: str | None = None, report: ProgressFn | None = None) -> JobRecord:
-        """Create the job row, then call the vendor. Errors before the vendor was reached leave no job behind."""
+        """Create the job row, then call the vendor.
+
+        A refusal before anything was sent (bad input, media, capability) leaves no job behind. A vendor's error
+        leaves a failed job. Anything that may have reached the vendor (a lost answer, a crash or a cancelled
+        request mid-call) is never forgotten: it is reconciled by its request key where the vendor has one, and
+        otherwise becomes `unknown` with advice, so nothing is paid twice or lost.
+        """
         kind = OPERATION_KINDS[operation]
         request: dict[str, Any] = {"arguments": spec.model_dump(mode="json", exclude_none=True)}
         if target is not None:
@@ -110,8 +116,19 @@ class AvatarService:
             await self.store.update(job.id, status="failed",
                                     error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
             raise
-        except BaseException:
+        except AvatarError:
             await self.store.delete(job.id)
+            raise
+        except BaseException as exc:
+            with anyio.CancelScope(shield=True):
+                cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+                if cancelled and provider.capabilities.idempotent_create:
+                    await self.store.update(job.id, next_poll_at=utcnow(), message="The request was cancelled while "
+                                            "being submitted; it is being reconciled with the same request key.")
+                else:
+                    if not cancelled:
+                        logger.error("creating %s with %s failed unexpectedly", job.id, provider.name, exc_info=exc)
+                    await self._finish_unknown(job, Exception("The submission was interrupted."))
             raise
         return await self._record_submission(job, submission)
 
