@@ -62,8 +62,7 @@ async def catalogue(service: AvatarService, provider: str | None, operation: str
     from avatar_mcp.models import CatalogQuery
 
     chosen = service.providers.pick(provider, operation)
-    query = CatalogQuery(limit=500)
-    return list(await (chosen.list_voices(query) if operation == LIST_VOICES else chosen.list_avatars(query)))
+    return await service.catalogue(chosen, "voices" if operation == LIST_VOICES else "avatars", CatalogQuery(limit=500))
 
 
 async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str) -> str:

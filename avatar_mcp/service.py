@@ -8,9 +8,10 @@ the data dir because vendor URLs expire. No MCP here: everything is testable wit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from avatar_mcp.jobs.store import JobStore, new_job_id
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import (
     OPEN_STATUSES,
+    CatalogQuery,
     JobDetail,
     JobError,
     JobHandle,
@@ -53,6 +55,7 @@ ProgressCallback = Callable[[JobRecord], Awaitable[None]]
 
 
 MAX_WAIT_SECONDS = 600.0
+CATALOGUE_TTL_SECONDS = 60.0
 POLL_CONCURRENCY = 4
 """Status requests in flight at once per vendor, when it has no batch endpoint."""
 WAIT_SLICE_SECONDS = 2.0
@@ -76,6 +79,26 @@ class AvatarService:
         self.media = media
         self._locks: dict[str, anyio.Lock] = {}
         self._changed: dict[str, anyio.Event] = {}
+        self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
+
+    # ------------------------------------------------------------------------------------------ catalogue
+
+    async def catalogue(self, provider: Provider, kind: Literal["voices", "avatars"],
+                        query: CatalogQuery) -> list[Any]:
+        """A provider's voices or avatars, remembered briefly: one tool call reads them up to three times (the
+        checklist's resolver runs on each protocol round, then the body), and vendor listings are paginated."""
+        key = (provider.name, kind, query.model_dump_json())
+        now = time.monotonic()
+        hit = self._catalogues.get(key)
+        if hit is not None and now - hit[0] < CATALOGUE_TTL_SECONDS:
+            return list(hit[1])
+        items = list(await (provider.list_voices(query) if kind == "voices" else provider.list_avatars(query)))
+        self._catalogues[key] = (now, items)
+        return list(items)
+
+    def forget_avatars(self, provider: str) -> None:
+        """An avatar was made or deleted here: the next listing asks the vendor again."""
+        self._catalogues = {k: v for k, v in self._catalogues.items() if not (k[0] == provider and k[1] == "avatars")}
 
     # ------------------------------------------------------------------------------------------ submit
 
@@ -344,6 +367,8 @@ class AvatarService:
     async def _finalize(self, job: JobRecord, result: JobResult | None) -> JobRecord:
         """Success: download what the vendor made (its URLs expire) and store the final result."""
         result = result or JobResult()
+        if job.kind in ("avatar", "training"):
+            self.forget_avatars(job.provider)
         await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
                                self.settings.max_media_bytes)
         job = await self.store.update(job.id, status="succeeded", progress=1.0, result=result, next_poll_at=None,

@@ -159,3 +159,17 @@ async def test_spending_needs_confirmation_when_the_setting_asks_for_it(tmp_path
     assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["confirm_spend"]
     assert asked["estimated_cost"]["amount"] == 1.0
     assert confirmed["status"] == "queued"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_voice_catalogue_is_read_once_per_call_however_many_rounds_it_takes(settings: Settings,
+                                                                                      mode: str) -> None:
+    form = FormRecorder(answers={"voice_id": "cd-ann"})
+    srv = server(settings)
+    args = {"provider": "countdown", "orientation": "square", "scenes": [{"avatar_id": "cd-avatar", "script": "Hi."}]}
+    async with Client(srv, mode=mode, elicitation_callback=form) as client:
+        result = await client.call_tool("create_video", args)
+        assert result.structured_content["status"] == "queued"
+        assert srv.app_context is not None and srv.app_context.current is not None
+        provider = srv.app_context.current.entries["countdown"].provider
+    assert provider.voice_lists == 1  # type: ignore[union-attr]

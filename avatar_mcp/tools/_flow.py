@@ -10,7 +10,7 @@ submit, or returns the handle to answer with (needs_input / declined) when nothi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
@@ -32,6 +32,9 @@ from avatar_mcp.errors import AvatarError
 from avatar_mcp.models import CatalogQuery, Cost, JobHandle
 from avatar_mcp.providers.base import Provider
 from avatar_mcp.tools._common import tool_errors
+
+if TYPE_CHECKING:
+    from avatar_mcp.service import AvatarService
 
 OnMissing = Literal["ask", "default"]
 MAX_FORM_CHOICES = 40
@@ -82,7 +85,7 @@ def can_elicit(ctx: Context[Any, Any]) -> bool:
     return bool(ctx.session.can_send_request)
 
 
-async def _catalogue(provider: Provider, operation: str, request: dict[str, Any]) -> Catalogue:
+async def _catalogue(service: AvatarService, provider: Provider, operation: str, request: dict[str, Any]) -> Catalogue:
     """The catalogue choices a question may need; a vendor outage leaves them empty rather than failing."""
     if operation not in ("create_video", "create_photo_video"):
         return Catalogue()
@@ -96,7 +99,7 @@ async def _catalogue(provider: Provider, operation: str, request: dict[str, Any]
         if needs_voice:
             query = CatalogQuery(language=request.get("voice_language"), gender=request.get("voice_gender"),
                                  limit=MAX_FORM_CHOICES)
-            found = await provider.list_voices(query)
+            found = await service.catalogue(provider, "voices", query)
             voices = [(v.voice_id, f"{v.name} ({v.language or '?'}, {v.gender or '?'})") for v in found]
             for s in scenes:
                 avatar_id = s.get("avatar_id")
@@ -105,7 +108,8 @@ async def _catalogue(provider: Provider, operation: str, request: dict[str, Any]
                     if info is not None and info.default_voice_id:
                         avatar_voices[avatar_id] = info.default_voice_id
         if needs_avatar:
-            avatars = [(a.avatar_id, a.name) for a in await provider.list_avatars(CatalogQuery(limit=MAX_FORM_CHOICES))
+            listed = await service.catalogue(provider, "avatars", CatalogQuery(limit=MAX_FORM_CHOICES))
+            avatars = [(a.avatar_id, a.name) for a in listed
                        if a.status in (None, "completed", "ready")]
     except AvatarError:
         pass
@@ -118,7 +122,7 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
     with tool_errors():
         service = await service_of(ctx)
         provider = service.providers.pick(provider_name, operation)
-        catalogue = await _catalogue(provider, operation, request)
+        catalogue = await _catalogue(service, provider, operation, request)
         facts = _facts(provider, operation, request)
         questions = missing_fields(operation, facts, catalogue)
         cost = _estimate(provider, operation, request, questions)

@@ -66,7 +66,7 @@ async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, qu
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, LIST_AVATARS)
-        found = await chosen.list_avatars(CatalogQuery(query=query, gender=gender, limit=limit))
+        found = await service.catalogue(chosen, "avatars", CatalogQuery(query=query, gender=gender, limit=limit))
         return AvatarList(provider=chosen.name, avatars=_filter(found, query, None, gender, limit))
 
 
@@ -76,7 +76,8 @@ async def list_voices(ctx: Context[Any, Any], provider: ProviderName = None, que
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, LIST_VOICES)
-        found = await chosen.list_voices(CatalogQuery(query=query, language=language, gender=gender, limit=limit))
+        found = await service.catalogue(chosen, "voices", CatalogQuery(query=query, language=language, gender=gender,
+                                                                        limit=limit))
         return VoiceList(provider=chosen.name, voices=_filter(found, query, language, gender, limit))
 
 
@@ -90,6 +91,7 @@ async def delete_avatar(
     with tool_errors():
         chosen = service.providers.pick(provider, DELETE_AVATAR)
         await chosen.delete_avatar(avatar_id)
+        service.forget_avatars(chosen.name)
         return Deleted(provider=chosen.name, avatar_id=avatar_id)
 
 

@@ -58,6 +58,7 @@ class CountdownProvider(BaseProvider):
         self.polls = polls
         self._lock = threading.Lock()
         self.creates = 0
+        self.voice_lists = 0
 
     def _update(self, vendor_id: str, delta: int) -> int:
         with self._lock:
@@ -87,6 +88,7 @@ class CountdownProvider(BaseProvider):
                          poll_after=0.1)
 
     async def list_voices(self, query: CatalogQuery) -> list[Voice]:
+        self.voice_lists += 1
         return list(VOICES)
 
     async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:

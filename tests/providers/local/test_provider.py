@@ -56,11 +56,13 @@ async def jobs(client: Client) -> list[dict[str, Any]]:
 
 
 async def test_a_photo_becomes_an_avatar_that_talks_in_a_captioned_video(client: Client, media_root: Path) -> None:
+    before = await call(client, "list_avatars", {})  # the listing is remembered briefly: a new avatar must show
     avatar = await call(client, "create_photo_avatar", {"image": photo(media_root), "name": "Grace"})
     assert avatar["status"] == "succeeded"
     avatar_id = avatar["result"]["avatar_id"]
     listed = await call(client, "list_avatars", {})
     assert avatar_id in {a["avatar_id"] for a in listed["avatars"]}
+    assert avatar_id not in {a["avatar_id"] for a in before["avatars"]}
     script = "Good morning. Captions come with every local video."
     started = await call(client, "create_video", {"dimension": SMALL, "caption": True, "scenes": [
         {"avatar_id": avatar_id, "script": script, "voice_id": "espeak-en-us-male"}]})
