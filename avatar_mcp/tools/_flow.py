@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, create_model
 
 from avatar_mcp.app import service_of
 from avatar_mcp.checklist import (
+    NO_DEFAULT,
     REFERENCE_VIDEO_TIPS,
     Catalogue,
     Question,
@@ -177,9 +178,8 @@ def form_model(questions: list[Question]) -> type[BaseModel]:
             shown = "; ".join(f"{v} = {q.labels.get(v, v)}" for v in q.allowed[:MAX_FORM_CHOICES])
             description = f"{q.question} ({shown})"
         kind: Any = Literal[q.allowed[:MAX_FORM_CHOICES]] if q.allowed else q.kind
-        default = q.default if q.default is not None else (False if q.kind is bool else ...)
-        if q.kind is bool:
-            default = False
+        # A yes/no (the spending confirmation) starts at "no"; a field without a suggestion is required.
+        default = False if q.kind is bool else (... if q.default is NO_DEFAULT else q.default)
         fields[q.form_name] = (kind, Field(default=default, title=q.form_name.replace("_", " ").capitalize(),
                                            description=description))
     return cast(type[BaseModel], create_model("AvatarRequestForm", **fields))
@@ -262,11 +262,6 @@ def _needs_input(operation: str, plan: Plan, questions: list[Question]) -> JobHa
         message += " " + REFERENCE_VIDEO_TIPS
     return JobHandle(status="needs_input", provider=plan.provider.name, missing=[q.as_missing() for q in questions],
                      estimated_cost=plan.cost, message=message)
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ToolError(message)
 
 
 async def run(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,

@@ -273,8 +273,6 @@ class Endpoint(Answer):
 
 # ---------------------------------------------------------------------------------------------- mapping
 
-UPLOAD_MIMES = ("image/jpeg", "image/png", "video/mp4", "video/webm", "audio/mpeg")
-"""What upload.heygen.com/v1/asset takes (reference A)."""
 TALKING_PHOTO_MAX_SCALE = 2.0
 
 Ref = tuple[Literal["url", "asset"], str]

@@ -88,10 +88,6 @@ def probe_video(path: Path) -> VideoInfo:
     return VideoInfo(duration=seconds_total, width=width, height=height, fps=fps, has_audio=has_audio)
 
 
-def has_audio_stream(path: Path) -> bool:
-    return re.search(r"Stream #\d+:\d+.*?: Audio:", _banner(path)) is not None
-
-
 def _banner(path: Path) -> str:
     if not path.is_file():
         raise MediaRejected(f"{path} does not exist or is not a file.", source=str(path))
@@ -101,18 +97,6 @@ def _banner(path: Path) -> str:
     except subprocess.TimeoutExpired as exc:
         raise MediaRejected(f"{path.name}: ffmpeg took too long to read it.", source=str(path)) from exc
     return proc.stderr.decode("utf-8", "replace")
-
-
-def run_ffmpeg(args: list[str], *, timeout: float = DECODE_TIMEOUT_S, what: str = "ffmpeg") -> bytes:
-    """Run ffmpeg to completion and return its stdout; RenderError with the stderr tail if it fails."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"{what} timed out after {timeout:.0f} s.") from exc
-    if proc.returncode != 0:
-        raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {stderr_tail(proc.stderr)}")
-    return proc.stdout
 
 
 class FrameReader:

@@ -23,10 +23,6 @@ DETECT_MIN_SCORE = 0.3
 """dlib's default keeps any score above 0; weak hits below this are mostly patterns (a badge, a print)."""
 MAX_IMAGE_PIXELS = 60_000_000
 
-LEFT_EYE = slice(36, 42)
-RIGHT_EYE = slice(42, 48)
-OUTER_LIPS = slice(48, 60)
-INNER_LIPS = slice(60, 68)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from avatar_mcp.errors import InvalidInput, MediaRejected
 
@@ -190,7 +190,3 @@ class AvatarLibrary:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def describe(avatar: StoredAvatar) -> dict[str, Any]:
-    return asdict(avatar)
