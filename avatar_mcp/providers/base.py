@@ -73,6 +73,9 @@ class Capabilities:
     webhooks: bool = False
     consent_video_required: bool = False
     """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    """Operations of this vendor that its current settings rule out, with what to do (e.g. HeyGen v2 has no
+    Video Agent): refused before the checklist asks anything, and left out of list_providers."""
     required_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Fields this vendor needs on top of the unified ones, by operation (e.g. a twin's gender): the checklist
     asks for them before anything is sent. Names come from checklist.EXTRA_QUESTIONS."""

@@ -17,10 +17,17 @@ class ProviderSet:
         self.entries = {e.name: e for e in entries}
         self._default = default
 
+    @staticmethod
+    def operations(entry: ProviderEntry) -> frozenset[str]:
+        """What the provider can do: its vendor's operations, less those its current settings rule out."""
+        if entry.provider is None:
+            return entry.operations
+        return entry.operations - set(entry.provider.capabilities.unavailable)
+
     def infos(self) -> list[ProviderInfo]:
         return [
             ProviderInfo(
-                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(e.operations),
+                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(self.operations(e)),
                 missing_settings=[] if e.configured else list(e.env_vars),
                 notes=e.provider.capabilities.notes if e.provider is not None else None,
             )
@@ -39,14 +46,14 @@ class ProviderSet:
 
     def able(self, operation: str) -> list[str]:
         """The providers that can do `operation` (configured or not)."""
-        return [e.name for e in self.entries.values() if operation in e.operations]
+        return [e.name for e in self.entries.values() if operation in self.operations(e)]
 
     def pick(self, name: str | None, operation: str) -> Provider:
         """The provider asked for (strictly), else the default, else any configured one that can."""
         if name is None:
             for candidate in (self.default_name(), *VENDOR_PREFERENCE, LOCAL, *self.entries):
                 entry = self.entries.get(candidate)
-                if entry is not None and entry.provider is not None and operation in entry.operations:
+                if entry is not None and entry.provider is not None and operation in self.operations(entry):
                     return entry.provider
             name = self.default_name()
         entry = self.entries.get(name)
@@ -57,6 +64,9 @@ class ProviderSet:
             raise CapabilityMissing(name, operation, self.able(operation))
         if entry.provider is None:
             raise ProviderNotConfigured(name, entry.env_vars)
+        reason = entry.provider.capabilities.unavailable.get(operation)
+        if reason is not None:
+            raise InvalidInput(reason, field="provider")
         return entry.provider
 
     def for_job(self, job: JobRecord) -> Provider:

@@ -83,6 +83,8 @@ class HeyGenBackend(ABC):
     consent_video_required: ClassVar[bool] = False
     notes: ClassVar[str] = ""
     options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    unavailable: ClassVar[Mapping[str, str]] = {}
+    """Operations this API generation lacks, with the advice shown instead (Capabilities.unavailable)."""
     """RenderOptions fields this API generation takes, by operation."""
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, media: MediaPolicy, media_dir: Path,

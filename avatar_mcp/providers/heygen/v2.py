@@ -60,6 +60,11 @@ WEBHOOK_EVENTS = ["avatar_video.success", "avatar_video.fail", "photo_avatar_gen
                   "instant_avatar.success", "instant_avatar.fail"]
 
 
+PROMPT_NEEDS_V3 = ("Videos from a prompt use HeyGen's Video Agent, which only API v3 has, and this server runs "
+                   "HEYGEN_API_VERSION=v2 (HeyGen retired v2 on 2026-11-01). Unset HEYGEN_API_VERSION (v3 is the "
+                   "default) and restart, or write the script and use create_video. Nothing was submitted.")
+
+
 class V2Backend(HeyGenBackend):
     api = "v2"
     consent_video_required = True
@@ -71,6 +76,7 @@ class V2Backend(HeyGenBackend):
              "(create_video_from_prompt) need HEYGEN_API_VERSION=v3.")
     options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {
         ops.CREATE_VIDEO: (), ops.CREATE_PHOTO_VIDEO: ("fit", "motion_prompt")}
+    unavailable: ClassVar[Mapping[str, str]] = {ops.CREATE_VIDEO_FROM_PROMPT: PROMPT_NEEDS_V3}
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, upload_url: str, media: MediaPolicy,
                  media_dir: Path, timing: Timing) -> None:
@@ -262,10 +268,7 @@ class V2Backend(HeyGenBackend):
                           message=" ".join(["HeyGen accepted the Avatar IV video.", *warnings]))
 
     async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission:
-        raise InvalidInput("Videos from a prompt use HeyGen's Video Agent, which only API v3 has, and this server "
-                           "runs HEYGEN_API_VERSION=v2 (HeyGen retired v2 on 2026-11-01). Unset HEYGEN_API_VERSION "
-                           "(v3 is the default) and restart, or write the script and use create_video. Nothing was "
-                           "submitted.", field="provider")
+        raise InvalidInput(PROMPT_NEEDS_V3, field="provider")
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:

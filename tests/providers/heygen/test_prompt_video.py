@@ -61,8 +61,13 @@ async def test_v2_refuses_a_prompt_video_before_any_request(mode: str, tmp_path:
             refused = await session.call("create_video_from_prompt", {"provider": "heygen", "prompt": PROMPT},
                                          ok=False)
             jobs = await session.call("list_jobs", {})
+            unprompted = await session.call("create_video_from_prompt", {"provider": "heygen"}, ok=False)
+            listed = await session.call("list_providers", {})
     assert "HEYGEN_API_VERSION=v2" in refused["error_text"] and "only API v3" in refused["error_text"]
     assert "Nothing was submitted" in refused["error_text"]
+    assert "only API v3" in unprompted["error_text"]  # refused before the checklist asks for a prompt
+    heygen = next(p for p in listed["providers"] if p["name"] == "heygen")
+    assert "create_video_from_prompt" not in heygen["capabilities"]
     assert fake.log == [] and jobs["jobs"] == []
 
 
