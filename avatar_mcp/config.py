@@ -79,6 +79,10 @@ class Settings(BaseSettings):
                                 description="Ask the user to confirm every paid submission with its estimated cost.")
     max_media_bytes: int = Field(default=200 * 1024 * 1024, validation_alias=_env("AVATAR_MCP_MAX_MEDIA_BYTES"))
     poll_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=_env("AVATAR_MCP_POLL_TICK"))
+    lease_seconds: float = Field(
+        default=12.0, ge=0.5, le=300, validation_alias=_env("AVATAR_MCP_LEASE_SECONDS"),
+        description="How long a server process's claim on a job lasts without renewal (renewed every third of it): "
+                    "a crashed process's jobs are taken over by another one after at most this long.")
     log_level: str = Field(default="INFO", validation_alias=_env("AVATAR_MCP_LOG_LEVEL"))
 
     # HTTP transport

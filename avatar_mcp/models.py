@@ -15,14 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 # ---------------------------------------------------------------------------------------------- jobs
 
-JobStatus = Literal["submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown"]
-OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing"})
-"""States in which a job may still change on its own (the poller looks at these)."""
+JobStatus = Literal["submitting", "queued", "processing", "finishing", "succeeded", "failed", "canceled", "unknown"]
+OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing", "finishing"})
+"""States in which a job may still change on its own (jobs/lifecycle.py has the table of transitions)."""
 
 JobKind = Literal["photo_generation", "avatar", "training", "video"]
 
 AnswerStatus = Literal[
-    "submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown", "needs_input", "declined"
+    "submitting", "queued", "processing", "finishing", "succeeded", "failed", "canceled", "unknown", "needs_input",
+    "declined",
 ]
 """A tool's answer: a job status, or `needs_input` / `declined` when nothing was submitted."""
 
@@ -101,6 +102,11 @@ class JobRecord(BaseModel):
     next_poll_at: datetime | None = None
     poll_count: int = 0
     expected_seconds: float | None = None
+    version: int = Field(default=0, description="Grows by one with every change of the job's data (not its lease).")
+    lease_owner: str | None = Field(default=None, description="The process working on the job now (host:pid:random).")
+    lease_expires_at: datetime | None = None
+    lease_epoch: int = Field(default=0, description="How many times the job's lease was taken.")
+    takeovers: int = Field(default=0, description="How many of those took an expired lease (its owner had died).")
 
     @property
     def is_open(self) -> bool:

@@ -11,7 +11,7 @@ import anyio.to_thread
 from avatar_mcp import __version__
 from avatar_mcp.config import Settings
 from avatar_mcp.jobs.poller import Poller
-from avatar_mcp.jobs.store import SqliteJobStore
+from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import build_providers
@@ -39,13 +39,19 @@ async def open_service(settings: Settings, provider_factory: ProviderFactory | N
         entries = [e for e in entries if e.name not in names] + extra
     service = AvatarService(settings, store, entries, http, media)
     try:
-        await service.reconcile_interrupted()
         async with anyio.create_task_group() as tg:
+            engine = service.engine
+            await tg.start(engine.pool.run)
+            await tg.start(engine.keeper.run)
+            poller = Poller(service, settings.poll_interval_seconds)
             if poll:
-                await tg.start(Poller(service, settings.poll_interval_seconds).run)
+                await tg.start(poller.run)
             try:
                 yield service
             finally:
+                with anyio.CancelScope(shield=True):
+                    poller.stop()
+                    await service.shutdown()
                 tg.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):

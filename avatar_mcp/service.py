@@ -1,8 +1,9 @@
 """AvatarService: the one thing tool handlers call.
 
-It picks the provider, writes the job row BEFORE calling the vendor, submits, records the vendor's id, and
-refreshes jobs (on demand, from the poller, or when a webhook arrives). Finished media are downloaded into
-the data dir because vendor URLs expire. No MCP here: everything is testable without a client.
+It picks the provider, writes the job row (leased to this process) BEFORE calling the vendor, submits and records
+the vendor's answer; the job engine (jobs/engine.py) does every later step under the job's lease, in whichever
+server process claims it. Reads answer from the job store and never wait for work: a waiting check_job re-reads
+the job's version. No MCP here: everything is testable without a client.
 """
 
 from __future__ import annotations
@@ -17,15 +18,12 @@ import anyio
 from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import (
-    AvatarError,
-    InvalidInput,
-    ProviderConnectionError,
-    ProviderStatusError,
-)
-from avatar_mcp.jobs.outputs import DOWNLOAD_WARNING, download_outputs, with_fresh_urls
-from avatar_mcp.jobs.schedule import next_poll_delay
-from avatar_mcp.jobs.store import JobStore, new_job_id
+from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError
+from avatar_mcp.jobs import lifecycle
+from avatar_mcp.jobs.engine import AVATAR_KINDS, POLLABLE, JobEngine
+from avatar_mcp.jobs.events import JobEvents
+from avatar_mcp.jobs.leases import new_owner_id
+from avatar_mcp.jobs.store import JobStore, Lease, StaleWrite, new_job_id
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import (
     OPEN_STATUSES,
@@ -34,19 +32,18 @@ from avatar_mcp.models import (
     JobError,
     JobHandle,
     JobRecord,
-    JobResult,
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
-    JobUpdate,
     ProgressFn,
     Provider,
     ProviderEntry,
     Submission,
     SubmitContext,
 )
+from avatar_mcp.providers.local.tasks import RunsLocally
 from avatar_mcp.providers.selection import ProviderSet
 
 logger = logging.getLogger(__name__)
@@ -56,29 +53,26 @@ ProgressCallback = Callable[[JobRecord], Awaitable[None]]
 
 MAX_WAIT_SECONDS = 600.0
 CATALOGUE_TTL_SECONDS = 60.0
-POLL_CONCURRENCY = 4
-"""Status requests in flight at once per vendor, when it has no batch endpoint."""
 WAIT_SLICE_SECONDS = 2.0
-"""How often a waiting check_job wakes to send a progress notification even when nothing changed."""
-
-_INTERRUPTED_ADVICE = (
-    "This submission may or may not have reached {provider}, and {provider} cannot be asked whether it received "
-    "it. It was NOT resubmitted, so nothing is paid twice. Check your {provider} dashboard or list_jobs; if the "
-    "job is not there, submit it again."
-)
+"""How often a waiting check_job sends a progress notification even when nothing changed."""
+VERSION_POLL_SECONDS = 0.25
+"""How often a waiting check_job re-reads the job's version, to see changes made by other processes."""
+RETRY_SUBMIT_SECONDS = 5.0
 
 
 class AvatarService:
     def __init__(self, settings: Settings, store: JobStore, providers: Sequence[ProviderEntry],
-                 http: SharedHTTP, media: MediaPolicy) -> None:
+                 http: SharedHTTP, media: MediaPolicy, *, owner: str | None = None) -> None:
         self.settings = settings
         self.store = store
         self.providers = ProviderSet(providers, settings.default_provider)
         self.entries = self.providers.entries
         self.http = http
         self.media = media
-        self._locks: dict[str, anyio.Lock] = {}
-        self._changed: dict[str, anyio.Event] = {}
+        self.owner = owner or new_owner_id()
+        self.events = JobEvents()
+        self.engine = JobEngine(settings, store, self.providers, http, owner=self.owner, events=self.events,
+                                callback_url=self._callback_url, on_finished=self._finished)
         self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
 
     # ------------------------------------------------------------------------------------------ catalogue
@@ -100,12 +94,16 @@ class AvatarService:
         """An avatar was made or deleted here: the next listing asks the vendor again."""
         self._catalogues = {k: v for k, v in self._catalogues.items() if not (k[0] == provider and k[1] == "avatars")}
 
+    def _finished(self, job: JobRecord) -> None:
+        if job.kind in AVATAR_KINDS:
+            self.forget_avatars(job.provider)
+
     # ------------------------------------------------------------------------------------------ submit
 
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
                      target: str | None = None, report: ProgressFn | None = None) -> JobRecord:
-        """Create the job row, then call the vendor.
+        """Create the job row (leased to this process, so nobody else touches it meanwhile), then call the vendor.
 
         A refusal before anything was sent (bad input, media, capability) leaves no job behind. A vendor's error
         leaves a failed job. Anything that may have reached the vendor (a lost answer, a crash or a cancelled
@@ -118,8 +116,14 @@ class AvatarService:
             request["target"] = target
         if checklist:
             request["checklist"] = checklist
+        engine = self.engine
+        # Due at once: if this process dies before recording the answer, whoever takes the expired lease
+        # reconciles the job.
         job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
-                                                operation=operation, request=request))
+                                                operation=operation, request=request, next_poll_at=utcnow()),
+                                      owner=self.owner, ttl=engine.ttl)
+        lease = engine.keeper.hold(job)
+        lifecycle.reached("created", job.id)
         ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
         if report is not None:
             ctx.report = report
@@ -127,33 +131,48 @@ class AvatarService:
             submission = await self._call_create(provider, operation, spec, ctx, generation, target)
         except ProviderConnectionError as exc:
             if exc.request_sent and not provider.capabilities.idempotent_create:
-                return await self._finish_unknown(job, exc)
+                return await engine.unknown(lease, exc)
             if exc.request_sent:
-                # The create is replayable: leave it in `submitting`; the poller reconciles it safely.
-                return await self.store.update(job.id, message=f"{exc} Will retry safely with the same request key.",
-                                               next_poll_at=utcnow() + timedelta(seconds=5),
-                                               vendor_state=ctx.vendor_state)
-            await self.store.delete(job.id)
+                # The create is replayable: leave it in `submitting`; a poller reconciles it safely.
+                return await engine.commit(lease, release=True, message=f"{exc} Will retry safely with the same "
+                                           f"request key.", vendor_state=ctx.vendor_state,
+                                           next_poll_at=utcnow() + timedelta(seconds=RETRY_SUBMIT_SECONDS))
+            await self._drop(lease)
             raise
         except ProviderStatusError as exc:
-            await self.store.update(job.id, status="failed",
-                                    error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            await engine.commit(lease, status="failed", release=True, next_poll_at=None,
+                                error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
             raise
         except AvatarError:
-            await self.store.delete(job.id)
+            await self._drop(lease)
             raise
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
-                cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
-                if cancelled and provider.capabilities.idempotent_create:
-                    await self.store.update(job.id, next_poll_at=utcnow(), message="The request was cancelled while "
-                                            "being submitted; it is being reconciled with the same request key.")
-                else:
-                    if not cancelled:
-                        logger.error("creating %s with %s failed unexpectedly", job.id, provider.name, exc_info=exc)
-                    await self._finish_unknown(job, Exception("The submission was interrupted."))
+                await self._interrupted(lease, provider, exc)
             raise
-        return await self._record_submission(job, submission)
+        lifecycle.reached("vendor_accepted", job.id)
+        return await self._record(job, lease, submission)
+
+    async def _drop(self, lease: Lease) -> None:
+        """Nothing was sent: the job never existed."""
+        self.engine.keeper.forget(lease.job_id)
+        await self.store.delete(lease.job_id, lease=lease)
+
+    async def _interrupted(self, lease: Lease, provider: Provider, exc: BaseException) -> None:
+        cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+        try:
+            if cancelled and provider.capabilities.idempotent_create:
+                await self.engine.commit(lease, release=True, next_poll_at=utcnow(), message="The request was "
+                                         "cancelled while being submitted; it is being reconciled with the same "
+                                         "request key.")
+                return
+            if not cancelled:
+                logger.error("creating %s with %s failed unexpectedly", lease.job_id, provider.name, exc_info=exc)
+            await self.engine.unknown(lease, Exception("The submission was interrupted."))
+        except StaleWrite:
+            # The lease went first (a shutdown released it): the job stays `submitting`, due, and whichever
+            # process claims it next reconciles it the same way.
+            logger.info("job %s left to be reconciled by the next process", lease.job_id)
 
     async def _call_create(self, provider: Provider, operation: str, spec: Any, ctx: SubmitContext,
                            generation: JobRecord | None, target: str | None) -> Submission:
@@ -183,225 +202,71 @@ class AvatarService:
             return None
         return f"{self.settings.public_url.rstrip('/')}/webhooks/{provider.name}"
 
-    async def _record_submission(self, job: JobRecord, submission: Submission) -> JobRecord:
-        job = await self.store.update(
-            job.id, vendor_id=submission.vendor_id, status=submission.status, progress=submission.progress,
-            message=submission.message, vendor_state=submission.vendor_state,
-            expected_seconds=submission.expected_seconds, result=submission.result,
-        )
+    async def _record(self, job: JobRecord, lease: Lease, submission: Submission) -> JobRecord:
+        """Record the vendor's answer to the create (one transition). A vendor job's lease ends here; a local job
+        starts rendering here when a worker slot is free, else any process with one takes it."""
+        engine = self.engine
+        changes: dict[str, Any] = {
+            "vendor_id": submission.vendor_id, "progress": submission.progress, "message": submission.message,
+            "vendor_state": submission.vendor_state, "expected_seconds": submission.expected_seconds}
         if submission.status == "succeeded":
-            job = await self._finalize(job, submission.result)
-        else:
-            job = await self._schedule(job, None, poll_after=submission.poll_after)
-        self._notify(job.id)
-        return job
+            return await engine.finisher.vendor_done(job, submission.result, changes, inline=False)
+        if submission.result is not None:
+            changes["result"] = submission.result
+        if submission.status not in POLLABLE:
+            return await engine.commit(lease, status=submission.status, release=True, next_poll_at=None, **changes)
+        provider = self.providers.for_job(job)
+        if isinstance(provider, RunsLocally):
+            work_kind = provider.pool_for(job.operation)
+            keep = engine.pool.free(work_kind) > 0
+            job = await engine.commit(lease, status=submission.status, release=not keep, next_poll_at=utcnow(),
+                                      **changes)
+            if keep:
+                engine.keeper.forget(job.id)  # the work holds the lease from here
+                engine.start(work_kind, job)
+            return job
+        planned = job.model_copy(update={"expected_seconds": submission.expected_seconds})
+        return await engine.commit(lease, status=submission.status, release=True,
+                                   next_poll_at=engine.next_poll(planned, None, submission.poll_after), **changes)
 
-    async def _finish_unknown(self, job: JobRecord, exc: Exception) -> JobRecord:
-        advice = _INTERRUPTED_ADVICE.format(provider=job.provider)
-        return await self.store.update(
-            job.id, status="unknown", message=f"{exc} {advice}",
-            error=JobError(code="submission_unknown", message=advice, retryable=False), next_poll_at=None,
-        )
-
-    # ------------------------------------------------------------------------------------------ refresh
-
-    def _lock(self, job_id: str) -> anyio.Lock:
-        return self._locks.setdefault(job_id, anyio.Lock())
-
-    def _notify(self, job_id: str) -> None:
-        event = self._changed.pop(job_id, None)
-        if event is not None:
-            event.set()
+    # ------------------------------------------------------------------------------------------ work
 
     async def refresh(self, job_id: str, *, force: bool = False) -> JobRecord:
-        """Ask the vendor about an open job if it is due (or `force`); returns the stored record."""
-        async with self._lock(job_id):
-            job = await self.store.get(job_id)
-            if not job.is_open:
-                return job
-            if not force and job.next_poll_at is not None and job.next_poll_at > utcnow():
-                return job
-            provider = self.providers.for_job(job)
-            if job.status == "submitting":
-                return await self._reconcile(job, provider)
-            try:
-                update = await provider.get_job(job)
-            except AvatarError as exc:
-                return await self._poll_failed(job, exc)
-            return await self._apply(job, update)
+        """Do the due step of an open job now, here (see JobEngine.refresh)."""
+        return await self.engine.refresh(job_id, force=force)
 
-    async def refresh_many(self, jobs: Sequence[JobRecord]) -> None:
-        """One poller round for due jobs of one provider: batched where the vendor allows it."""
-        if not jobs:
-            return
-        provider = self.providers.for_job(jobs[0])
-        polling = [j for j in jobs if j.status != "submitting"]
-        if provider.capabilities.batch_status and len(polling) > 1:
-            try:
-                updates = await provider.get_jobs(polling)
-            except AvatarError as exc:
-                for job in polling:
-                    await self._poll_failed(job, exc)
-                return
-            for job in polling:
-                update = updates.get(job.id)
-                if update is not None:
-                    async with self._lock(job.id):
-                        current = await self.store.get(job.id)
-                        if current.is_open:  # a check_job may have finished it meanwhile
-                            await self._apply(current, update)
-            rest = [j for j in jobs if j.status == "submitting"]
-        else:
-            rest = list(jobs)
-        limiter = anyio.CapacityLimiter(POLL_CONCURRENCY)
-
-        async def one(job_id: str) -> None:
-            async with limiter:
-                try:
-                    await self.refresh(job_id)
-                except AvatarError:
-                    logger.exception("refreshing %s failed", job_id)
-
-        async with anyio.create_task_group() as tg:
-            for job in rest:
-                tg.start_soon(one, job.id)
-
-    async def _poll_failed(self, job: JobRecord, exc: AvatarError) -> JobRecord:
-        """A status request failed: keep the job open and try later, unless the vendor lost the job."""
-        from avatar_mcp.errors import NotFound, RateLimited
-
-        if isinstance(exc, NotFound) and job.poll_count >= 2:
-            return await self._apply(job, JobUpdate(status="failed", error=JobError(
-                code=exc.code, message=f"{exc} The vendor no longer knows this job.")))
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        logger.info("status of %s failed: %s", job.id, exc)
-        job = await self._schedule(job, retry_after, message=job.message)
-        self._notify(job.id)
-        return job
-
-    async def _apply(self, job: JobRecord, update: JobUpdate) -> JobRecord:
-        changes: dict[str, Any] = {"status": update.status, "poll_count": job.poll_count + 1}
-        if update.vendor_id is not None:
-            changes["vendor_id"] = update.vendor_id
-        if update.progress is not None:
-            changes["progress"] = max(0.0, min(1.0, update.progress))
-        if update.message is not None:
-            changes["message"] = update.message
-        if update.error is not None:
-            changes["error"] = update.error
-        if update.vendor_state is not None:
-            changes["vendor_state"] = {**job.vendor_state, **update.vendor_state}
-        if update.result is not None and update.status != "succeeded":
-            changes["result"] = update.result
-        job = await self.store.update(job.id, **changes)
-        if update.status == "succeeded":
-            job = await self._finalize(job, update.result)
-        elif job.is_open:
-            job = await self._schedule(job, update.retry_after, poll_after=update.poll_after)
-        else:
-            job = await self.store.update(job.id, next_poll_at=None)
-        self._notify(job.id)
-        return job
-
-    async def _schedule(self, job: JobRecord, retry_after: float | None, *, poll_after: float | None = None,
-                        message: str | None = None) -> JobRecord:
-        now = utcnow()
-        if poll_after is not None and retry_after is None:
-            delay = poll_after
-        else:
-            provider = self.entries[job.provider].provider
-            webhooks = provider is not None and self._callback_url(provider) is not None
-            delay = next_poll_delay(elapsed=(now - job.created_at).total_seconds(), expected=job.expected_seconds,
-                                    poll_count=job.poll_count, progress=job.progress or None,
-                                    retry_after=retry_after, webhooks=webhooks)
-        changes: dict[str, Any] = {"next_poll_at": now + timedelta(seconds=delay)}
-        if message is not None:
-            changes["message"] = message
-        return await self.store.update(job.id, **changes)
-
-    async def _reconcile(self, job: JobRecord, provider: Provider) -> JobRecord:
-        """A job in `submitting` with no live submitter: recover it safely or mark it unknown."""
-        if not provider.capabilities.idempotent_create:
-            return await self._finish_unknown(job, Exception("Submission interrupted."))
-        try:
-            update = await provider.reconcile(job)
-        except AvatarError as exc:
-            return await self._poll_failed(job, exc)
-        if update is None:
-            return await self._finish_unknown(job, Exception("Submission interrupted."))
-        return await self._apply(job, update)
-
-    async def reconcile_interrupted(self) -> None:
-        """At start-up: jobs a crash left in `submitting` are recovered or marked unknown, never resubmitted blindly."""
-        for job in await self.store.list(statuses=["submitting"], limit=1000):
-            entry = self.entries.get(job.provider)
-            if entry is None or entry.provider is None:
-                continue
-            if entry.provider.capabilities.idempotent_create:
-                await self.store.update(job.id, next_poll_at=utcnow())
-            else:
-                await self._finish_unknown(job, Exception("Submission interrupted."))
-
-    async def poll_due(self, limit: int = 100) -> int:
-        """Refresh every job whose poll time has come; returns how many were due."""
-        due = await self.store.due(utcnow(), limit)
-        by_provider: dict[str, list[JobRecord]] = {}
-        for job in due:
-            entry = self.entries.get(job.provider)
-            if entry is not None and entry.provider is not None:
-                by_provider.setdefault(job.provider, []).append(job)
-        async with anyio.create_task_group() as tg:
-            for jobs in by_provider.values():
-                tg.start_soon(self.refresh_many, jobs)
-        return len(due)
+    async def poll_due(self) -> int:
+        """One poller round, waiting for the steps it started (renders excepted); returns how many jobs were due."""
+        return await self.engine.poll_due(wait=True)
 
     async def on_vendor_event(self, provider: str, vendor_id: str) -> JobRecord | None:
-        """A webhook said a job changed: refresh it now."""
+        """A webhook said a job changed: do its step now, or have whoever holds it poll again soon."""
         job = await self.store.find_by_vendor_id(provider, vendor_id)
         if job is None or not job.is_open:
             return job
-        return await self.refresh(job.id, force=True)
-
-    # ------------------------------------------------------------------------------------------ finish
-
-    async def _finalize(self, job: JobRecord, result: JobResult | None) -> JobRecord:
-        """Success: download what the vendor made (its URLs expire) and store the final result."""
-        result = result or JobResult()
-        if job.kind in ("avatar", "training"):
-            self.forget_avatars(job.provider)
-        await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
-                               self.settings.max_media_bytes)
-        job = await self.store.update(job.id, status="succeeded", progress=1.0, result=result, next_poll_at=None,
-                                      error=None, message=job.message or "Done.")
-        return job
+        refreshed = await self.engine.refresh(job.id, force=True)
+        if refreshed.version == job.version:
+            await self.engine.nudge(refreshed)
+        return refreshed
 
     async def download_result(self, job_id: str) -> JobRecord:
         """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
-        job = await self.store.get(job_id)
-        if job.status != "succeeded":
-            raise InvalidInput(f"Job {job_id} is {job.status}; only a succeeded job has media to download. "
-                               f"Call check_job to follow it.", field="job_id")
-        result = job.result or JobResult()
-        provider = self.entries.get(job.provider)
-        if provider is not None and provider.provider is not None and job.vendor_id:
-            try:
-                fresh = await provider.provider.get_job(job)
-            except AvatarError as exc:
-                logger.info("could not refresh URLs of %s: %s", job_id, exc)
-            else:
-                if fresh.result is not None:
-                    result = with_fresh_urls(result, fresh.result)
-        result.warnings = [w for w in result.warnings if not w.startswith(DOWNLOAD_WARNING)]
-        await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
-                               self.settings.max_media_bytes)
-        return await self.store.update(job.id, result=result)
+        return await self.engine.finisher.redownload(job_id)
+
+    async def shutdown(self) -> None:
+        """Stop this process's work and hand its jobs over: another process takes them at once."""
+        await self.engine.pool.stop_all()
+        await self.engine.keeper.release_all()
 
     # ------------------------------------------------------------------------------------------ read
 
     async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None) -> JobRecord:
-        """Refresh when due and wait (up to the bound) for the job to finish, reporting progress meanwhile."""
+        """The job as stored, waiting (up to the bound) for it to finish, reporting progress meanwhile.
+
+        Never holds a lock and never does work: changes made here wake it at once, changes made by other
+        processes are seen by re-reading the job's version every VERSION_POLL_SECONDS."""
         deadline = anyio.current_time() + max(0.0, min(wait_seconds, MAX_WAIT_SECONDS))
-        job = await self.refresh(job_id)
+        job = await self.store.get(job_id)
         reported: tuple[float, str, str | None] | None = None
         reported_at = 0.0
         while True:
@@ -413,11 +278,9 @@ class AvatarService:
             remaining = deadline - now
             if not job.is_open or remaining <= 0:
                 return job
-            until_poll = (job.next_poll_at - utcnow()).total_seconds() if job.next_poll_at else WAIT_SLICE_SECONDS
-            event = self._changed.setdefault(job_id, anyio.Event())
-            with anyio.move_on_after(max(0.05, min(remaining, until_poll, WAIT_SLICE_SECONDS))):
-                await event.wait()
-            job = await self.refresh(job_id)
+            await self.events.wait(job_id, min(remaining, VERSION_POLL_SECONDS))
+            if await self.store.version(job_id) != job.version:
+                job = await self.store.get(job_id)
 
     async def get(self, job_id: str) -> JobRecord:
         return await self.store.get(job_id)
@@ -428,20 +291,26 @@ class AvatarService:
         return await self.store.list(statuses=statuses, kind=kind, provider=provider, limit=limit)
 
     async def cancel(self, job_id: str) -> JobRecord:
-        async with self._lock(job_id):
-            job = await self.store.get(job_id)
-            if not job.is_open:
-                return job
-            provider = self.providers.for_job(job)
-            update = await provider.cancel(job)
-            if update is None:
-                job = await self.store.update(
-                    job.id, status="canceled", next_poll_at=None,
-                    message=f"Canceled here; {job.provider} has no cancel call, so the vendor may still finish "
-                            f"(and charge for) it.")
-            else:
-                job = await self._apply(job, update)
-        self._notify(job.id)
+        """Cancel a queued or processing job, whichever process works on it (its lease ends; the worker stops)."""
+        job = await self.store.get(job_id)
+        if job.status not in lifecycle.CANCELABLE:
+            return job
+        provider = self.providers.for_job(job)
+        update = await provider.cancel(job)
+        if update is not None and update.status != "canceled":
+            await self.engine.nudge(job)
+            return job
+        message = update.message if update is not None and update.message else (
+            f"Canceled here; {job.provider} has no cancel call, so the vendor may still finish (and charge for) it.")
+        try:
+            job = await self.store.update(job_id, expect=lifecycle.CANCELABLE, release=True, status="canceled",
+                                          next_poll_at=None, message=message)
+        except StaleWrite:
+            return await self.store.get(job_id)  # it finished (or moved on) meanwhile
+        self.events.changed(job)
+        running = self.engine.pool.running(job_id)
+        if running is not None:
+            running.halt("canceled")
         return job
 
     # ------------------------------------------------------------------------------------------ views

@@ -1,237 +1,166 @@
-"""Durable job storage: one SQLite file in WAL mode, each state change one transaction.
+"""The job store's contract: what every implementation guarantees, written once, held by one test suite.
 
-`JobStore` is the interface the service uses; `SqliteJobStore` is the implementation, checked by the
-contract tests in tests/jobs/test_store.py. Rows become `JobRecord`s at this edge and nowhere else.
-SQLite calls run in a worker thread so a busy database never stalls the event loop.
+`JobStore` is the interface the service uses. `SqliteJobStore` (jobs/sqlite.py) implements it on one SQLite
+file shared by every server process on the machine; a PostgreSQL store implements the same methods one to one
+(noted per method). tests/jobs/store_contract.py holds any implementation to this contract.
+
+Leases. Work on a job is done only by the process holding the job's lease: an owner id (host:pid:random),
+an expiry, and an epoch that grows by one each time the lease is taken. `claim` takes free or expired leases in
+one transaction (PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`, then `UPDATE`); the holder renews it while it
+works (`renew`), and every write of its work is fenced (`update(lease=...)`): it applies only while the lease is
+still the same owner and epoch, so a process whose expired lease was taken over can never overwrite the new
+holder's work. An expired lease that nobody took yet still fences nobody out. Times of leases come from the
+store's own clock (SQLite: the machine's; PostgreSQL: the server's `now()`).
+
+Versions. `version` grows by one with every `create`/`update` of a job (claim, renew and a bare release do not
+change it): a reader that sees the same version has seen the same data, so waiting for a change is re-reading
+one integer, without locks.
+
+Crashes. Each method is one transaction: after a crash a job is exactly as the last committed method left it.
+A dead process's leases stay until they expire; nothing else is left behind in the store.
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import secrets
-import sqlite3
-import threading
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio.to_thread
+from avatar_mcp.models import OPEN_STATUSES, JobRecord
 
-from avatar_mcp.errors import JobNotFound
-from avatar_mcp.models import OPEN_STATUSES, JobError, JobRecord, JobResult, utcnow
-
-T = TypeVar("T")
-
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_MS = 5000
-
-DDL = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id               TEXT PRIMARY KEY,
-    kind             TEXT NOT NULL,
-    provider         TEXT NOT NULL,
-    operation        TEXT NOT NULL,
-    vendor_id        TEXT,
-    request          TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    progress         REAL NOT NULL DEFAULT 0,
-    message          TEXT,
-    result           TEXT,
-    error            TEXT,
-    vendor_state     TEXT NOT NULL DEFAULT '{}',
-    created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL,
-    next_poll_at     REAL,
-    poll_count       INTEGER NOT NULL DEFAULT 0,
-    expected_seconds REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_poll_at);
-CREATE INDEX IF NOT EXISTS jobs_vendor ON jobs (provider, vendor_id);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
-"""
-
-_COLUMNS = ("id", "kind", "provider", "operation", "vendor_id", "request", "status", "progress", "message", "result",
-            "error", "vendor_state", "created_at", "updated_at", "next_poll_at", "poll_count", "expected_seconds")
-_UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at"}
+if TYPE_CHECKING:
+    from avatar_mcp.jobs.sqlite import SqliteJobStore as SqliteJobStore
 
 
 def new_job_id() -> str:
     return "job_" + secrets.token_hex(8)
 
 
+@dataclass(frozen=True)
+class Lease:
+    """The right to work on one job, as `claim` (or `create`) granted it."""
+
+    job_id: str
+    owner: str
+    epoch: int
+
+    @classmethod
+    def of(cls, job: JobRecord) -> Lease:
+        """The lease a record returned by `claim`/`create` carries."""
+        if job.lease_owner is None:
+            raise ValueError(f"job {job.id} has no lease")
+        return cls(job.id, job.lease_owner, job.lease_epoch)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One row of a job's history: every change of status, in commit order."""
+
+    job_id: str
+    seq: int
+    source: str | None
+    target: str
+    owner: str | None
+    at: datetime
+
+
+class StaleWrite(Exception):
+    """A conditional write found the job changed under it (its lease was taken over or ended, or the job is no
+    longer in an expected state). Nothing was written."""
+
+    def __init__(self, job_id: str, reason: str) -> None:
+        super().__init__(f"job {job_id}: {reason}")
+        self.job_id = job_id
+        self.reason = reason
+
+
 class JobStore(Protocol):
-    async def create(self, job: JobRecord) -> JobRecord: ...
-    async def get(self, job_id: str) -> JobRecord: ...
-    async def update(self, job_id: str, **changes: Any) -> JobRecord: ...
-    async def delete(self, job_id: str) -> None: ...
-    async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None: ...
-    async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]: ...
-    async def due(self, now: datetime, limit: int = 100) -> builtins.list[JobRecord]: ...
-    async def close(self) -> None: ...
+    """Durable jobs. Every method is one transaction; every method may be called from many processes at once."""
 
-
-def _dump(value: Any) -> Any:
-    if isinstance(value, JobResult | JobError):
-        return value.model_dump_json(exclude_none=True)
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    return value
-
-
-def _to_column(name: str, value: Any) -> Any:
-    if name == "next_poll_at":
-        return value.timestamp() if isinstance(value, datetime) else value
-    return _dump(value)
-
-
-def _row_to_job(row: sqlite3.Row) -> JobRecord:
-    next_poll = row["next_poll_at"]
-    return JobRecord(
-        id=row["id"], kind=row["kind"], provider=row["provider"], operation=row["operation"],
-        vendor_id=row["vendor_id"], request=json.loads(row["request"]), status=row["status"],
-        progress=row["progress"], message=row["message"],
-        result=JobResult.model_validate_json(row["result"]) if row["result"] else None,
-        error=JobError.model_validate_json(row["error"]) if row["error"] else None,
-        vendor_state=json.loads(row["vendor_state"] or "{}"),
-        created_at=datetime.fromisoformat(row["created_at"]), updated_at=datetime.fromisoformat(row["updated_at"]),
-        next_poll_at=datetime.fromtimestamp(next_poll, UTC) if next_poll is not None else None,
-        poll_count=row["poll_count"], expected_seconds=row["expected_seconds"],
-    )
-
-
-class SqliteJobStore:
-    """The job store on one SQLite file. Safe to share between processes (WAL + busy timeout)."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                     timeout=BUSY_TIMEOUT_MS / 1000)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in DDL.strip().split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
-                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        def locked() -> T:
-            with self._lock:
-                return fn(self._conn)
-
-        return await anyio.to_thread.run_sync(locked)
-
-    @staticmethod
-    def _transaction(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn()
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-
-    async def create(self, job: JobRecord) -> JobRecord:
-        values = {name: _to_column(name, getattr(job, name)) for name in _COLUMNS}
-        sql = f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"  # noqa: S608
-
-        def insert(conn: sqlite3.Connection) -> None:
-            self._transaction(conn, lambda: conn.execute(sql, [values[c] for c in _COLUMNS]))
-
-        await self._run(insert)
-        return job
+    async def create(self, job: JobRecord, *, owner: str | None = None, ttl: float | None = None) -> JobRecord:
+        """Insert `job` with version 1 and return it as stored. With `owner`, the row is inserted already leased
+        to it for `ttl` seconds (epoch 1), so no other process can claim it before the creator is done with it.
+        The insert is logged in the history as a change from None to the job's status. Raises ValueError when
+        the id exists. (PostgreSQL: one INSERT.)"""
+        ...
 
     async def get(self, job_id: str) -> JobRecord:
-        def select(conn: sqlite3.Connection) -> sqlite3.Row | None:
-            row: sqlite3.Row | None = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            return row
+        """The committed job (never a half-written one); JobNotFound if there is none. Never waits for writers
+        (SQLite WAL readers; PostgreSQL MVCC)."""
+        ...
 
-        row = await self._run(select)
-        if row is None:
-            raise JobNotFound(job_id)
-        return _row_to_job(row)
-
-    async def update(self, job_id: str, **changes: Any) -> JobRecord:
-        """Apply `changes` (JobRecord field names) in one transaction and return the new record."""
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update {sorted(unknown)}")
-        changes.setdefault("updated_at", utcnow())
-        columns = list(changes)
-        sql = f"UPDATE jobs SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"  # noqa: S608
-
-        def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
-            def body() -> sqlite3.Row | None:
-                conn.execute(sql, [*(_to_column(c, changes[c]) for c in columns), job_id])
-                row: sqlite3.Row | None = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-                return row
-
-            return self._transaction(conn, body)
-
-        row = await self._run(write)
-        if row is None:
-            raise JobNotFound(job_id)
-        return _row_to_job(row)
-
-    async def delete(self, job_id: str) -> None:
-        await self._run(lambda conn: self._transaction(
-            conn, lambda: conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))))
-
-    async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None:
-        def select(conn: sqlite3.Connection) -> sqlite3.Row | None:
-            row: sqlite3.Row | None = conn.execute(
-                "SELECT * FROM jobs WHERE provider = ? AND vendor_id = ? ORDER BY created_at DESC LIMIT 1",
-                (provider, vendor_id)).fetchone()
-            return row
-
-        row = await self._run(select)
-        return _row_to_job(row) if row is not None else None
+    async def version(self, job_id: str) -> int:
+        """The job's version alone (cheap: a waiting reader polls it); JobNotFound if there is none."""
+        ...
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
                    provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
-        """Newest first."""
-        where: builtins.list[str] = []
-        args: builtins.list[Any] = []
-        if statuses:
-            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
-            args.extend(statuses)
-        if kind:
-            where.append("kind = ?")
-            args.append(kind)
-        if provider:
-            where.append("provider = ?")
-            args.append(provider)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT * FROM jobs {clause} ORDER BY created_at DESC, rowid DESC LIMIT ?"  # noqa: S608
-        rows = await self._run(lambda conn: conn.execute(sql, [*args, limit]).fetchall())
-        return [_row_to_job(r) for r in rows]
+        """Jobs matching every given filter, newest first (created_at, then insertion order)."""
+        ...
 
-    async def due(self, now: datetime, limit: int = 100) -> builtins.list[JobRecord]:
-        """Open jobs whose next poll time has come, oldest first."""
-        open_states = sorted(OPEN_STATUSES)
-        sql = (f"SELECT * FROM jobs WHERE status IN ({', '.join('?' for _ in open_states)}) "  # noqa: S608
-               "AND next_poll_at IS NOT NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?")
-        rows = await self._run(lambda conn: conn.execute(sql, [*open_states, now.timestamp(), limit]).fetchall())
-        return [_row_to_job(r) for r in rows]
+    async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None:
+        """The newest job of `provider` with this vendor id, or None."""
+        ...
+
+    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES) -> builtins.list[JobRecord]:
+        """Jobs in `statuses` whose time has come (next_poll_at unset or past) and whose lease is free or expired,
+        those waiting longest first, at most `limit`. A snapshot without locks: `claim` decides who gets them."""
+        ...
+
+    async def claim(self, job_ids: Sequence[str], owner: str, ttl: float, *,
+                    statuses: Collection[str] = OPEN_STATUSES, due_only: bool = True) -> builtins.list[JobRecord]:
+        """Take the lease of each of `job_ids` that is claimable now, in one transaction, skipping the others:
+        claimable = status in `statuses`, lease free or expired, and (with `due_only`) next_poll_at unset or past.
+        Each job taken gets owner `owner`, expiry now + `ttl`, epoch + 1, and takeovers + 1 when the lease taken
+        had expired (a dead owner's). Returns the taken jobs in the order of `job_ids`; two concurrent claims never
+        both get one job. (PostgreSQL: SELECT ... WHERE id = ANY($1) AND <claimable> FOR UPDATE SKIP LOCKED, then
+        UPDATE ... RETURNING.)"""
+        ...
+
+    async def renew(self, leases: Sequence[Lease], ttl: float) -> set[str]:
+        """Extend every lease still held (same owner and epoch) to now + `ttl`, in one transaction; returns the ids
+        of the jobs renewed. A lease that was taken over or ended is not renewed, and never comes back."""
+        ...
+
+    async def update(self, job_id: str, *, lease: Lease | None = None, expect: Collection[str] | None = None,
+                     release: bool = False, **changes: Any) -> JobRecord:
+        """Apply `changes` (JobRecord field names, not the identity, version or lease fields) in one transaction
+        and return the job as committed, version + 1.
+
+        Conditions, checked in the same transaction: with `lease`, the job's lease must still be that owner and
+        epoch (fencing: a taken-over holder is refused even if it does not know yet); with `expect`, the status
+        must be one of them (the lifecycle table's sources of the new state). A failed condition raises StaleWrite
+        and writes nothing. With `release`, the lease ends in the same transaction (owner and expiry cleared), so
+        another process may claim the job at once. A change of status appends one row to the history, with the
+        lease's owner. JobNotFound if there is no such job; ValueError for a field that cannot be updated."""
+        ...
+
+    async def release(self, leases: Sequence[Lease]) -> set[str]:
+        """End every lease still held (same owner and epoch), in one transaction, without changing the jobs'
+        data or version; returns the ids released. Used at shutdown so another process takes over at once."""
+        ...
+
+    async def delete(self, job_id: str, *, lease: Lease | None = None) -> None:
+        """Remove the job and its history (only refusals before anything was sent do this). With `lease`, only
+        while that lease is held (else StaleWrite). Deleting a missing job does nothing."""
+        ...
+
+    async def history(self, job_id: str) -> builtins.list[StatusChange]:
+        """Every change of the job's status, oldest first (the first row is its creation)."""
+        ...
 
     async def close(self) -> None:
-        def close(conn: sqlite3.Connection) -> None:
-            conn.close()
+        """Release the store's connections. Leases held stay until they expire (release them first)."""
+        ...
 
-        await self._run(close)
+
+def __getattr__(name: str) -> Any:
+    # `from avatar_mcp.jobs.store import SqliteJobStore` keeps working without importing sqlite3 here.
+    if name == "SqliteJobStore":
+        from avatar_mcp.jobs.sqlite import SqliteJobStore
+
+        return SqliteJobStore
+    raise AttributeError(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import inspect
 import json
 import logging
@@ -20,12 +19,10 @@ from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, 
 from pydantic import BaseModel, ValidationError
 
 from avatar_mcp.errors import AvatarError
+from avatar_mcp.jobs import thumbnails
 from avatar_mcp.models import JobHandle, JobRecord
 
 logger = logging.getLogger(__name__)
-
-THUMBNAIL_PX = 256
-MAX_INLINE_IMAGE_BYTES = 400_000
 
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -64,7 +61,7 @@ def summary(handle: JobHandle) -> str:
     if handle.status == "declined":
         return handle.message or "Nothing was submitted."
     head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) is {handle.status}"
-    if handle.status in ("queued", "processing", "submitting"):
+    if handle.status in ("queued", "processing", "submitting", "finishing"):
         return f"{head}, {handle.progress:.0%} done. Call check_job after {handle.poll_after_seconds or 5:.0f} s."
     if handle.status == "succeeded" and handle.result is not None:
         r = handle.result
@@ -110,30 +107,12 @@ def _video_mime(path: Path) -> str:
 
 
 def _inline_image(path_str: str | None) -> ImageContent | None:
-    """A small JPEG thumbnail (Pillow when installed), else the file itself if it is small."""
-    if not path_str:
+    """The image's kept thumbnail (jobs/thumbnails.py: made once when the job finished, not on every call)."""
+    found = thumbnails.inline(path_str)
+    if found is None:
         return None
-    path = Path(path_str)
-    try:
-        from PIL import Image
-    except ImportError:
-        data = path.read_bytes() if _size(path) and (_size(path) or 0) <= MAX_INLINE_IMAGE_BYTES else None
-        if data is None:
-            return None
-        mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
-        return ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime)
-    import io
-
-    try:
-        with Image.open(path) as opened:
-            small = opened.convert("RGB")
-            small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-            buf = io.BytesIO()
-            small.save(buf, format="JPEG", quality=80)
-    except (OSError, ValueError):
-        logger.info("could not make a thumbnail of %s", path)
-        return None
-    return ImageContent(type="image", data=base64.b64encode(buf.getvalue()).decode(), mime_type="image/jpeg")
+    data, mime = found
+    return ImageContent(type="image", data=data, mime_type=mime)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSec
     """Report a job's status, progress and (when finished) its result.
 
     Use after any create tool. With wait_seconds > 0 it waits up to that long for the job to finish, sending
-    progress notifications; otherwise it answers at once from the job store (refreshing from the vendor if
-    the last look is stale). When status is 'succeeded', result holds local paths of the downloaded files
-    (video_path, captions_path, thumbnail_path), the vendor URLs, avatar_id or photo candidates. When it is
-    still open, call again after poll_after_seconds.
+    progress notifications; otherwise it answers at once from the job store (a background poller keeps it
+    current). 'finishing' means the vendor is done and the files are being downloaded. When status is
+    'succeeded', result holds local paths of the downloaded files (video_path, captions_path, thumbnail_path),
+    the vendor URLs, avatar_id or photo candidates. When it is still open, call again after poll_after_seconds.
     """
     service = await service_of(ctx)
     with tool_errors():
@@ -47,8 +47,8 @@ async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSec
 
 async def list_jobs(
     ctx: Context[Any, Any],
-    status: Annotated[Literal["open", "submitting", "queued", "processing", "succeeded", "failed", "canceled",
-                              "unknown"] | None,
+    status: Annotated[Literal["open", "submitting", "queued", "processing", "finishing", "succeeded", "failed",
+                              "canceled", "unknown"] | None,
                       Field(description="Only jobs in this state ('open' = not finished yet).")] = None,
     kind: Annotated[Literal["photo_generation", "avatar", "training", "video"] | None,
                     Field(description="Only jobs of this kind.")] = None,

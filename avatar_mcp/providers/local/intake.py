@@ -33,7 +33,8 @@ class Inputs:
 
     async def file(self, source: str, kinds: tuple[MediaKind, ...], job_id: str, stem: str,
                    max_bytes: int | None = None) -> Path:
-        """A local file for `source`: checked inside the media roots, or downloaded from an https URL."""
+        """A local file for `source`: checked inside the media roots, or downloaded from an https URL once per job
+        (a job taken over by another process, or submitted again after a crash, reuses the finished download)."""
         limit = min(max_bytes or self.media.max_bytes, self.media.max_bytes)
         kind = classify(source)
         if kind == "path":
@@ -43,6 +44,8 @@ class Inputs:
                                 f"path inside the media roots or an https URL.", source=source)
         url = require_https(source)
         dest = self.job_dir(job_id) / f"input_{stem}"
+        if dest.is_file():  # downloads land under a temporary name and are renamed when complete and checked
+            return dest
         return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
 
     async def background(self, background: Background | None, job_id: str, index: int) -> Path | None:

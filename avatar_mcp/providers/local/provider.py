@@ -2,8 +2,9 @@
 
 Checks that need no heavy work (files inside the media roots, https, known avatars and voices) run before a
 job exists; photo checks (decodable, >= 512x512, exactly one face) run in a worker thread but still before
-the job is accepted. Renders run in background threads (tasks.py); the job id is the task id, so after a
-restart an unfinished job is simply rendered again: local work is free, and never paid for twice.
+the job is accepted, and https inputs are fetched into the job's folder then. The work itself (renders,
+drawings, footage preparation) is rebuilt from the stored job by `work()` and run by whichever server process
+holds the job's lease (tasks.py): after a crash, another process renders it again from the same inputs.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from avatar_mcp.providers.base import (
 )
 from avatar_mcp.providers.local.intake import Inputs, background_plan, check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
-from avatar_mcp.providers.local.tasks import Task, TaskRunner
+from avatar_mcp.providers.local.tasks import LocalWork, Pool, Workspace
 
 if TYPE_CHECKING:
     from avatar_mcp.providers.local.studio import BackgroundPlan, ScenePlan
@@ -82,8 +83,6 @@ class LocalProvider(BaseProvider):
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.inputs = Inputs(media, http, media_dir)
         self.library = AvatarLibrary(self.root)
-        self.renders = TaskRunner("render", workers=1)
-        self.prep = TaskRunner("prep", workers=1)
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
@@ -127,34 +126,29 @@ class LocalProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ photos
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
-        folder = self.inputs.job_dir(ctx.job_id)
-        points_dir = self.root / "generations" / ctx.job_id
-
-        def work(task: Task) -> JobResult:
-            import cv2
-            import numpy as np
-
-            from avatar_mcp.models import Candidate
-            from avatar_mcp.providers.local.portraits import draw_portrait
-
-            points_dir.mkdir(parents=True, exist_ok=True)
-            candidates, cues = [], []
-            for index in range(4):
-                task.check()
-                drawn = draw_portrait(spec.model_dump(), index)
-                path = folder / f"candidate_{index}.png"
-                cv2.imwrite(str(path), drawn.image)
-                np.save(points_dir / f"candidate_{index}.npy", drawn.points)
-                candidates.append(Candidate(index=index, image_path=str(path), key=f"local:{ctx.job_id}:{index}"))
-                cues = drawn.cues
-                task.report((index + 1) / 4, f"Drew candidate {index + 1} of 4.")
-            note = ("These are illustrations drawn offline, not photos" +
-                    (f" (understood: {', '.join(cues)})." if cues else "."))
-            return JobResult(candidates=candidates, warnings=[note])
-
-        self.prep.start(ctx.job_id, "generate_photo_avatar", work)
-        return Submission(vendor_id=ctx.job_id, status="processing", expected_seconds=3.0, poll_after=0.5,
+        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=3.0, poll_after=0.5,
                           message="Drawing four illustrated candidates.")
+
+    def _draw(self, spec: PhotoGenerationSpec, job_id: str, ws: Workspace) -> JobResult:
+        import cv2
+        import numpy as np
+
+        from avatar_mcp.models import Candidate
+        from avatar_mcp.providers.local.portraits import draw_portrait
+
+        candidates, cues = [], []
+        for index in range(4):
+            ws.check()
+            drawn = draw_portrait(spec.model_dump(), index)
+            path = ws.folder / f"candidate_{index}.png"
+            cv2.imwrite(str(path), drawn.image)
+            np.save(path.with_suffix(".npy"), drawn.points)  # the landmarks go with the image when it becomes an avatar
+            candidates.append(Candidate(index=index, image_path=str(path), key=f"local:{job_id}:{index}"))
+            cues = drawn.cues
+            ws.report((index + 1) / 4, f"Drew candidate {index + 1} of 4.")
+        note = ("These are illustrations drawn offline, not photos" +
+                (f" (understood: {', '.join(cues)})." if cues else "."))
+        return JobResult(candidates=candidates, warnings=[note])
 
     async def create_photo_avatar(self, spec: PhotoAvatarSpec, ctx: SubmitContext,
                                   generation: JobRecord | None) -> Submission:
@@ -181,8 +175,11 @@ class LocalProvider(BaseProvider):
         index = spec.from_generation.index
         candidate = next((c for c in (generation.result.candidates if generation.result else None) or []
                           if c.index == index), None)
-        points = self.root / "generations" / generation.id / f"candidate_{index}.npy"
-        image = cv2.imread(candidate.image_path) if candidate and candidate.image_path else None
+        image_path = Path(candidate.image_path) if candidate and candidate.image_path else None
+        points = image_path.with_suffix(".npy") if image_path else Path()
+        if not points.is_file():  # drawn before the landmarks were kept beside the candidates
+            points = self.root / "generations" / generation.id / f"candidate_{index}.npy"
+        image = cv2.imread(str(image_path)) if image_path else None
         if image is None or not points.is_file():
             raise InvalidInput(f"Candidate {index} of job {generation.id} is no longer on disk; generate again.",
                                field="from_generation")
@@ -238,28 +235,43 @@ class LocalProvider(BaseProvider):
                             f"(see avatar://guides/reference-video). The local studio uses up to 30 s of it.")
         avatar = self.library.begin_twin(self.library.new_id(kind), name, kind, gender=gender,
                                          default_voice_id=self._voice_for(gender), source=video)
+        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=max(5.0, info.duration / 3),
+                          message="Tracking the face in the footage.", poll_after=0.5,
+                          result=JobResult(avatar_id=avatar.avatar_id, warnings=warnings))
 
-        def work(task: Task) -> JobResult:
-            from avatar_mcp.providers.local.studio import prepare_footage
+    async def _twin_work(self, job: JobRecord, video: str) -> LocalWork:
+        from avatar_mcp.providers.local.studio import prepare_footage
 
+        made = job.result or JobResult()
+        if made.avatar_id is None:
+            raise InvalidInput("This avatar's record was lost in a crash; create it again (nothing was spent).")
+        avatar = self.library.get(made.avatar_id)
+        path = await self.inputs.file(video, ("video",), job.id, "footage")
+
+        def run(ws: Workspace) -> JobResult:
             try:
-                footage = prepare_footage(path, on_progress=lambda f: task.report(f, "Tracking the face."))
+                footage = prepare_footage(path, on_progress=lambda f: ws.report(f, "Tracking the face."))
+                ws.check()
             except Exception as exc:
                 self.library.fail(avatar, str(exc))
                 raise
             self.library.finish_twin(avatar, footage, None)
-            return self._ready(ctx, avatar, warnings).result or JobResult()
+            return self._ready(SubmitContext(job_id=job.id), avatar, made.warnings).result or JobResult()
 
-        self.prep.start(ctx.job_id, "create_digital_twin", work)
-        return Submission(vendor_id=ctx.job_id, status="processing", expected_seconds=max(5.0, info.duration / 3),
-                          message="Tracking the face in the footage.", poll_after=0.5,
-                          result=JobResult(avatar_id=avatar.avatar_id, warnings=warnings))
+        return LocalWork("prep", run, "Tracking the face in the footage.")
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        check_options(self.name, spec.options, ())
+        await self._video_inputs(spec, ctx.job_id)
+        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
+        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
+                          message="Queued in the local studio.", poll_after=0.5)
+
+    async def _video_inputs(self, spec: VideoSpec, job_id: str) -> list[tuple[Scene, Path | None, Path | None]]:
+        """Each scene with its audio and background files, after checking its avatar and voice."""
         from avatar_mcp.providers.local import speech
 
-        check_options(self.name, spec.options, ())
         voice_ids = {v.voice_id for v in speech.voices()}
         inputs: list[tuple[Scene, Path | None, Path | None]] = []
         for i, scene in enumerate(spec.scenes):
@@ -274,28 +286,29 @@ class LocalProvider(BaseProvider):
                 if voice not in voice_ids:
                     raise InvalidInput(f"scenes.{i}.voice_id {voice!r} is not a local voice. Local voices: "
                                        f"{', '.join(sorted(voice_ids))}.", field=f"scenes.{i}.voice_id")
-            audio = await self.inputs.file(scene.audio, ("audio", "video"), ctx.job_id, f"audio_{i}") if scene.audio \
+            audio = await self.inputs.file(scene.audio, ("audio", "video"), job_id, f"audio_{i}") if scene.audio \
                 else None
-            background = await self.inputs.background(scene.background, ctx.job_id, i)
+            background = await self.inputs.background(scene.background, job_id, i)
             inputs.append((scene, audio, background))
+        return inputs
+
+    async def _video_work(self, spec: VideoSpec, job_id: str) -> LocalWork:
+        inputs = await self._video_inputs(spec, job_id)
         width, height = spec.size()
 
-        def work(task: Task) -> JobResult:
+        def run(ws: Workspace) -> JobResult:
             scenes = []
             for n, (scene, audio, background) in enumerate(inputs):
-                task.check()
-                task.report(0.1 * n / len(inputs), f"Preparing scene {n + 1} of {len(inputs)}.")
+                ws.check()
+                ws.report(0.1 * n / len(inputs), f"Preparing scene {n + 1} of {len(inputs)}.")
                 assert scene.avatar_id is not None
                 stored = self.library.get(scene.avatar_id)
                 voice = scene.voice_id or stored.default_voice_id or self._voice_for(stored.gender)
                 scenes.append(self._scene_plan(self.library.load(scene.avatar_id), scene, voice, audio,
                                                background_plan(scene.background, background)))
-            return self._render(task, ctx.job_id, scenes, width, height, spec.caption, spec.output_format)
+            return self._render(ws, scenes, width, height, spec.caption, spec.output_format)
 
-        self.renders.start(ctx.job_id, "create_video", work)
-        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
-        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
-                          message="Queued in the local studio.", poll_after=0.5)
+        return LocalWork("render", run, "Rendering in the local studio.")
 
     def _scene_plan(self, avatar: Any, scene: Scene, voice: str, audio: Path | None,
                     background: BackgroundPlan) -> ScenePlan:
@@ -313,82 +326,87 @@ class LocalProvider(BaseProvider):
                          style=scene.avatar_style, scale=scene.scale, offset_x=scene.offset_x,
                          offset_y=scene.offset_y)
 
-    def _render(self, task: Task, job_id: str, scenes: list[ScenePlan], width: int, height: int, captions: bool,
+    def _render(self, ws: Workspace, scenes: list[ScenePlan], width: int, height: int, captions: bool,
                 output_format: str) -> JobResult:
         from avatar_mcp.providers.local.studio import RenderPlan, render
 
-        task.check()
-        out = self.inputs.job_dir(job_id) / f"video.{output_format}"
-        plan = RenderPlan(scenes=scenes, width=width, height=height, out_path=out, captions=captions,
-                          output_format=output_format)  # type: ignore[arg-type]
+        ws.check()
+        plan = RenderPlan(scenes=scenes, width=width, height=height, out_path=ws.folder / f"video.{output_format}",
+                          captions=captions, output_format=output_format)  # type: ignore[arg-type]
 
         def progress(done: int, total: int) -> None:
-            task.report(0.1 + 0.9 * done / max(total, 1), f"Rendering frame {done} of {total}.")
+            ws.report(0.1 + 0.9 * done / max(total, 1), f"Rendering frame {done} of {total}.")
 
-        output = render(plan, on_progress=progress, should_stop=task.should_stop)
+        output = render(plan, on_progress=progress, should_stop=ws.should_stop)
         return JobResult(video_path=str(output.video_path),
                          captions_path=str(output.captions_path) if output.captions_path else None,
                          thumbnail_path=str(output.thumbnail_path), duration_seconds=round(output.duration_seconds, 2))
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
-        from avatar_mcp.providers.local import speech
-
         check_options(self.name, spec.options, ())
         path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
-        voice = spec.voice_id or speech.default_voice_id()
-        if spec.script is not None and voice not in {v.voice_id for v in speech.voices()}:
-            raise InvalidInput(f"voice_id {voice!r} is not a local voice; see list_voices(provider='local').",
-                               field="voice_id")
-        audio = await self.inputs.file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio else None
-        background = await self.inputs.background(spec.background, ctx.job_id, 0)
-        scene = Scene(script=spec.script, audio=spec.audio, voice_id=voice, speed=spec.speed, pitch=spec.pitch,
-                      avatar_style="closeUp" if spec.fit == "cover" else "normal")
-        width, height = ORIENTATION_SIZES[spec.orientation]
-
-        def work(task: Task) -> JobResult:
-            from avatar_mcp.providers.local.studio import Portrait
-
-            plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
-                                    background_plan(spec.background, background))
-            return self._render(task, ctx.job_id, [plan], width, height, spec.caption, spec.output_format)
-
-        self.renders.start(ctx.job_id, "create_photo_video", work)
+        await anyio.to_thread.run_sync(check_photo, path, spec.image)
+        await self._photo_video_inputs(spec, ctx.job_id)
         seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else 10.0
         return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
                           message="Queued in the local studio.", poll_after=0.5)
 
+    async def _photo_video_inputs(self, spec: PhotoVideoSpec, job_id: str) -> tuple[str, Path | None, Path | None]:
+        from avatar_mcp.providers.local import speech
+
+        voice = spec.voice_id or speech.default_voice_id()
+        if spec.script is not None and voice not in {v.voice_id for v in speech.voices()}:
+            raise InvalidInput(f"voice_id {voice!r} is not a local voice; see list_voices(provider='local').",
+                               field="voice_id")
+        audio = await self.inputs.file(spec.audio, ("audio", "video"), job_id, "audio") if spec.audio else None
+        background = await self.inputs.background(spec.background, job_id, 0)
+        return voice, audio, background
+
+    async def _photo_video_work(self, spec: PhotoVideoSpec, job_id: str) -> LocalWork:
+        path = await self.inputs.file(spec.image, ("image",), job_id, "photo", PHOTO_MAX_BYTES)
+        voice, audio, background = await self._photo_video_inputs(spec, job_id)
+        scene = Scene(script=spec.script, audio=spec.audio, voice_id=voice, speed=spec.speed, pitch=spec.pitch,
+                      avatar_style="closeUp" if spec.fit == "cover" else "normal")
+        width, height = ORIENTATION_SIZES[spec.orientation]
+
+        def run(ws: Workspace) -> JobResult:
+            from avatar_mcp.providers.local.studio import Portrait
+
+            image, points = check_photo(path, spec.image)
+            plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
+                                    background_plan(spec.background, background))
+            return self._render(ws, [plan], width, height, spec.caption, spec.output_format)
+
+        return LocalWork("render", run, "Rendering in the local studio.")
+
     # ------------------------------------------------------------------------------------------ jobs
-    def _task(self, job_id: str) -> Task | None:
-        return self.renders.get(job_id) or self.prep.get(job_id)
+    def pool_for(self, operation: str) -> Pool:
+        return "render" if operation in (CREATE_VIDEO, CREATE_PHOTO_VIDEO) else "prep"
+
+    async def work(self, job: JobRecord) -> LocalWork:
+        """The work of a queued local job, rebuilt from its stored request and the inputs in its folder."""
+        spec: Any = _SPECS[job.operation].model_validate(dict(job.request.get("arguments") or {}))
+        if job.operation == GENERATE_PHOTO:
+            return LocalWork("prep", lambda ws: self._draw(spec, job.id, ws), "Drawing four illustrated candidates.")
+        if job.operation == CREATE_VIDEO:
+            return await self._video_work(spec, job.id)
+        if job.operation == CREATE_PHOTO_VIDEO:
+            return await self._photo_video_work(spec, job.id)
+        if job.operation in (CREATE_DIGITAL_TWIN, CREATE_COMPANION) and getattr(spec, "video", None):
+            return await self._twin_work(job, spec.video)
+        raise InvalidInput(f"A local {job.operation} job has no work left to do; create it again.")
 
     async def get_job(self, job: JobRecord) -> JobUpdate:
-        task = self._task(job.id)
-        if task is None:
-            return await self._restart(job)
-        if task.state == "succeeded":
-            return JobUpdate(status="succeeded", progress=1.0, message=task.message, result=task.result)
-        if task.state == "failed":
-            return JobUpdate(status="failed", message=task.message, error=task.error)
-        if task.state == "canceled":
-            return JobUpdate(status="canceled", message="Canceled.")
-        return JobUpdate(status="processing" if task.state == "running" else "queued", progress=task.progress,
-                         message=task.message, poll_after=0.5)
+        """The stored state: local work reports its progress to the job store itself."""
+        return JobUpdate(status=job.status, progress=job.progress, message=job.message)
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
-        return await self._restart(job)
-
-    async def _restart(self, job: JobRecord) -> JobUpdate:
-        """This process has no task for the job (the server restarted): do the free local work again."""
+        """A job whose submission was interrupted (the process died while checking or fetching its inputs):
+        submit it again from the stored request. Inputs already fetched are not fetched again."""
         arguments = dict(job.request.get("arguments") or {})
         ctx = SubmitContext(job_id=job.id)
-        models: dict[str, type[BaseModel]] = {
-            GENERATE_PHOTO: PhotoGenerationSpec, CREATE_PHOTO_AVATAR: PhotoAvatarSpec, TRAIN_PHOTO_AVATAR: TrainSpec,
-            CREATE_DIGITAL_TWIN: DigitalTwinSpec, CREATE_COMPANION: CompanionSpec, CREATE_VIDEO: VideoSpec,
-            CREATE_PHOTO_VIDEO: PhotoVideoSpec,
-        }
-        spec: Any = models[job.operation].model_validate(arguments)
-        logger.info("restarting local job %s (%s) after a server restart", job.id, job.operation)
+        spec: Any = _SPECS[job.operation].model_validate(arguments)
+        logger.info("submitting local job %s (%s) again after an interrupted submission", job.id, job.operation)
         if job.operation == GENERATE_PHOTO:
             submission = await self.generate_photo(spec, ctx)
         elif job.operation == CREATE_VIDEO:
@@ -402,18 +420,18 @@ class LocalProvider(BaseProvider):
         elif job.operation == TRAIN_PHOTO_AVATAR:
             submission = await self.train_photo_avatar(str(job.request.get("target") or spec.avatar_id), ctx)
         else:
-            return JobUpdate(status="failed", message="The server restarted before this avatar was stored; create it "
+            return JobUpdate(status="failed", message="The server stopped before this avatar was stored; create it "
                              "again (nothing was spent).")
         return JobUpdate(status=submission.status, vendor_id=job.id, progress=submission.progress,
-                         message="Restarted after a server restart: rendering again (local work is free).",
+                         message="Submitted again after an interrupted submission (local work is free).",
                          result=submission.result, poll_after=0.5)
 
     async def cancel(self, job: JobRecord) -> JobUpdate | None:
-        task = self.renders.cancel(job.id) or self.prep.cancel(job.id)
-        if task is None:
-            return JobUpdate(status="canceled", message="Canceled.")
         return JobUpdate(status="canceled", message="Canceled: the studio stopped working on it.")
 
-    async def aclose(self) -> None:
-        self.renders.shutdown()
-        self.prep.shutdown()
+
+_SPECS: dict[str, type[BaseModel]] = {
+    GENERATE_PHOTO: PhotoGenerationSpec, CREATE_PHOTO_AVATAR: PhotoAvatarSpec, TRAIN_PHOTO_AVATAR: TrainSpec,
+    CREATE_DIGITAL_TWIN: DigitalTwinSpec, CREATE_COMPANION: CompanionSpec, CREATE_VIDEO: VideoSpec,
+    CREATE_PHOTO_VIDEO: PhotoVideoSpec,
+}

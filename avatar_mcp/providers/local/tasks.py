@@ -1,47 +1,49 @@
-"""Background work of the local studio: renders and preparations run in worker threads, never on the event loop.
+"""Work done here rather than at a vendor (local renders, drawings, footage preparation): how it is described
+to the service, and what the work function sees in its worker thread.
 
-A task is keyed by its job id, so asking for the same job again (after a restart, say) finds or restarts it
-rather than running it twice. The worker reports progress and checks for cancellation between frames.
+A provider that does its own work implements `RunsLocally.work(job)`: it rebuilds the work from the stored job
+(its request, and the inputs fetched into the job's folder when it was submitted), so whichever process holds the
+job's lease can run it, including one that took the job over from a dead process. The service runs the function in
+a worker thread, relays its progress to the job store, and moves what it made from the attempt folder into place.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
 
-from avatar_mcp.errors import AvatarError
-from avatar_mcp.models import JobError, JobResult
+from avatar_mcp.models import JobRecord, JobResult
 
-logger = logging.getLogger(__name__)
-
-TaskState = Literal["queued", "running", "succeeded", "failed", "canceled"]
+Pool = Literal["render", "prep"]
+"""Renders and preparations each have their own worker slot: a long render never holds up a drawing."""
 
 
 class Canceled(Exception):
-    """Raised inside a task when its job was canceled."""
+    """Raised inside work whose job was canceled, taken over, or whose server is shutting down."""
 
 
 @dataclass
-class Task:
-    id: str
-    label: str
-    state: TaskState = "queued"
+class Workspace:
+    """What a work function sees: its own attempt folder, a way to report progress, and a stop flag.
+
+    Everything the work writes goes into `folder` (a fresh folder per attempt); the service moves the result's
+    files into the job's folder afterwards, so an attempt that is abandoned never touches another's files.
+    """
+
+    folder: Path
+    stop: threading.Event = field(default_factory=threading.Event)
     progress: float = 0.0
     message: str | None = None
-    result: JobResult | None = None
-    error: JobError | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
-    future: Future[None] | None = None
+    changed: bool = False
 
-    # What the work function sees.
     def report(self, fraction: float, message: str | None = None) -> None:
         self.progress = max(0.0, min(1.0, fraction))
         if message is not None:
             self.message = message
+        self.changed = True
 
     def should_stop(self) -> bool:
         return self.stop.is_set()
@@ -51,65 +53,22 @@ class Task:
             raise Canceled
 
 
-Work = Callable[[Task], JobResult]
+@dataclass(frozen=True)
+class LocalWork:
+    """One job's work: which worker slot it needs and the function that does it (in a worker thread)."""
+
+    pool: Pool
+    run: Callable[[Workspace], JobResult]
+    message: str = "Working on it."
 
 
-class TaskRunner:
-    """A small pool of worker threads; `workers` bounds how many tasks run at once."""
+@runtime_checkable
+class RunsLocally(Protocol):
+    def pool_for(self, operation: str) -> Pool:
+        """Which worker slot a job of this operation needs (known before the work is rebuilt)."""
+        ...
 
-    def __init__(self, name: str, workers: int = 1) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"avatar-{name}")
-        self._tasks: dict[str, Task] = {}
-        self._lock = threading.Lock()
-
-    def start(self, task_id: str, label: str, work: Work) -> Task:
-        """Start `work` for `task_id`, unless that task is already queued or running."""
-        with self._lock:
-            existing = self._tasks.get(task_id)
-            if existing is not None and existing.state in ("queued", "running"):
-                return existing
-            task = Task(id=task_id, label=label, message="Waiting for the studio.")
-            self._tasks[task_id] = task
-            task.future = self._pool.submit(self._run, task, work)
-            return task
-
-    def get(self, task_id: str) -> Task | None:
-        return self._tasks.get(task_id)
-
-    def cancel(self, task_id: str) -> Task | None:
-        task = self._tasks.get(task_id)
-        if task is not None:
-            task.stop.set()
-            if task.future is not None and task.future.cancel():
-                task.state = "canceled"
-        return task
-
-    def shutdown(self) -> None:
-        for task in list(self._tasks.values()):
-            task.stop.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    @staticmethod
-    def _run(task: Task, work: Work) -> None:
-        if task.stop.is_set():
-            task.state = "canceled"
-            return
-        task.state = "running"
-        try:
-            result = work(task)
-        except Canceled:
-            task.state, task.message = "canceled", "Canceled."
-        except AvatarError as exc:
-            if task.stop.is_set():
-                task.state, task.message = "canceled", "Canceled."
-                return
-            task.error = JobError(code=exc.code, message=str(exc), retryable=exc.retryable)
-            task.state, task.message = "failed", str(exc)
-        except Exception as exc:
-            logger.exception("local task %s (%s) failed", task.id, task.label)
-            task.error = JobError(code="internal_error", message=f"The local studio failed: {type(exc).__name__}: "
-                                  f"{exc}. This is a bug; the server log has the details.")
-            task.state, task.message = "failed", task.error.message
-        else:
-            task.result, task.progress, task.state = result, 1.0, "succeeded"
-            task.message = "Done."
+    async def work(self, job: JobRecord) -> LocalWork:
+        """The work of a queued job, rebuilt from the stored job without fetching again what was fetched at
+        submission. Raises AvatarError when it cannot be done (the job then fails with that message)."""
+        ...
