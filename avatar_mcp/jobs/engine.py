@@ -40,6 +40,7 @@ POLL_CONCURRENCY = 4
 DUE_BATCH = 100
 """Jobs looked at per poller round (per vendor, batched status requests take up to this many)."""
 POLLABLE = frozenset({"queued", "processing"})
+ALL_STATES = lifecycle.OPEN | lifecycle.TERMINAL
 AVATAR_KINDS = ("avatar", "training")
 INTERRUPTED_ADVICE = (
     "This submission may or may not have reached {provider}, and {provider} cannot be asked whether it received "
@@ -299,22 +300,33 @@ class JobEngine:
             with contextlib.suppress(StaleWrite):
                 self.events.changed(await self.store.update(job.id, expect=POLLABLE, next_poll_at=utcnow()))
 
-    async def sweep(self) -> int:
-        """Remove attempt folders of jobs that nobody works on (their process died mid-work); returns how many.
-        A folder is kept while any process holds a live lease on its job."""
-        found = await anyio.to_thread.run_sync(lambda: list(workspace.attempts(self.settings.media_dir, self.ttl)))
+    async def sweep(self, min_age: float | None = None) -> int:
+        """Remove attempt folders that nobody works on any more (their process died mid-work), untouched for
+        `min_age` seconds (a lease's lifetime by default); returns how many. Like any work on a job, this is done
+        only while holding the job's lease: a folder whose job a live process holds is never touched."""
+        age = self.ttl if min_age is None else min_age
+        found = await anyio.to_thread.run_sync(lambda: list(workspace.attempts(self.settings.media_dir, age)))
         removed = 0
-        for job_id, folder in found:
-            if self.pool.running(job_id) is not None:
+        for job_id in dict.fromkeys(job_id for job_id, _ in found):
+            folders = [folder for jid, folder in found if jid == job_id]
+            if self.pool.running(job_id) is not None or self.keeper.lease(job_id) is not None:
                 continue
             try:
-                job: JobRecord | None = await self.store.get(job_id)
+                await self.store.get(job_id)
             except JobNotFound:
-                job = None
-            if job is not None and job.lease_expires_at is not None and job.lease_expires_at > utcnow():
-                continue
-            await anyio.to_thread.run_sync(workspace.discard, folder)
-            removed += 1
+                claimed = None  # a job that never existed (a refusal): nobody can hold it
+            else:
+                taken = await self.store.claim([job_id], self.owner, self.ttl, statuses=ALL_STATES, due_only=False)
+                if not taken:
+                    continue
+                claimed = Lease.of(taken[0])
+            try:
+                for folder in folders:
+                    await anyio.to_thread.run_sync(workspace.discard, folder)
+                    removed += 1
+            finally:
+                if claimed is not None:
+                    await self.store.release([claimed])
         if removed:
             logger.info("swept %d abandoned attempt folder(s)", removed)
         return removed

@@ -178,9 +178,6 @@ class Finisher:
             engine.on_finished(done)
         finally:
             workspace.discard(attempt)
-            if work.reason == "shutdown":  # another process takes the job over at once, without waiting
-                with anyio.CancelScope(shield=True):
-                    await engine.store.release([lease])
 
     async def _relay(self, work: Work, ws: Workspace) -> None:
         while True:

@@ -90,7 +90,8 @@ class WorkPool:
             logger.exception("%s work on job %s failed", work.kind, work.job_id)
         finally:
             self._running.pop(work.job_id, None)
-            self.keeper.forget(work.job_id)
+            if work.reason != "shutdown":  # at shutdown the keeper releases what is still held, all at once
+                self.keeper.forget(work.job_id)
             work.done.set()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

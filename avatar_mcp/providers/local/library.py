@@ -8,6 +8,7 @@ portraits get their landmarks detected once, on first use, and cached the same w
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -88,7 +89,7 @@ class AvatarLibrary:
     def _write(self, avatar: StoredAvatar) -> None:
         folder = self.root / avatar.avatar_id
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "meta.json.tmp"
+        tmp = folder / f"meta.json.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(json.dumps(asdict(avatar), indent=1), encoding="utf-8")
         tmp.replace(folder / "meta.json")
 
@@ -104,9 +105,15 @@ class AvatarLibrary:
 
         folder = self.root / avatar_id
         folder.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(folder / "image.png"), image):
+        # Written under private names, then renamed: several server processes may prepare the same bundled
+        # portrait at once, and a reader must never see half a file.
+        partial = f".{os.getpid()}.{threading.get_ident()}.part"
+        image_tmp, points_tmp = folder / f"image{partial}.png", folder / f"points{partial}.npy"
+        if not cv2.imwrite(str(image_tmp), image):
             raise MediaRejected("Could not store the avatar image.")
-        np.save(folder / "points.npy", np.asarray(points, dtype=np.float64))
+        np.save(points_tmp, np.asarray(points, dtype=np.float64))
+        points_tmp.replace(folder / "points.npy")
+        image_tmp.replace(folder / "image.png")
         avatar = StoredAvatar(avatar_id=avatar_id, name=name, kind=kind, gender=gender,
                               default_voice_id=default_voice_id, created_at=_now(), source=source)
         self._write(avatar)
