@@ -90,7 +90,7 @@ async def _run(settings: Settings, provider: str, out: str | None) -> Path:
             _bar(progress, message)
 
         final: dict[str, Any] = video
-        while final["status"] in ("submitting", "queued", "processing"):
+        while final["status"] in ("submitting", "queued", "processing", "finishing"):
             final = _check(await client.call_tool("check_job", {"job_id": video["job_id"], "wait_seconds": 60},
                                                    progress_callback=on_progress), "check_job")
         _bar(100.0 if final["status"] == "succeeded" else 0.0, final["status"])

@@ -131,6 +131,8 @@ async def test_generated_candidates_are_illustrations_that_become_avatars(client
     candidates = generated["result"]["candidates"]
     assert [c["index"] for c in candidates] == [0, 1, 2, 3]
     assert all(Path(c["image_path"]).is_file() for c in candidates)
+    # Their inline thumbnails were made once, by the worker that drew them, and kept beside them.
+    assert all(Path(c["image_path"]).with_suffix(".thumb.jpg").is_file() for c in candidates)
     assert any("not photos" in w for w in generated["result"]["warnings"])
     avatar = await call(client, "create_photo_avatar", {"from_generation": {"job_id": started["job_id"],
                                                                             "index": 2}, "name": "Ava"})

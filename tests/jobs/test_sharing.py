@@ -1,0 +1,143 @@
+"""Several services on one data dir in one test process (each with its own store connection and owner id, as
+separate server processes have): who works on a job, what the others see, and what nobody may delete."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import anyio
+import pytest
+
+from avatar_mcp.config import Settings
+from avatar_mcp.jobs.sqlite import SqliteJobStore
+from avatar_mcp.jobs.store import new_job_id
+from avatar_mcp.models import JobRecord, Scene, VideoSpec, utcnow
+from avatar_mcp.runtime import open_service
+from avatar_mcp.service import AvatarService
+from tests.conftest import make_settings
+from tests.fakes import countdown
+
+pytestmark = pytest.mark.anyio
+SHORT = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=20)], dimension={"width": 320, "height": 240})
+LONG = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=60)], dimension={"width": 160, "height": 128})
+
+
+@pytest.fixture
+def settings(tmp_path: Path, media_root: Path) -> Settings:
+    return make_settings(tmp_path, media_root, lease_seconds=1.5)
+
+
+async def submit_local(service: AvatarService, spec: VideoSpec) -> JobRecord:
+    provider = service.entries["local"].provider
+    assert provider is not None
+    return await service.submit("create_video", spec, provider)
+
+
+def job_files(settings: Settings, job_id: str) -> list[str]:
+    return sorted(p.name for p in (settings.media_dir / "jobs" / job_id).iterdir())
+
+
+@pytest.mark.render
+async def test_a_second_server_sees_the_progress_of_a_render_it_does_not_own_and_neither_redoes_nor_deletes_it(
+        settings: Settings) -> None:
+    async with open_service(settings) as first:
+        job = await submit_local(first, SHORT)
+        seen: list[tuple[str, float]] = []
+
+        async def watch(record: JobRecord) -> None:
+            seen.append((record.status, record.progress))
+
+        async with open_service(settings) as second:
+            done = await second.wait(job.id, 120, watch)
+            assert done.status == "succeeded" and done.result is not None and done.result.video_path
+            video = Path(done.result.video_path)
+            assert video.is_file()
+        # The second server has shut down: the finished video is still there, and it never worked on the job.
+        assert video.is_file()
+        history = await first.store.history(job.id)
+    assert {c.owner for c in history} == {first.owner}
+    assert (await first_record(settings, job.id)).takeovers == 0
+    assert any(status == "processing" and 0 < progress < 1 for status, progress in seen), seen
+    assert video.is_file() and not [n for n in job_files(settings, job.id) if n.startswith(".attempt-")]
+
+
+async def first_record(settings: Settings, job_id: str) -> JobRecord:
+    store = SqliteJobStore(settings.db_path)
+    try:
+        return await store.get(job_id)
+    finally:
+        await store.close()
+
+
+@pytest.mark.render
+async def test_a_cancel_from_another_server_stops_the_render_where_it_runs_and_leaves_no_video(
+        settings: Settings) -> None:
+    async with open_service(settings) as first, open_service(settings, poll=False) as second:
+        job = await submit_local(first, LONG)
+        with anyio.fail_after(60):
+            while (await second.get(job.id)).progress <= 0.1:  # rendering in the first server
+                await anyio.sleep(0.1)
+        canceled = await second.cancel(job.id)
+        assert canceled.status == "canceled"
+        with anyio.fail_after(30):
+            while first.engine.pool.running(job.id) is not None:
+                await anyio.sleep(0.05)
+        final = await first.get(job.id)
+    assert final.status == "canceled" and final.result is None
+    assert not [n for n in job_files(settings, job.id) if n.startswith("video") or n.startswith(".attempt-")]
+
+
+async def test_a_live_owners_vendor_job_is_never_taken_over_but_a_dead_owners_is(settings: Settings) -> None:
+    async with open_service(settings, countdown.entries, poll=False) as service:
+        provider = service.entries["countdown"].provider
+        assert isinstance(provider, countdown.CountdownProvider)
+        live = await service.store.create(JobRecord(
+            id=new_job_id(), kind="video", provider="countdown", operation="create_video", vendor_id="cd_live",
+            status="processing", next_poll_at=utcnow() - timedelta(seconds=1)), owner="elsewhere:1:x", ttl=60)
+        dead = await service.store.create(JobRecord(
+            id=new_job_id(), kind="video", provider="countdown", operation="create_video", vendor_id="cd_dead",
+            status="processing", next_poll_at=utcnow() - timedelta(seconds=1)), owner="gone:2:y", ttl=0.5)
+        await anyio.sleep(0.8)
+        await service.poll_due()
+        assert (await service.refresh(live.id, force=True)).version == live.version
+        after_live, after_dead = await service.get(live.id), await service.get(dead.id)
+    assert after_live.lease_owner == "elsewhere:1:x" and after_live.poll_count == 0
+    assert "cd_live" not in provider.state_file.read_text()  # its vendor was never asked
+    assert after_dead.poll_count == 1 and after_dead.takeovers == 1 and after_dead.lease_owner is None
+
+
+async def test_reads_never_wait_for_the_database_write_lock(settings: Settings) -> None:
+    async with open_service(settings, countdown.entries, poll=False) as service:
+        job = await service.store.create(JobRecord(id=new_job_id(), kind="video", provider="countdown",
+                                                   operation="create_video", status="processing"))
+        blocker = sqlite3.connect(settings.db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process in the middle of a write, for longer than any read
+        try:
+            with anyio.fail_after(3):  # writers would wait up to the 10 s busy timeout
+                assert (await service.wait(job.id, 0)).status == "processing"
+                assert [j.id for j in await service.list_jobs()] == [job.id]
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+
+
+async def test_a_waiting_reader_sees_a_change_another_process_made(settings: Settings) -> None:
+    async with open_service(settings, countdown.entries, poll=False) as service:
+        job = await service.store.create(JobRecord(id=new_job_id(), kind="video", provider="countdown",
+                                                   operation="create_video", status="processing"))
+        other = SqliteJobStore(settings.db_path)
+
+        async def finish_elsewhere() -> None:
+            await anyio.sleep(0.3)
+            await other.update(job.id, status="succeeded", progress=1.0)
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(finish_elsewhere)
+                with anyio.fail_after(10):
+                    done = await service.wait(job.id, 30)
+        finally:
+            await other.close()
+    assert done.status == "succeeded"
