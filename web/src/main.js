@@ -100,8 +100,10 @@ class Studio {
   async pick(generation, candidate, button) {
     button.setAttribute("aria-pressed", "true");
     const number = candidate.index + 1;
-    const result = await this.call("create_photo_avatar",
-      { from_generation: { job_id: generation.job_id, index: candidate.index } }, button,
+    const args = { from_generation: { job_id: generation.job_id, index: candidate.index } };
+    // The generation's name carries over; without it (a view opened by check_job) the server asks for one.
+    if (this.tool === "generate_photo_avatar" && this.args.name) args.name = this.args.name;
+    const result = await this.call("create_photo_avatar", args, button,
       `From candidate ${number} of ${generation.job_id}.`);
     const job = result?.structuredContent?.job_id;
     if (job) this.tellModel(`In the avatar studio the user picked candidate ${number} of ${generation.job_id}; `

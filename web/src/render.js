@@ -81,14 +81,13 @@ export function avatarCard(handle, media, onVideo) {
     ? asyncImage(() => media.dataUrl(handle.job_id, result.preview_image_path), "The avatar", "thumb")
     : null;
   const nodes = [h("div", { class: "card" }, picture, h("div", {},
-    h("p", {}, "The avatar is ready: ", h("code", { "data-role": "avatar-id" }, result.avatar_id ?? "?")),
+    h("p", {}, "Avatar ", h("code", { "data-role": "avatar-id" }, result.avatar_id ?? "?")),
     result.default_voice_id ? h("p", { class: "muted" }, `Voice: ${result.default_voice_id}`) : null))];
   if (result.avatar_id && handle.kind === "avatar") {
-    nodes.push(h("form", { "data-role": "talk", onsubmit: (event) => {
-      event.preventDefault();
-      onVideo(result.avatar_id, script.value.trim(), event.submitter);
-    } }, h("label", {}, "Make it talk", script),
-    h("div", { class: "actions" }, h("button", { class: "primary", type: "submit" }, "Make a video"))));
+    nodes.push(h("form", { "data-role": "talk", onsubmit: (event) => event.preventDefault() },
+      h("label", {}, "Make it talk", script),
+      h("div", { class: "actions" }, h("button", { class: "primary", type: "button",
+        onclick: (event) => onVideo(result.avatar_id, script.value.trim(), event.currentTarget) }, "Make a video"))));
   }
   return nodes;
 }
@@ -101,7 +100,8 @@ export function videoPlayer(handle, media) {
   const status = h("p", { class: "muted", "data-role": "video-status" }, "Loading the video…");
   media.dataUrl(handle.job_id, result.video_path).then((url) => {
     video.src = url;
-    status.textContent = result.duration_seconds ? `${result.duration_seconds} s` : "";
+    const captions = result.captions_path ? " · captions on" : "";
+    status.textContent = result.duration_seconds ? `${result.duration_seconds} s${captions}` : captions.slice(3);
   }, (error) => { status.textContent = `The video could not be loaded: ${error.message}`; });
   if (result.thumbnail_path) media.dataUrl(handle.job_id, result.thumbnail_path).then((url) => { video.poster = url; }, () => {});
   if (result.captions_path) {
@@ -123,8 +123,8 @@ export function missingForm(handle, { onSubmit, onDefaults }) {
   const inputs = fields.map((m) => ({ m, input: fieldInput(m) }));
   const rest = (handle.missing ?? []).filter((m) => !fields.includes(m));
   const cost = handle.estimated_cost;
-  const form = h("form", { "data-role": "needs-input", onsubmit: (event) => {
-    event.preventDefault();
+  // Buttons, not a submit: hosts may sandbox the view without allow-forms, which blocks submit events.
+  const submit = (button) => {
     const answers = {};
     let ok = true;
     for (const { m, input } of inputs) {
@@ -134,8 +134,9 @@ export function missingForm(handle, { onSubmit, onDefaults }) {
       ok &&= !blank;
       answers[m.field] = value;
     }
-    if (ok) onSubmit(answers, event.submitter);
-  } },
+    if (ok) onSubmit(answers, button);
+  };
+  const form = h("form", { "data-role": "needs-input", onsubmit: (event) => event.preventDefault() },
   h("h2", {}, "A few answers are needed before anything is made"),
   cost ? h("p", { class: "muted" }, `Estimated cost: ${cost.amount} ${cost.unit} (${cost.basis}).`) : null,
   inputs.map(({ m, input }) => input.type === "checkbox"
@@ -143,7 +144,8 @@ export function missingForm(handle, { onSubmit, onDefaults }) {
     : h("label", {}, m.question, m.allowed_values ? null : h("small", {}, m.field), input)),
   rest.length ? h("p", { class: "muted" }, `Answer in the chat: ${rest.map((m) => m.question).join(" ")}`) : null,
   onSubmit ? h("div", { class: "actions" },
-    h("button", { class: "primary", type: "submit", "data-role": "submit" }, "Continue"),
+    h("button", { class: "primary", type: "button", "data-role": "submit",
+      onclick: (event) => submit(event.currentTarget) }, "Continue"),
     onDefaults ? h("button", { class: "secondary", type: "button", onclick: (e) => onDefaults(e.currentTarget) },
       "Use the suggestions") : null)
     : h("p", { class: "muted" }, "Answer these in the chat."));
