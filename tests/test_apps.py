@@ -206,3 +206,12 @@ async def test_files_outside_the_data_dir_or_too_big_are_refused_with_their_path
         too_big = await read_error(client, f"avatar://media/{handle['job_id']}/{path.name}")
     assert "too big to send as a resource" in too_big
     assert str(path) in too_big
+
+
+async def test_a_new_start_answers_tools_list_from_the_cache_with_the_views_meta(settings: Settings) -> None:
+    await server(settings).warm_up()
+    fresh = server(settings)
+    cached = await fresh.list_tools()
+    assert not fresh._tools_built, "the answer came from building the tools, not from the cache"
+    assert {t.name for t in cached if (t.meta or {}).get("ui", {}).get("resourceUri") == apps.STUDIO_URI} \
+        == apps.VIEW_TOOLS

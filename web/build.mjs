@@ -6,6 +6,10 @@
 // The page must load with no network at all (the host's CSP for it allows none), so the script, the official
 // @modelcontextprotocol/ext-apps library included, and the styles are inlined. esbuild's output is
 // deterministic for a given lock file, which is what makes --check meaningful.
+//
+// ext-apps is pinned to the 1.7 line: 2.0.x imports its Protocol from @modelcontextprotocol/client (TypeScript
+// SDK v2), whose one shared chunk keeps ~160 KB of unrelated client code after tree shaking; with it the page
+// comes to ~400 KB, over the 300 KB budget. The protocol the view speaks with hosts is the same.
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
