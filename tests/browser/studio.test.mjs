@@ -71,7 +71,10 @@ async function startServer() {
   });
   cleanups.push(() => child.kill());
   await waitFor("the server to listen", () => new Promise((ok) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/mcp", method: "GET" }, (res) => { res.resume(); ok(true); });
+    const probe = request({ host: "127.0.0.1", port, path: "/mcp", method: "GET" }, (res) => {
+      res.resume();
+      ok(true);
+    });
     probe.on("error", () => ok(false));
     probe.end();
   }), 60_000, 250);
@@ -169,7 +172,8 @@ async function main() {
   if (JSON.stringify(pick?.arguments) !== JSON.stringify(expected)) {
     fail(`the view called create_photo_avatar with ${JSON.stringify(pick?.arguments)}`);
   }
-  await waitFor("the avatar id", async () => /^local-/.test(await view.locator('[data-role="avatar-id"]').textContent()));
+  const avatarId = view.locator('[data-role="avatar-id"]');
+  await waitFor("the avatar id", async () => /^local-/.test(await avatarId.textContent()));
   const told = await page.evaluate(() => window.host.state.modelContext.map((m) => m.content[0].text).join("\n"));
   if (!told.includes(`picked candidate 2 of ${generationJob}`)) fail(`the model was not told of the pick: ${told}`);
   await turn.screenshot({ path: join(shots, "2-avatar.png") });
@@ -222,7 +226,7 @@ async function main() {
   await page.waitForTimeout(1500);
   const later = await video.evaluate((v) => v.currentTime);
   if (!(later > first + 0.5)) fail(`the video is not playing: currentTime ${first} -> ${later}`);
-  const cues = await video.evaluate((v) => [...v.textTracks].map((t) => t.cues?.length ?? 0).reduce((a, b) => a + b, 0));
+  const cues = await video.evaluate((v) => [...v.textTracks].reduce((n, t) => n + (t.cues?.length ?? 0), 0));
   if (cues < 1) fail("the video has no captions");
   await turn.screenshot({ path: join(shots, "5-video.png") });
   log(`video plays (currentTime ${first.toFixed(2)} -> ${later.toFixed(2)} s), ${cues} caption cues`);

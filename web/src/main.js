@@ -10,6 +10,7 @@ import { Media } from "./media.js";
 import * as ui from "./render.js";
 
 const MAX_POLL_FAILURES = 5;
+const MAX_EVENTS = 8;
 
 class Studio {
   constructor(app) {
@@ -21,14 +22,18 @@ class Studio {
     this.timer = null;
     this.failures = 0;
     this.stopped = false;
+    this.events = []; // what happened in the view, for the model
   }
 
   hostTool() {
     return this.app.getHostContext()?.toolInfo?.tool?.name ?? null;
   }
 
-  /** The answer of a tool call: a job handle (structured content), or an error. */
-  show(result) {
+  /**
+   * The answer of a tool call: a job handle (structured content), or an error. `polled` marks the view's own
+   * check_job answers, whose news (a job finishing) the model has not seen.
+   */
+  show(result, polled = false) {
     if (result?.isError) {
       ui.showError(summaryOf(result) || "The tool call failed.");
       return;
@@ -40,13 +45,14 @@ class Studio {
       return;
     }
     ui.showJob(handle);
+    // Polls of an open job redraw only the progress; any other answer (a new form, a result) redraws the body.
     const key = `${handle.job_id ?? ""}:${handle.status}`;
-    if (key !== this.shown) {
+    if (key !== this.shown || !OPEN.has(handle.status)) {
       this.shown = key;
       ui.setBody(...this.body(handle));
     }
     if (OPEN.has(handle.status)) this.schedule(handle);
-    else if (handle.job_id) this.tellModel(`Job ${handle.job_id} (${handle.kind}) is ${handle.status}. ${summaryOf(result)}`);
+    else if (polled && handle.job_id) this.tellModel(summaryOf(result));
   }
 
   body(handle) {
@@ -55,18 +61,25 @@ class Studio {
     switch (handle.status) {
       case "needs_input":
         return ui.missingForm(handle, this.tool ? {
-          onSubmit: (answers, button) => this.call(this.tool, applyAnswers(this.args, answers), button),
-          onDefaults: (button) => this.call(this.tool, { ...this.args, on_missing: "default" }, button),
+          onSubmit: (answers, button) => this.answer(applyAnswers(this.args, answers), button),
+          onDefaults: (button) => this.answer({ ...this.args, on_missing: "default" }, button),
         } : {});
       case "declined":
         return [ui.h("p", {}, handle.message ?? "Nothing was submitted.")];
       case "succeeded":
-        if (result?.candidates?.length) return [...ui.candidatesGrid(handle, this.media, (c, b) => this.pick(handle, c, b)), ...warnings];
+        if (result?.candidates?.length) {
+          return [...ui.candidatesGrid(handle, this.media, (c, b) => this.pick(handle, c, b)), ...warnings];
+        }
         if (result?.video_path) return [...ui.videoPlayer(handle, this.media), ...warnings];
-        if (result?.avatar_id) return [...ui.avatarCard(handle, this.media, (id, script, b) => this.talk(handle, id, script, b)), ...warnings];
+        if (result?.avatar_id) {
+          return [...ui.avatarCard(handle, this.media, (id, script, b) => this.talk(handle, id, script, b)),
+            ...warnings];
+        }
         if (result?.video_url) {
-          return [ui.h("button", { class: "secondary", type: "button", onclick: () => this.app.openLink({ url: result.video_url }) },
-            "Open the video"), ...warnings];
+          // Only a vendor URL (the local copy failed): the page may not load it, the host can open it.
+          const open = () => this.app.openLink({ url: result.video_url });
+          return [ui.h("button", { class: "secondary", type: "button", onclick: open }, "Open the video"),
+            ...warnings];
         }
         return warnings;
       default:
@@ -75,8 +88,11 @@ class Studio {
     }
   }
 
-  /** Call a tool through the host and show its answer; `button` is disabled meanwhile. */
-  async call(name, args, button, trail) {
+  /**
+   * Call a tool through the host and show its answer; `button` is disabled meanwhile. `what` says in words what
+   * the user did, for the model; `trail` is the line under the job saying where it came from.
+   */
+  async call(name, args, button, { what, trail } = {}) {
     this.stopPolling();
     const buttons = [...document.querySelectorAll("button")];
     for (const b of buttons) b.disabled = true;
@@ -86,7 +102,10 @@ class Studio {
       this.tool = name;
       this.args = args;
       if (trail) ui.setTrail(trail);
+      if (what) this.tellModel(`${what}; ${name} answered: ${summaryOf(result)}`);
       this.show(result);
+      // A refusal leaves the body as it was: let the user change something and try again.
+      if (result.isError) for (const b of buttons) b.disabled = false;
       return result;
     } catch (error) {
       ui.showError(`${name} could not be called: ${error.message}`);
@@ -97,23 +116,29 @@ class Studio {
     }
   }
 
-  async pick(generation, candidate, button) {
+  pick(generation, candidate, button) {
     button.setAttribute("aria-pressed", "true");
     const number = candidate.index + 1;
     const args = { from_generation: { job_id: generation.job_id, index: candidate.index } };
     // The generation's name carries over; without it (a view opened by check_job) the server asks for one.
     if (this.tool === "generate_photo_avatar" && this.args.name) args.name = this.args.name;
-    const result = await this.call("create_photo_avatar", args, button,
-      `From candidate ${number} of ${generation.job_id}.`);
-    const job = result?.structuredContent?.job_id;
-    if (job) this.tellModel(`In the avatar studio the user picked candidate ${number} of ${generation.job_id}; `
-      + `create_photo_avatar started job ${job}.`);
+    return this.call("create_photo_avatar", args, button, {
+      what: `In the avatar studio the user picked candidate ${number} of ${generation.job_id}`,
+      trail: `From candidate ${number} of ${generation.job_id}.`,
+    });
   }
 
   talk(handle, avatarId, script, button) {
-    if (!script) return;
-    this.call("create_video", { scenes: [{ avatar_id: avatarId, script }], provider: handle.provider }, button,
-      `Spoken by avatar ${avatarId}.`);
+    if (!script) return null;
+    const args = { scenes: [{ avatar_id: avatarId, script }], provider: handle.provider };
+    return this.call("create_video", args, button, {
+      what: `In the avatar studio the user asked avatar ${avatarId} to say: ${JSON.stringify(script)}`,
+      trail: `Spoken by avatar ${avatarId}.`,
+    });
+  }
+
+  answer(args, button) {
+    return this.call(this.tool, args, button, { what: "In the avatar studio the user filled in the missing fields" });
   }
 
   schedule(handle) {
@@ -127,7 +152,7 @@ class Studio {
     try {
       const result = await this.app.callServerTool({ name: "check_job", arguments: { job_id: jobId } });
       this.failures = 0;
-      this.show(result);
+      this.show(result, true);
     } catch (error) {
       this.failures += 1;
       if (this.failures >= MAX_POLL_FAILURES) {
@@ -144,10 +169,15 @@ class Studio {
     this.timer = null;
   }
 
-  /** Let the model know what happened in the view, when the host takes such updates. */
+  /**
+   * Let the model know what happened in the view, when the host takes such updates. Each update replaces the
+   * previous one, so it carries the last few events, not only the newest.
+   */
   tellModel(text) {
     if (!this.app.getHostCapabilities()?.updateModelContext) return;
-    this.app.updateModelContext({ content: [{ type: "text", text }] }).catch(() => {});
+    this.events.push(text);
+    const recent = this.events.slice(-MAX_EVENTS).join("\n");
+    this.app.updateModelContext({ content: [{ type: "text", text: recent }] }).catch(() => {});
   }
 }
 

@@ -103,7 +103,9 @@ export function videoPlayer(handle, media) {
     const captions = result.captions_path ? " · captions on" : "";
     status.textContent = result.duration_seconds ? `${result.duration_seconds} s${captions}` : captions.slice(3);
   }, (error) => { status.textContent = `The video could not be loaded: ${error.message}`; });
-  if (result.thumbnail_path) media.dataUrl(handle.job_id, result.thumbnail_path).then((url) => { video.poster = url; }, () => {});
+  if (result.thumbnail_path) {
+    media.dataUrl(handle.job_id, result.thumbnail_path).then((url) => { video.poster = url; }, () => {});
+  }
   if (result.captions_path) {
     media.text(handle.job_id, result.captions_path).then((text) => {
       const track = video.addTextTrack("captions", "Captions", "en");
