@@ -24,6 +24,7 @@ from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
 from avatar_mcp.app import AppContext
+from avatar_mcp.apps import StudioApp
 from avatar_mcp.config import Settings
 from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
@@ -59,7 +60,7 @@ class AvatarServer(MCPServer[AppContext]):
 
     def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
         super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
-                         lifespan=_lifespan, log_level=_sdk_log_level(settings))
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()])
         self.config = settings
         self.provider_factory = provider_factory
         self.app_context: AppContext | None = None
