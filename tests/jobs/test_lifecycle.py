@@ -54,3 +54,13 @@ async def test_the_store_refuses_a_transition_the_table_does_not_have(tmp_path: 
         assert (await store.get(job.id)).status == "queued"
     finally:
         await store.close()
+
+
+def test_the_documented_table_is_the_code_table() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[2:5] for line in doc.splitlines()
+            if line.startswith("| ") and line.count("|") == 6}
+    for transition in lifecycle.TRANSITIONS:
+        sources, targets, _ = (cell.strip() for cell in rows[transition.name])
+        assert set(sources.replace("-", "").replace(",", " ").split()) == transition.sources, transition.name
+        assert set(targets.replace(",", " ").split()) == transition.targets, transition.name
