@@ -20,7 +20,7 @@ from tests.conftest import make_settings
 from tests.fakes import countdown
 
 pytestmark = pytest.mark.anyio
-SHORT = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=20)], dimension={"width": 320, "height": 240})
+SHORT = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=4)], dimension={"width": 160, "height": 128})
 LONG = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=60)], dimension={"width": 160, "height": 128})
 
 
@@ -40,17 +40,11 @@ def job_files(settings: Settings, job_id: str) -> list[str]:
 
 
 @pytest.mark.render
-async def test_a_second_server_sees_the_progress_of_a_render_it_does_not_own_and_neither_redoes_nor_deletes_it(
-        settings: Settings) -> None:
+async def test_a_second_server_neither_renders_again_nor_deletes_a_job_it_does_not_own(settings: Settings) -> None:
     async with open_service(settings) as first:
         job = await submit_local(first, SHORT)
-        seen: list[tuple[str, float]] = []
-
-        async def watch(record: JobRecord) -> None:
-            seen.append((record.status, record.progress))
-
         async with open_service(settings) as second:
-            done = await second.wait(job.id, 120, watch)
+            done = await second.wait(job.id, 120)
             assert done.status == "succeeded" and done.result is not None and done.result.video_path
             video = Path(done.result.video_path)
             assert video.is_file()
@@ -59,7 +53,6 @@ async def test_a_second_server_sees_the_progress_of_a_render_it_does_not_own_and
         history = await first.store.history(job.id)
     assert {c.owner for c in history} == {first.owner}
     assert (await first_record(settings, job.id)).takeovers == 0
-    assert any(status == "processing" and 0 < progress < 1 for status, progress in seen), seen
     assert video.is_file() and not [n for n in job_files(settings, job.id) if n.startswith(".attempt-")]
 
 
@@ -72,12 +65,12 @@ async def first_record(settings: Settings, job_id: str) -> JobRecord:
 
 
 @pytest.mark.render
-async def test_a_cancel_from_another_server_stops_the_render_where_it_runs_and_leaves_no_video(
+async def test_another_server_sees_a_renders_progress_and_its_cancel_stops_the_render_leaving_no_video(
         settings: Settings) -> None:
     async with open_service(settings) as first, open_service(settings, poll=False) as second:
         job = await submit_local(first, LONG)
         with anyio.fail_after(60):
-            while (await second.get(job.id)).progress <= 0.1:  # rendering in the first server
+            while (await second.get(job.id)).progress <= 0.1:  # the first server's progress, seen from the second
                 await anyio.sleep(0.1)
         canceled = await second.cancel(job.id)
         assert canceled.status == "canceled"
