@@ -1,8 +1,10 @@
-"""Money safety in the service itself: a create interrupted mid-call is never forgotten nor resent blindly."""
+"""Money safety in the service itself: a create interrupted mid-call is never forgotten nor resent blindly, and
+what the submitting process leaves for the others (leases, history)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import anyio
 import pytest
@@ -34,7 +36,7 @@ class Stuck(CountdownProvider):
         raise AssertionError
 
 
-def factory(provider: Stuck):
+def factory(provider: CountdownProvider):
     def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
         return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
                               operations=provider.capabilities.operations, provider=provider)]
@@ -70,3 +72,32 @@ async def test_a_refusal_before_sending_leaves_no_job(settings: Settings) -> Non
         with pytest.raises(InvalidInput):
             await service.submit("create_video", SPEC, provider)
         assert await service.list_jobs() == []
+
+
+class Replayable(Stuck):
+    """A vendor whose creates carry a request key (replaying one never pays twice)."""
+
+    capabilities = replace(CountdownProvider.capabilities, idempotent_create=True)
+
+
+async def test_a_replayable_create_cancelled_mid_call_is_left_due_for_any_process_to_reconcile(
+        settings: Settings) -> None:
+    provider = Replayable(settings.data_dir / "cd")
+    async with open_service(settings, factory(provider), poll=False) as service:
+        with anyio.move_on_after(0.2):
+            await service.submit("create_video", SPEC, provider)
+        [job] = await service.list_jobs()
+        [due] = await service.store.due()
+    assert job.status == "submitting" and job.lease_owner is None and due.id == job.id
+    assert "same request key" in (job.message or "")
+
+
+async def test_a_submitted_vendor_job_is_handed_back_to_every_process_with_its_next_poll(settings: Settings) -> None:
+    provider = CountdownProvider(settings.data_dir / "cd")
+    async with open_service(settings, factory(provider), poll=False) as service:
+        job = await service.submit("create_video", SPEC, provider)
+        history = await service.store.history(job.id)
+    assert job.status == "queued" and job.vendor_id and job.next_poll_at is not None
+    assert job.lease_owner is None  # nobody holds it between polls: whichever poller is free asks next
+    assert [(c.source, c.target, c.owner) for c in history] == [(None, "submitting", service.owner),
+                                                                 ("submitting", "queued", service.owner)]

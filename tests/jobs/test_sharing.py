@@ -134,3 +134,18 @@ async def test_a_waiting_reader_sees_a_change_another_process_made(settings: Set
         finally:
             await other.close()
     assert done.status == "succeeded"
+
+
+@pytest.mark.render
+async def test_a_local_job_whose_submitter_died_while_reading_its_inputs_is_submitted_again_and_rendered(
+        settings: Settings) -> None:
+    async with open_service(settings) as service:
+        # As a crash mid-intake leaves it: `submitting`, leased to a process that is gone.
+        job = await service.store.create(JobRecord(
+            id=new_job_id(), kind="video", provider="local", operation="create_video", next_poll_at=utcnow(),
+            request={"arguments": SHORT.model_dump(mode="json", exclude_none=True)}), owner="gone:1:x", ttl=0.3)
+        done = await service.wait(job.id, 120)
+        history = await service.store.history(job.id)
+    assert done.status == "succeeded" and done.result is not None and Path(done.result.video_path or "").is_file()
+    assert done.takeovers == 1
+    assert [c.target for c in history] == ["submitting", "queued", "processing", "succeeded"]

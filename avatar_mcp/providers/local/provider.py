@@ -10,7 +10,7 @@ holds the job's lease (tasks.py): after a crash, another process renders it agai
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -403,20 +403,15 @@ class LocalProvider(BaseProvider):
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         """A job whose submission was interrupted (the process died while checking or fetching its inputs):
         submit it again from the stored request. Inputs already fetched are not fetched again."""
-        arguments = dict(job.request.get("arguments") or {})
         ctx = SubmitContext(job_id=job.id)
-        spec: Any = _SPECS[job.operation].model_validate(arguments)
+        spec: Any = _SPECS[job.operation].model_validate(dict(job.request.get("arguments") or {}))
         logger.info("submitting local job %s (%s) again after an interrupted submission", job.id, job.operation)
-        if job.operation == GENERATE_PHOTO:
-            submission = await self.generate_photo(spec, ctx)
-        elif job.operation == CREATE_VIDEO:
-            submission = await self.create_video(spec, ctx)
-        elif job.operation == CREATE_PHOTO_VIDEO:
-            submission = await self.create_photo_video(spec, ctx)
-        elif job.operation == CREATE_DIGITAL_TWIN:
-            submission = await self.create_digital_twin(spec, ctx)
-        elif job.operation == CREATE_COMPANION:
-            submission = await self.create_companion(spec, ctx)
+        creates: dict[str, Callable[[Any, SubmitContext], Awaitable[Submission]]] = {
+            GENERATE_PHOTO: self.generate_photo, CREATE_VIDEO: self.create_video,
+            CREATE_PHOTO_VIDEO: self.create_photo_video, CREATE_DIGITAL_TWIN: self.create_digital_twin,
+            CREATE_COMPANION: self.create_companion}
+        if job.operation in creates:
+            submission = await creates[job.operation](spec, ctx)
         elif job.operation == TRAIN_PHOTO_AVATAR:
             submission = await self.train_photo_avatar(str(job.request.get("target") or spec.avatar_id), ctx)
         else:
