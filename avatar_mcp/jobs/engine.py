@@ -39,6 +39,7 @@ POLL_CONCURRENCY = 4
 """Status requests in flight at once per vendor, when it has no batch endpoint."""
 DUE_BATCH = 100
 """Jobs looked at per poller round (per vendor, batched status requests take up to this many)."""
+ERROR_BACKOFF_SECONDS = 30.0
 POLLABLE = frozenset({"queued", "processing"})
 ALL_STATES = lifecycle.OPEN | lifecycle.TERMINAL
 AVATAR_KINDS = ("avatar", "training")
@@ -84,13 +85,19 @@ class JobEngine:
             raise StaleWrite(lease.job_id, "the lease was lost before the results were moved into place")
 
     async def guard(self, job_id: str, step: Awaitable[Any]) -> None:
-        """Run one step of work on a job; a lost lease or a crash of the step is logged, not raised."""
+        """Run one step of work on a job; a lost lease or a crash of the step is logged, not raised. After a crash
+        the job waits ERROR_BACKOFF_SECONDS before any process tries it again (a bug must not spin a poller)."""
         try:
             await step
         except StaleWrite as exc:
             logger.info("dropped the work on %s: %s", job_id, exc.reason)
         except Exception:
             logger.exception("working on job %s failed", job_id)
+            lease = self.keeper.lease(job_id)
+            if lease is not None:
+                with contextlib.suppress(StaleWrite):
+                    await self.commit(lease, release=True,
+                                      next_poll_at=utcnow() + timedelta(seconds=ERROR_BACKOFF_SECONDS))
 
     # ------------------------------------------------------------------------------------------ rounds
     async def poll_due(self, *, wait: bool = True) -> int:
@@ -216,6 +223,10 @@ class JobEngine:
             changes["error"] = update.error
         if update.vendor_state is not None:
             changes["vendor_state"] = {**job.vendor_state, **update.vendor_state}
+        if not lifecycle.allowed(job.status, update.status):
+            logger.warning("job %s: %s reported %s, which cannot follow %s; asking again later", job.id,
+                           job.provider, update.status, job.status)
+            return await self.poll_failed(job, None)
         if update.status == "succeeded":
             finisher = self.finisher
             return await finisher.vendor_done(job, update.result, changes, inline=inline)

@@ -148,7 +148,9 @@ class Finisher:
         assert isinstance(provider, RunsLocally)
         try:
             local = await provider.work(job)
-        except AvatarError as exc:
+        except Exception as exc:  # a job whose work cannot be rebuilt fails, rather than being retried forever
+            if not isinstance(exc, AvatarError):
+                logger.exception("local job %s (%s) could not be prepared", job.id, job.operation)
             await self._fail(lease, exc)
             return
         attempt = await anyio.to_thread.run_sync(workspace.open_attempt, self.media_dir, lease)
