@@ -3,7 +3,8 @@
 A tool argument naming media is one of three things:
 - a local path: read only inside the configured media roots (resolved, so `..` and symlinks cannot escape),
   size-limited, its type taken from its bytes rather than its name;
-- an https URL: passed to vendors as is, or downloaded with size and type limits; http is refused;
+- an https URL: passed to vendors as is, or downloaded under the outbound policy (outbound.py: public https
+  addresses only, bounded time, size and redirects) with a type check; http is refused;
 - an asset key (`asset:<id>` or a vendor key such as HeyGen's image_key): handed to the vendor untouched.
 """
 
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from avatar_mcp.errors import MediaRejected
 
 if TYPE_CHECKING:
-    import httpx
+    from avatar_mcp.netclient import SharedHTTP
 
 logger = logging.getLogger(__name__)
 
@@ -173,48 +174,30 @@ class MediaPolicy:
         return LocalMedia(path=path, mime=mime, size=size)
 
 
-async def download(client: httpx.AsyncClient, url: str, dest: Path, *, max_bytes: int,
+async def download(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
                    kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
-    """Stream `url` into `dest` (atomically), refusing files over `max_bytes` or of the wrong kind.
+    """Download `url` into `dest` under the outbound policy (outbound.py), refusing the wrong kind of file.
 
-    Used for finished media from vendor CDNs (no credentials are sent) and for user-given https URLs.
-    Raises MediaRejected; connection failures surface as MediaRejected too, naming the URL's host only.
+    Used for finished media from vendors and for user-given https URLs. Every refusal is the policy's one
+    generic `MediaRejected` (it never says what answered); a full disk is `DiskFull`. Nothing is left at
+    `dest` unless the download succeeded.
     """
-    import httpx
+    from avatar_mcp.outbound import fetch_to_file, refusal
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    host = urlsplit(url).hostname or "?"
-    size = 0
-    head = b""
-    try:
-        async with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                raise MediaRejected(f"Downloading from {host} failed with HTTP {response.status_code}.", source=host)
-            with tmp.open("wb") as fh:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise MediaRejected(
-                            f"The file at {host} is larger than {max_bytes / 1e6:.0f} MB; use a smaller file.",
-                            source=host,
-                        )
-                    if len(head) < 64:
-                        head += chunk[: 64 - len(head)]
-                    fh.write(chunk)
-    except httpx.HTTPError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"Could not download from {host}: {type(exc).__name__}.", source=host) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    mime = sniff_mime(head) or "application/octet-stream"
     wanted = tuple(kinds) if kinds is not None else None
-    if wanted is not None and kind_of(mime) not in wanted:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"The file at {host} is {mime}, but a {' or '.join(wanted)} is needed.", source=host)
-    if size == 0:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"The file at {host} is empty.", source=host)
-    tmp.replace(dest)
+    size = await fetch_to_file(http, url, dest, max_bytes=max_bytes, kinds=wanted)
+    mime = _keep_if_wanted(dest, wanted)
+    if mime is None:
+        logger.debug("download from %s refused: not a %s", urlsplit(url).hostname, wanted)
+        raise refusal(url, max_bytes, http.outbound, wanted)
     return LocalMedia(path=dest, mime=mime, size=size)
+
+
+def _keep_if_wanted(path: Path, wanted: tuple[MediaKind, ...] | None) -> str | None:
+    """The sniffed type of a downloaded file, or None (and the file removed) when it is not of a wanted kind."""
+    with path.open("rb") as fh:
+        mime = sniff_mime(fh.read(64)) or "application/octet-stream"
+    if wanted is not None and kind_of(mime) not in wanted:
+        path.unlink(missing_ok=True)
+        return None
+    return mime
