@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ MIME_EXTENSIONS: dict[str, str] = {
     "audio/mp4": ".m4a",
     "text/plain": ".txt",
 }
+
+_PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""No control character (NUL included) belongs in a path: refused before the file system sees it."""
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 """HeyGen's photo rule (seed 002): under 10 MB. The local studio applies it too."""
@@ -127,20 +131,32 @@ class MediaPolicy:
 
     def resolve(self, source: str) -> Path:
         """The real path of a local file, if it lies inside a media root (symlinks followed first)."""
-        raw = Path(source.strip()).expanduser()
+        if _PATH_CONTROL.search(source):
+            raise MediaRejected(f"{source!r} holds a control character, which no file path may; give the path "
+                                f"as plain text.", source=source)
+        # Whether a path outside the roots exists is never looked at, so the answer cannot tell: only paths
+        # that resolve (symlinks followed) inside a root are checked for a file.
+        try:
+            raw = Path(source.strip()).expanduser()
+        except RuntimeError:  # "~user" of an unknown user
+            raw = Path(source.strip())
         candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
+        inside = False
         for candidate in candidates:
-            if not raw.is_absolute() and not candidate.exists():
+            try:
+                real = candidate.resolve()
+            except (OSError, RuntimeError):  # a symlink loop
                 continue
-            real = candidate.resolve()
-            if not any(real.is_relative_to(root) for root in self.roots):
-                raise MediaRejected(
-                    f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
-                    f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",
-                    source=source,
-                )
-            if real.is_file():
-                return real
+            if any(real.is_relative_to(root) for root in self.roots):
+                if real.is_file():
+                    return real
+                inside = True
+        if not inside:
+            raise MediaRejected(
+                f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
+                f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",
+                source=source,
+            )
         raise MediaRejected(
             f"No file at {source!r}. Give an absolute path inside the media roots ({self.describe_roots()}), "
             f"a path relative to one of them, or an https URL.",

@@ -70,3 +70,32 @@ def test_wrong_kind_empty_and_oversized_files_are_refused(tmp_path: Path) -> Non
         policy.open_local("big.mp4", kinds=["video"])
     with pytest.raises(MediaRejected, match="No file"):
         policy.open_local("missing.jpg", kinds=["image"])
+
+
+def test_a_path_outside_the_roots_gets_the_same_answer_whether_or_not_it_exists(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "real.jpg").write_bytes((DATA / "tiny.jpg").read_bytes())
+    os.symlink(outside, root / "dir")
+    policy = MediaPolicy([root], max_bytes=10**6)
+
+    def answer(source: str) -> str:
+        with pytest.raises(MediaRejected) as caught:
+            policy.open_local(source, kinds=["image"])
+        return str(caught.value).replace(source, "<source>")
+
+    for existing, missing in [("../outside/real.jpg", "../outside/missing.jpg"),
+                              ("sub/../../outside/real.jpg", "sub/../../outside/missing.jpg"),
+                              ("dir/real.jpg", "dir/missing.jpg"),
+                              (str(outside / "real.jpg"), str(outside / "missing.jpg")),
+                              ("../outside", "../nowhere")]:
+        assert answer(existing) == answer(missing), existing
+        assert "outside the media roots" in answer(existing)
+
+
+@pytest.mark.parametrize("source", ["me\x00.jpg", "/etc/passwd\x00.jpg", "a\nb.jpg", "\x1b[31mred.jpg", "x\x7f.jpg"])
+def test_a_path_with_a_control_character_is_refused_as_such(tmp_path: Path, source: str) -> None:
+    policy = MediaPolicy([tmp_path], max_bytes=10**6)
+    with pytest.raises(MediaRejected, match="control character"):
+        policy.open_local(source, kinds=["image"])
