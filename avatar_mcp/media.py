@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+import struct
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 from urllib.parse import urlsplit
 
 from avatar_mcp.errors import MediaRejected
@@ -48,6 +51,14 @@ _PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 """HeyGen's photo rule (seed 002): under 10 MB. The local studio applies it too."""
+MAX_IMAGE_PIXELS = 40_000_000
+"""Images larger than this (width x height, read from the file's header) are refused before anything decodes
+them: a small compressed file can declare a huge image (173 KB of PNG can hold 59 megapixels, ~1 GB decoded).
+40 MP covers 7700x5200; every consumer here scales photos down far below that anyway."""
+MAX_CONCURRENT_DECODES = 2
+"""Image decodes running at once in this process (each may take a few hundred MB at the pixel cap)."""
+_DECODES = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
+_JPEG_FRAMES = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 
 
 def sniff_mime(head: bytes) -> str | None:
@@ -74,6 +85,79 @@ def sniff_mime(head: bytes) -> str | None:
     if head.startswith(b"OggS"):
         return "audio/ogg"
     return None
+
+
+def image_size(fh: BinaryIO) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG or WebP from its header (nothing is decoded), or None when unknown.
+
+    JPEG segments are skipped by their lengths (seeking), so large EXIF or ICC blocks before the frame header
+    do not hide it.
+    """
+    head = fh.read(32)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return int(width), int(height)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and len(head) >= 30:
+        chunk = head[12:16]
+        if chunk == b"VP8X":
+            return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(head[27:30], "little")
+        if chunk == b"VP8L" and head[20] == 0x2F:
+            bits = int.from_bytes(head[21:25], "little")
+            return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+            width, height = struct.unpack("<HH", head[26:30])
+            return width & 0x3FFF, height & 0x3FFF
+        return None
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    fh.seek(2)
+    for _ in range(4096):
+        marker = fh.read(2)
+        while len(marker) == 2 and marker[0] == 0xFF and marker[1] == 0xFF:  # fill bytes
+            marker = marker[1:] + fh.read(1)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        code = marker[1]
+        if code == 0x01 or 0xD0 <= code <= 0xD8:
+            continue
+        raw = fh.read(2)
+        if len(raw) < 2:
+            return None
+        length = struct.unpack(">H", raw)[0]
+        if code in _JPEG_FRAMES:
+            frame = fh.read(5)
+            if len(frame) < 5:
+                return None
+            height, width = struct.unpack(">HH", frame[1:5])
+            return int(width), int(height)
+        if code == 0xDA or length < 2:  # scan data before any frame header: not a JPEG we can size
+            return None
+        fh.seek(length - 2, os.SEEK_CUR)
+    return None
+
+
+def check_image_pixels(path: Path, source: str | None = None) -> tuple[int, int] | None:
+    """Refuse an image whose header declares more than MAX_IMAGE_PIXELS; returns its size when known."""
+    with path.open("rb") as fh:
+        size = image_size(fh)
+    if size is not None:
+        refuse_pixels(source or path.name, *size)
+    return size
+
+
+def refuse_pixels(name: str, width: int, height: int) -> None:
+    """Raise MediaRejected naming the limit when width x height is over MAX_IMAGE_PIXELS."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise MediaRejected(
+            f"{name!r} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); images may have at most "
+            f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels (MAX_IMAGE_PIXELS). Scale it down and try again.")
+
+
+@contextmanager
+def decode_slot() -> Iterator[None]:
+    """Hold one of the MAX_CONCURRENT_DECODES slots while an image is decoded (waits for a free one)."""
+    with _DECODES:
+        yield
 
 
 def kind_of(mime: str) -> MediaKind | None:
@@ -187,6 +271,8 @@ class MediaPolicy:
                 f"(types are read from the file's content, not its name).",
                 source=source,
             )
+        if kind_of(mime) == "image":
+            check_image_pixels(path, source)
         return LocalMedia(path=path, mime=mime, size=size)
 
 

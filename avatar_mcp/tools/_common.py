@@ -124,8 +124,12 @@ def _inline_image(path_str: str | None) -> ImageContent | None:
         return ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime)
     import io
 
+    from avatar_mcp.media import MAX_IMAGE_PIXELS, decode_slot
+
     try:
-        with Image.open(path) as opened:
+        with Image.open(path) as opened, decode_slot():
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:  # a vendor's image is not decoded past the cap
+                return None
             small = opened.convert("RGB")
             small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = io.BytesIO()
