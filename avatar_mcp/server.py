@@ -25,6 +25,7 @@ from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
 from avatar_mcp.app import AppContext
+from avatar_mcp.apps import StudioApp
 from avatar_mcp.config import Settings
 from avatar_mcp.guard import ToolGuard
 from avatar_mcp.listing_cache import ToolListCache
@@ -61,7 +62,7 @@ class AvatarServer(MCPServer[AppContext]):
 
     def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
         super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
-                         lifespan=_lifespan, log_level=_sdk_log_level(settings))
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()])
         self.config = settings
         self.guard = ToolGuard(settings)
         self.provider_factory = provider_factory

@@ -19,6 +19,7 @@ from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
+from avatar_mcp.apps import tool_meta
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.models import JobHandle, JobRecord
 
@@ -167,7 +168,7 @@ def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
     tools = []
     for spec in specs:
         tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False,
-                                  description=inspect.cleandoc(spec.fn.__doc__ or ""))
+                                  description=inspect.cleandoc(spec.fn.__doc__ or ""), meta=tool_meta(spec.fn.__name__))
         model = output_model(spec.fn)
         if model not in schemas:
             derived = FuncMetadata(arg_model=tool.fn_metadata.arg_model, output_model=model).output_schema
