@@ -56,7 +56,7 @@ async def _fetch(http: SharedHTTP, url: str, stem: Path, max_bytes: int, result:
     tmp = stem.with_suffix(".download")
     lifecycle.reached("downloading", job_id)
     try:
-        media = await download(http.client, url, tmp, max_bytes=max_bytes)
+        media = await download(http, url, tmp, max_bytes=max_bytes)
     except AvatarError as exc:
         result.warnings.append(f"{DOWNLOAD_WARNING} {stem.name}: {exc} The vendor URL still works until it "
                                f"expires; call download_result to try again.")

@@ -38,8 +38,12 @@ def encode(image: Path) -> bytes | None:
         from PIL import Image
     except ImportError:
         return None
+    from avatar_mcp.media import MAX_IMAGE_PIXELS, decode_slot
+
     try:
-        with Image.open(image) as opened:
+        with Image.open(image) as opened, decode_slot():
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:  # a vendor's image is not decoded past the cap
+                return None
             small = opened.convert("RGB")
             small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = io.BytesIO()

@@ -59,7 +59,7 @@ def summary(handle: JobHandle) -> str:
     if handle.status == "needs_input":
         names = ", ".join(m.field for m in handle.missing or [])
         return f"Nothing submitted yet: please ask the user for {names}, then call again with the answers."
-    if handle.status == "declined":
+    if handle.status in ("declined", "needs_confirmation"):
         return handle.message or "Nothing was submitted."
     head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) is {handle.status}"
     if handle.status in ("queued", "processing", "submitting", "finishing"):

@@ -64,6 +64,10 @@ class Studio {
           onSubmit: (answers, button) => this.answer(applyAnswers(this.args, answers), button),
           onDefaults: (button) => this.answer({ ...this.args, on_missing: "default" }, button),
         } : {});
+      case "needs_confirmation":
+        return ui.confirmCard(handle, this.tool && handle.confirmation_code ? (button) => this.call(this.tool,
+          { ...this.args, confirm_spend: handle.confirmation_code }, button,
+          { what: "In the avatar studio the user approved the estimated cost" }) : null);
       case "declined":
         return [ui.h("p", {}, handle.message ?? "Nothing was submitted.")];
       case "succeeded":

@@ -154,6 +154,21 @@ export function missingForm(handle, { onSubmit, onDefaults }) {
   return [form];
 }
 
+/**
+ * A paid submission waiting for the user's yes (AVATAR_MCP_CONFIRM_SPEND): the cost, and one button that sends
+ * the single-use code back with the same request. Without `onApprove` the user answers in the chat.
+ */
+export function confirmCard(handle, onApprove) {
+  const cost = handle.estimated_cost;
+  return [h("div", { "data-role": "needs-confirmation" },
+    h("h2", {}, "Approve the cost before anything is made"),
+    h("p", {}, cost ? `Estimated cost: ${cost.amount} ${cost.unit} (${cost.basis}).` : (handle.message ?? "")),
+    onApprove
+      ? h("div", { class: "actions" }, h("button", { class: "primary", type: "button", "data-role": "approve",
+        onclick: (event) => onApprove(event.currentTarget) }, "Approve and submit"))
+      : h("p", { class: "muted" }, "Answer in the chat."))];
+}
+
 function fieldInput(m) {
   const name = m.field;
   if (name === "confirm_spend" || typeof m.default === "boolean") {

@@ -46,7 +46,7 @@ class Inputs:
         dest = self.job_dir(job_id) / f"input_{stem}"
         if dest.is_file():  # downloads land under a temporary name and are renamed when complete and checked
             return dest
-        return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
+        return (await download(self.http, url, dest, max_bytes=limit, kinds=kinds)).path
 
     async def background(self, background: Background | None, job_id: str, index: int) -> Path | None:
         """The image or video file of a scene's background, if it has one."""
