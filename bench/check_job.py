@@ -1,6 +1,7 @@
 """check_job(wait_seconds=0) latency, in process, through the SDK's real Client (in-memory transport).
 
-Three jobs made through the real tools: an open vendor job (the countdown test vendor), a finished local video,
+Three jobs made through the real tools: an open vendor job (the countdown test vendor, polled by the poller
+meanwhile), a finished local video,
 and a finished local photo generation whose answer carries four inline thumbnails. Each is checked --calls times;
 beside each, a bare MCPServer tool returns a model of the same size (the same answer, built once), so the
 difference is what the job store and the answer cost. Goal: median <= 2 ms for every job.
@@ -30,9 +31,12 @@ from mcp.server.mcpserver import MCPServer  # noqa: E402
 from mcp_types import CallToolResult  # noqa: E402
 
 from avatar_mcp.config import Settings  # noqa: E402
+from avatar_mcp.media import MediaPolicy  # noqa: E402
 from avatar_mcp.models import JobHandle  # noqa: E402
+from avatar_mcp.netclient import SharedHTTP  # noqa: E402
+from avatar_mcp.providers.base import ProviderEntry  # noqa: E402
 from avatar_mcp.server import build_server  # noqa: E402
-from tests.fakes import countdown  # noqa: E402
+from tests.fakes.countdown import CountdownProvider  # noqa: E402
 
 PHOTO = {"provider": "local", "name": "Ava", "age": "Young Adult", "gender": "Woman", "ethnicity": "East Asian",
          "orientation": "square", "pose": "close_up", "style": "Pixar", "appearance": "short black hair"}
@@ -40,6 +44,13 @@ VIDEO = {"provider": "local", "dimension": {"width": 320, "height": 240},
          "scenes": [{"avatar_id": "local-grace", "script": "Hello.", "voice_id": "espeak-en-us-female"}]}
 OPEN = {"provider": "countdown", "orientation": "square",
         "scenes": [{"avatar_id": "cd-avatar", "script": "Hi.", "voice_id": "cd-ann"}]}
+
+
+def never_finishing(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> list[ProviderEntry]:
+    """The countdown test vendor, whose jobs stay open (polled by the poller all along, as a real render is)."""
+    provider = CountdownProvider(settings.data_dir / "countdown", polls=10**9)
+    return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
+                          operations=provider.capabilities.operations, provider=provider)]
 
 
 async def timed(client: Client, tool: str, arguments: dict[str, Any], calls: int) -> list[float]:
@@ -75,7 +86,7 @@ async def main(calls: int) -> None:
         media.mkdir()
         settings = Settings(_env_file=None, data_dir=Path(folder) / "data", media_roots=[media],  # type: ignore[call-arg]
                             poll_interval_seconds=0.05, log_level="WARNING")
-        server = build_server(settings, provider_factory=countdown.entries)
+        server = build_server(settings, provider_factory=never_finishing)
         async with Client(server, mode="auto") as client:
             jobs = {}
             for label, tool, arguments in (("open vendor job", "create_video", OPEN),
@@ -98,7 +109,8 @@ async def main(calls: int) -> None:
                 async with Client(bare_server(answer), mode="auto") as bare_client:
                     bare = await timed(bare_client, "same_size", {}, calls)
                 images = sum(1 for c in answer.content if c.type == "image")
-                print(f"  {label} ({size / 1000:.1f} kB, {images} images): check_job {figures(ours)}; "
+                status = (answer.structured_content or {}).get("status")
+                print(f"  {label} ({status}, {size / 1000:.1f} kB, {images} images): check_job {figures(ours)}; "
                       f"bare tool, same answer: {figures(bare)}")
 
 

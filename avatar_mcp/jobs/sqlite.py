@@ -2,8 +2,10 @@
 
 Writes take the database's write lock at once (BEGIN IMMEDIATE), check their conditions and write in the same
 transaction: that is what makes `claim` exclusive and `update(lease=...)` fenced across processes. Reads use their
-own connection, so a reader never queues behind a writer waiting for the lock. Calls run in worker threads: a busy
-database never stalls the event loop. Rows become `JobRecord`s at this edge and nowhere else.
+own connections, so a reader never queues behind a writer waiting for the lock. Calls run in worker threads, so a
+busy database never stalls the event loop; the one exception is a read of one job by its id (check_job's), which
+runs in place on a connection that never waits (falling back to a thread if SQLite ever says busy). Rows become
+`JobRecord`s at this edge and nowhere else.
 """
 
 from __future__ import annotations
@@ -123,12 +125,11 @@ def _row_to_job(row: sqlite3.Row) -> JobRecord:
 class _Connection:
     """One connection, used by one thread at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.lock = threading.Lock()
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                    timeout=BUSY_TIMEOUT_MS / 1000)
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_ms / 1000)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
 
     def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn` inside BEGIN IMMEDIATE: the write lock is taken first, so the checks and writes of `fn` see no
@@ -156,6 +157,7 @@ class SqliteJobStore:
         with self._writer.lock:
             self._writer.transaction(self._migrate)
         self._reader = _Connection(path)
+        self._glance = _Connection(path, busy_ms=0)
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -184,6 +186,21 @@ class SqliteJobStore:
 
         return await anyio.to_thread.run_sync(locked)
 
+    async def _read_one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+        """One small read by primary key. A WAL reader does not wait for writers, so it runs right here (a
+        thread hop would cost more than the read) on a connection that never waits for a lock: in the rare case
+        SQLite answers busy, or the connection is in use, it runs in a worker thread like every other call."""
+        glance = self._glance
+        if glance.lock.acquire(blocking=False):
+            try:
+                row: sqlite3.Row | None = glance.conn.execute(sql, args).fetchone()
+                return row
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                glance.lock.release()
+        return await self._read(lambda conn: conn.execute(sql, args).fetchone())
+
     def _log(self, conn: sqlite3.Connection, job_id: str, source: str | None, target: str, owner: str | None) -> None:
         conn.execute("INSERT INTO job_history (job_id, source, target, owner, at) VALUES (?, ?, ?, ?, ?)",
                      (job_id, source, target, owner, self.clock()))
@@ -208,14 +225,13 @@ class SqliteJobStore:
         return _row_to_job(await self._write(insert))
 
     async def get(self, job_id: str) -> JobRecord:
-        row = await self._read(lambda conn: conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+        row = await self._read_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             raise JobNotFound(job_id)
         return _row_to_job(row)
 
     async def version(self, job_id: str) -> int:
-        row = await self._read(lambda conn: conn.execute("SELECT version FROM jobs WHERE id = ?",
-                                                         (job_id,)).fetchone())
+        row = await self._read_one("SELECT version FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             raise JobNotFound(job_id)
         return int(row[0])
@@ -367,7 +383,7 @@ class SqliteJobStore:
 
     async def close(self) -> None:
         def close() -> None:
-            for connection in (self._reader, self._writer):
+            for connection in (self._glance, self._reader, self._writer):
                 with connection.lock:
                     connection.conn.close()
 
