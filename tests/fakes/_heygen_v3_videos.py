@@ -13,6 +13,24 @@ from starlette.routing import BaseRoute
 
 from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, speech_seconds
 from tests.fakes._heygen_v3_base import V3Base
+from tests.fakes._heygen_v3_schema import (
+    AGENT_CREATE,
+    AVATAR_BACKGROUND,
+    AVATAR_SCENE,
+    AVATAR_VIDEO,
+    CAPTION,
+    ENGINE,
+    IMAGE_SCENE,
+    IMAGE_VIDEO,
+    PLAYBACK,
+    SCENE_AVATAR_INPUT,
+    SCENE_IMAGE_INPUT,
+    STUDIO_VIDEO,
+    VIDEO_SCENE,
+    VOICE_SETTINGS,
+    only,
+    scene_background,
+)
 from tests.fakes._heygen_validate import (
     one_of,
     opt_bool,
@@ -97,6 +115,7 @@ class V3Videos(V3Base):
             raise bad(f"{p}script", f"Either {p}script or {p}audio_url / {p}audio_asset_id is required.")
         settings = opt_obj(body, "voice_settings", path) or {}
         spath = f"{p}voice_settings"
+        only(settings, VOICE_SETTINGS, spath)
         speed = opt_num(settings, "speed", spath, lo=0.5, hi=1.5, default=1.0) or 1.0
         opt_num(settings, "pitch", spath, lo=-50, hi=50)
         opt_num(settings, "volume", spath, lo=0, hi=1)
@@ -120,7 +139,12 @@ class V3Videos(V3Base):
             plan.seconds += AUDIO_SECONDS
 
     async def _avatar_or_image(self, body: dict[str, Any], path: str, plan: Plan, *, kind: str) -> None:
+        """An `avatar` / `image` video (path "") or a studio scene's avatar / image input (path scenes[i].input)."""
         p = f"{path}." if path else ""
+        if path:
+            only(body, SCENE_AVATAR_INPUT if kind == "avatar" else SCENE_IMAGE_INPUT, path)
+        else:
+            only(body, AVATAR_VIDEO if kind == "avatar" else IMAGE_VIDEO)
         look = None
         photo = kind == "image"
         engine_type = "avatar_iv"
@@ -129,6 +153,7 @@ class V3Videos(V3Base):
             photo = look["avatar_type"] == "photo_avatar"
             engine = opt_obj(body, "engine", path)
             if engine is not None:
+                only(engine, ENGINE, f"{p}engine")
                 engine_type = req_enum(engine, "type", ENGINES, f"{p}engine")
                 if engine_type not in look["supported_api_engines"]:
                     raise bad(f"{p}engine.type", f"Avatar {look['id']} does not support engine {engine_type}.")
@@ -144,20 +169,32 @@ class V3Videos(V3Base):
                 not photo or engine_type != "avatar_iv"):
             raise bad(f"{p}expressiveness", "expressiveness is supported for photo avatars on Avatar IV only.")
         opt_str(body, "motion_prompt", path, max_len=1000)
-        if path:  # a studio scene's avatar input: its own cut-out (the one-avatar video has it among the output)
-            opt_bool(body, "remove_background", path)
+        if path and body.get("background") is not None:
+            scene_background(body["background"], path)
         if engine_type == "avatar_iii":
             plan.rate = RATE_TWIN if look and look["avatar_type"] == "digital_twin" else RATE_PHOTO
         await self._speech(body, path, plan, look)
 
     async def _output(self, body: dict[str, Any], *, aspects: list[str] = ASPECTS,
-                      resolutions: tuple[str, ...] = ("4k", "1080p", "720p")) -> None:
+                      resolutions: tuple[str, ...] = ("4k", "1080p", "720p"), studio: bool = False) -> None:
+        """The output fields; a studio video has no fit, output_format, background or remove_background."""
         opt_enum(body, "aspect_ratio", aspects)
         opt_enum(body, "resolution", resolutions)
+        caption = opt_obj(body, "caption")
+        if caption is not None:
+            only(caption, CAPTION, "caption")
+            opt_enum(caption, "file_format", ["srt"], "caption")
+            opt_enum(caption, "style", ["default"], "caption")
+        opt_str(body, "title")
+        opt_url(body, "callback_url")
+        opt_str(body, "callback_id")
+        if studio:
+            return
         opt_enum(body, "fit", ["contain", "cover"])
         fmt = opt_enum(body, "output_format", ["mp4", "webm"], default="mp4")
         background = opt_obj(body, "background")
         if background is not None:
+            only(background, AVATAR_BACKGROUND, "background")
             if fmt == "webm":
                 raise bad("background", "output_format webm has a transparent background; background is refused.")
             if req_enum(background, "type", ["color", "image"], "background") == "color":
@@ -170,39 +207,38 @@ class V3Videos(V3Base):
                 await self.resolve({"type": "asset_id", "asset_id": background["asset_id"]}, "background.asset_id",
                                    ("image",))
         opt_bool(body, "remove_background")
-        caption = opt_obj(body, "caption")
-        if caption is not None:
-            opt_enum(caption, "file_format", ["srt"], "caption")
-            opt_enum(caption, "style", ["default"], "caption")
-        opt_str(body, "title")
-        opt_url(body, "callback_url")
-        opt_str(body, "callback_id")
 
     async def _studio(self, body: dict[str, Any], plan: Plan) -> None:
+        """Scenes of reference 4: avatar_video {type, input}, image {source, duration | script | audio}, video."""
         for i, scene in enumerate(req_list(body, "scenes", lo=1, hi=50)):
             path = f"scenes[{i}]"
             if not isinstance(scene, dict):
                 raise bad(path, f"{path} must be an object.")
             kind = req_enum(scene, "type", ["avatar_video", "image", "video"], path)
             if kind == "avatar_video":
+                only(scene, AVATAR_SCENE, path)
                 scene_input = req_obj(scene, "input", path)
                 input_kind = req_enum(scene_input, "type", ["avatar", "image"], f"{path}.input")
                 await self._avatar_or_image(scene_input, f"{path}.input", plan, kind=input_kind)
             elif kind == "image":
+                only(scene, IMAGE_SCENE, path)
                 await self.resolve(scene.get("source"), f"{path}.source", ("image",))
-                given = [k for k in ("duration", "script", "audio") if scene.get(k) is not None]
-                if len(given) != 1:
-                    raise bad(path, f"{path} needs exactly one of duration, script (+voice_id) or audio.")
-                if given[0] == "duration":
-                    plan.seconds += opt_num(scene, "duration", path, lo=1, hi=600) or 0
-                elif given[0] == "script":
-                    await self._speech(scene, path, plan, None)
+                given = [k for k in ("duration", "script", "audio_url", "audio_asset_id") if scene.get(k) is not None]
+                if len(given) > 1:
+                    raise bad(path, f"{path} takes one of duration, script (+voice_id) or audio_url / "
+                                    f"audio_asset_id, not {' and '.join(given)}.")
+                if not given or given[0] == "duration":
+                    plan.seconds += opt_num(scene, "duration", path, lo=1, hi=600) or 5.0
                 else:
-                    await self.resolve(scene["audio"], f"{path}.audio", ("audio",))
-                    plan.seconds += AUDIO_SECONDS
+                    await self._speech(scene, path, plan, None)
             else:
+                only(scene, VIDEO_SCENE, path)
                 await self.resolve(scene.get("source"), f"{path}.source", ("video",))
-                opt_enum(scene, "playback", ["fit_to_scene", "freeze", "loop", "once"], path)
+                playback = opt_obj(scene, "playback", path)
+                if playback is not None:
+                    only(playback, PLAYBACK, f"{path}.playback")
+                    opt_num(playback, "volume", f"{path}.playback", lo=0, hi=1)
+                    opt_bool(playback, "mute", f"{path}.playback")
                 plan.seconds += AUDIO_SECONDS
 
     async def _cinematic(self, body: dict[str, Any], plan: Plan) -> None:
@@ -244,8 +280,9 @@ class V3Videos(V3Base):
             await self._avatar_or_image(body, "", plan, kind=kind)
             await self._output(body)
         elif kind == "studio":
+            only(body, STUDIO_VIDEO)
             await self._studio(body, plan)
-            await self._output(body)
+            await self._output(body, studio=True)
         else:
             await self._cinematic(body, plan)
             await self._output(body, aspects=["16:9", "9:16", "1:1"], resolutions=("720p", "1080p"))
@@ -365,6 +402,7 @@ class V3Videos(V3Base):
 
     async def create_agent(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, AGENT_CREATE)
         prompt = req_str(body, "prompt", max_len=10000)
         mode = opt_enum(body, "mode", ["generate", "chat"], default="generate")
         if opt_str(body, "avatar_id"):
