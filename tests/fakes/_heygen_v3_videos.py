@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, speech_seconds
@@ -53,6 +53,8 @@ RATE_IV, RATE_PHOTO, RATE_TWIN = 6.0, 1.0, 2.0
 AGENT_SECONDS = 30.0
 AGENT_FIELDS = ("session_id", "status", "progress", "video_id", "title", "created_at", "messages")
 DEFAULT_FAIL_CODE = "render_failed"
+BATCH_STATUS = {"pending": "queued", "waiting": "queued"}
+"""The statuses batch spells a video that has not started `queued` (its enum: queued|processing|completed|failed)."""
 
 
 @dataclass
@@ -333,6 +335,8 @@ class V3Videos(V3Base):
             return self.data({"id": video["id"], "deleted": True})
 
     async def video_statuses(self, request: Request) -> Response:
+        """`{data: [{video_id, status, error?}], has_more, next_token}`: queued | processing | completed | failed,
+        or not_found for an unknown id; no URLs (GET /v3/videos/{id} has them)."""
         ids = [i.strip() for i in request.query_params.get("video_ids", "").split(",") if i.strip()]
         if not ids:
             raise bad("video_ids", "video_ids (comma-separated) is required.")
@@ -343,14 +347,15 @@ class V3Videos(V3Base):
             for video_id in ids:
                 video = self.videos.get(video_id)
                 if video is None:
-                    items.append({"id": video_id, "status": "not_found"})
+                    items.append({"video_id": video_id, "status": "not_found"})
                     continue
                 self.advance(video)
-                item = {"id": video_id, "status": video["status"]}
-                if video["status"] == "failed":
-                    item.update(failure_code=video["failure_code"], failure_message=video["failure_message"])
+                status = BATCH_STATUS.get(video["status"], video["status"])
+                item: dict[str, Any] = {"video_id": video_id, "status": status}
+                if status == "failed":
+                    item["error"] = {"code": video["failure_code"], "message": video["failure_message"]}
                 items.append(item)
-        return self.data(items)
+        return JSONResponse({"data": items, "has_more": False, "next_token": None})
 
     def finish_video(self, video: dict[str, Any]) -> None:
         agent = video.get("_session")

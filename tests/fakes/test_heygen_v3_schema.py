@@ -1,5 +1,5 @@
 """Self-tests of the HeyGen v3 emulator's schema checks: each request variant takes exactly the properties the
-reference lists (heygen-v3.md 4 for videos), in the exact spellings."""
+reference lists (heygen-v3.md 4 for videos), in the exact spellings, and the statuses batch answers as v3 does."""
 
 from __future__ import annotations
 
@@ -83,3 +83,19 @@ def test_avatar_creates_and_agent_sessions_refuse_unknown_properties(v3: tuple[H
     photo = client.post("/v3/avatars", json={"type": "photo", "name": "Me", "file": asset_input(), "image_key": "k"})
     agent = client.post("/v3/video-agents", json={"prompt": "A video", "dimension": {"width": 1}})
     assert photo.json()["error"]["param"] == "image_key" and agent.json()["error"]["param"] == "dimension"
+
+
+def test_the_statuses_batch_names_each_video_video_id_and_carries_no_urls(
+        v3: tuple[HeyGenV3Fake, httpx.Client]) -> None:
+    fake, client = v3
+    made = client.post("/v3/videos", json={"type": "avatar", "avatar_id": STOCK_AVATAR, "script": "Hi",
+                                           "voice_id": VOICE}).json()["data"]["video_id"]
+    fake.fail_next_video("MODERATION_REJECTED", "Content policy")
+    failing = client.post("/v3/videos", json={"type": "avatar", "avatar_id": STOCK_AVATAR, "script": "Hi",
+                                              "voice_id": VOICE}).json()["data"]["video_id"]
+    fake.complete_all()
+    items = client.get("/v3/videos/statuses", params={"video_ids": f"{made},{failing},nope"}).json()["data"]
+    assert [(i["video_id"], i["status"]) for i in items] == [(made, "completed"), (failing, "failed"),
+                                                             ("nope", "not_found")]
+    assert all("id" not in i and not any(k.endswith("url") for k in i) for i in items)
+    assert items[1]["error"] == {"code": "MODERATION_REJECTED", "message": "Content policy"}

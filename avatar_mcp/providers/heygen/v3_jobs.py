@@ -140,14 +140,16 @@ class V3Jobs(HeyGenBackend):
         return status.agent_video(update, job).model_copy(update=named)
 
     async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
-        """Videos through GET /v3/videos/statuses (one request per 100 open videos); a finished one costs one more
-        request for its URLs. Avatars are asked one by one (there is no batch endpoint for looks)."""
+        """Videos through GET /v3/videos/statuses (one request per 100 open videos; items are named `video_id` and
+        carry no URLs), then one GET per video the batch says is completed, for its URLs. Avatars are asked one by
+        one (there is no batch endpoint for looks)."""
         videos = [j for j in jobs if self.follows_video(j) and j.vendor_id and self.foreign(j) is None]
         updates: dict[str, JobUpdate] = {}
         for chunk in chunks(videos, STATUS_BATCH):
             ids = ",".join(str(j.vendor_id) for j in chunk)
             body = await self.http.json("GET", "/v3/videos/statuses", params={"video_ids": ids})
-            items = {i.id: i for i in (decode(wire.StatusItem, x, "a video status") for x in data_of(body) or [])}
+            found = [decode(wire.StatusItem, x, "a video status") for x in data_of(body) or []]
+            items = {i.video_id: i for i in found if i.video_id}
             for job in chunk:
                 item = items.get(str(job.vendor_id))
                 if item is None or item.status == "not_found":
@@ -156,7 +158,8 @@ class V3Jobs(HeyGenBackend):
                 elif item.status == "completed":
                     updates[job.id] = await self._single(job)
                 else:
-                    running = status.video_running(item.status, job, item.failure_code, item.failure_message)
+                    error = item.error or wire.StatusError()
+                    running = status.video_running(item.status, job, error.code, error.message)
                     updates[job.id] = status.agent_video(running, job)
         for job in jobs:
             if job.id not in updates:

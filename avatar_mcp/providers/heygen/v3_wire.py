@@ -271,11 +271,18 @@ class AgentSession(Answer):
     messages: list[AgentMessage] = Field(default_factory=list)
 
 
+class StatusError(Answer):
+    code: str | None = None
+    message: str | None = None
+
+
 class StatusItem(Answer):
-    id: str
+    """One item of GET /v3/videos/statuses: named by `video_id` (null for a batch item not made yet), status
+    queued | processing | completed | failed | not_found, `error` when failed, and no URLs."""
+
+    video_id: str | None = None
     status: str
-    failure_code: str | None = None
-    failure_message: str | None = None
+    error: StatusError | None = None
 
 
 class V3Voice(Answer):
