@@ -70,8 +70,12 @@ class RunwareProvider(BaseProvider):
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
                  create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
         self.media = media
+        auth = {"Authorization": f"Bearer {api_key}"}
         self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_error,
-                                auth_headers={"Authorization": f"Bearer {api_key}"}, secrets=[api_key])
+                                auth_headers=auth, secrets=[api_key])
+        self._polls = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_poll_error,
+                                 auth_headers=auth, secrets=[api_key])
+        """getResponse polls: a task's errors envelope is its outcome, read from the body (wire.parse_poll_error)."""
         self._create_timeout = create_timeout
         self._poll_hint = poll_hint
         """Tests shorten the schedule with this; None lets the adaptive schedule decide."""
@@ -201,21 +205,29 @@ class RunwareProvider(BaseProvider):
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:
         task_uuid = job.vendor_id or job.vendor_state.get("task_uuid") or task_uuid_for(job.id)
-        body = await self._http.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
-                                     idempotent=True)
+        body = await self._polls.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
+                                      idempotent=True)
         expected = int(job.vendor_state.get("number_results") or 1)
         return self._update(body, task_uuid, expected)
 
     def _update(self, body: Any, task_uuid: str, expected: int) -> JobUpdate:
+        """A getResponse answer: an errors item naming the task is its failure (with Runware's reason), except
+        `taskFailedOrNotFound`, which may also mean "not known (yet)": that is NotFound, for the service's rule
+        (a job the vendor keeps not knowing fails) and for reconcile (a task never received is sent again)."""
         data = [d for d in wire.items(body, "data") if d.get("taskUUID") in (None, task_uuid)]
         for error in wire.items(body, "errors"):
-            if error.get("taskUUID") in (None, task_uuid) and error.get("status") == "error":
-                code = str(error.get("code") or "taskFailed")
-                message = (f"Runware could not make the video: {error.get('message') or code} (code {code}). "
-                           + ("Change the script or avatar and try again." if "olicy" in code or "afety" in code
-                              else "Nothing more will happen with this job; submit it again to retry."))
-                return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
-                                 poll_after=None)
+            if error.get("taskUUID") != task_uuid:
+                continue
+            code = str(error.get("code") or "taskFailed")
+            reason = str(error.get("message") or code)
+            if code == wire.NOT_FOUND:
+                raise NotFound(f"Runware does not know task {task_uuid} (or it failed without a reason): {reason}",
+                               provider=self.name, status_code=404, vendor_code=code)
+            message = (f"Runware could not make the video: {reason} (code {code}). "
+                       + ("Change the script or avatar and try again." if "olicy" in code or "afety" in code
+                          else "Nothing more will happen with this job; submit it again to retry."))
+            return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
+                             poll_after=None)
         done = [d for d in data if d.get("status") == "success"]
         total = max(expected, len(data), 1)
         if done and len(done) >= total:

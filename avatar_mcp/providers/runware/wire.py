@@ -33,6 +33,8 @@ UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 CAPTION_KEYS = re.compile(r"(caption|srt|subtitle).*url$", re.IGNORECASE)
 """The seed promises a sidecar SRT with captions but does not name its field: take any *caption*/*srt* URL."""
 _STATUS_BY_CODE = {"invalidApiKey": 401, "insufficientCredits": 402, NOT_FOUND: 404, "rateLimitExceeded": 429}
+ACCOUNT_CODES = frozenset({"invalidApiKey", "insufficientCredits", "rateLimitExceeded"})
+"""Errors about the account or the request rate, never about one task's outcome."""
 
 
 class _Wire(BaseModel):
@@ -129,6 +131,22 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
     param = first.get("parameter")
     return VendorErrorInfo(status=status, message=str(first.get("message") or code or "error"), code=code,
                            param=str(param) if param else None)
+
+
+def parse_poll_error(response: httpx.Response) -> VendorErrorInfo | None:
+    """A getResponse answer: an `errors` item naming a taskUUID is that task's outcome, whatever the HTTP status
+    below 500 (Runware answers a failed task with the errors envelope and no data item, often with HTTP 200; the
+    official SDK's `_extract_items` takes it as the failure): the caller reads it from the body. Account errors
+    (key, credits, rate), 5xx and errors naming no task go through `parse_error`."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = items(body, "errors")
+    outcomes = [e for e in errors if e.get("taskUUID") and str(e.get("code") or "") not in ACCOUNT_CODES]
+    if response.status_code < 500 and errors and len(outcomes) == len(errors):
+        return None
+    return parse_error(response)
 
 
 # ---------------------------------------------------------------------------------------------- mapping helpers
