@@ -60,7 +60,9 @@ NOTES = ("Real-time companions (v1 from a picture, about 15 minutes; v2 from a v
 
 
 def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
-    """ProblemDetails: `detail` or `title`, field `errors` appended, the domain `code` kept."""
+    """Napster's error body, whatever its shape (reference D: undocumented): `detail`, `message` (a string or a list),
+    `title` or `error` as the reason; `errors` as a dict of field -> messages or a list of {field|property, message};
+    the domain `code` kept (DigitalTwinConsentRequired). No reason is dropped."""
     if response.is_success:
         return None
     try:
@@ -69,17 +71,36 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
         body = None
     if not isinstance(body, dict):
         return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
-    message = str(body.get("detail") or body.get("title") or response.reason_phrase or "error")
-    errors = body.get("errors")
-    param = None
-    if isinstance(errors, dict) and errors:
-        fields = [f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                  for field, msgs in errors.items()]
-        message = f"{message} {'; '.join(fields)}"
-        param = next(iter(errors))
+    problems = _field_problems(body.get("errors"))
+    said = body.get("message")
+    listed = [str(m) for m in said if m] if isinstance(said, list) else []
+    head = next((str(v) for v in (body.get("detail"), said if isinstance(said, str) else None, body.get("title"),
+                                  body.get("error")) if isinstance(v, str) and v.strip()), None)
+    parts = [f"{field}: {text}" if field else text for field, text in problems] or listed
+    message = "; ".join([p for p in (head, "; ".join(parts)) if p]) or response.reason_phrase or "error"
     code = body.get("code") or (body.get("title") if body.get("title") == CONSENT_CODE else None)
+    param = next((field for field, _ in problems if field), None)
     return VendorErrorInfo(status=response.status_code, message=message, code=str(code) if code else None,
                            param=param)
+
+
+def _field_problems(errors: Any) -> list[tuple[str | None, str]]:
+    """(field, message) pairs from `errors` as a dict of field -> message(s) or a list of items or strings."""
+    found: list[tuple[str | None, str]] = []
+    if isinstance(errors, dict):
+        for field, texts in errors.items():
+            for text in texts if isinstance(texts, list) else [texts]:
+                found.append((str(field), str(text)))
+    elif isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, dict):
+                field = item.get("field") or item.get("property") or item.get("name")
+                text = item.get("message") or item.get("messages") or item.get("error") or item.get("detail")
+                texts = text if isinstance(text, list) else [text]
+                found += [(str(field) if field else None, str(t)) for t in texts if t]
+            elif item:
+                found.append((None, str(item)))
+    return found
 
 
 def public_https(source: str, field: str) -> str:
@@ -260,7 +281,10 @@ class NapsterProvider(BaseProvider):
         return update
 
     async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:
-        params: dict[str, Any] = {"pageSize": min(PAGE_SIZE, query.limit)}
+        """The organisation's companions and twins, then Napster's stock ones, paged until `pageIndex x pageSize`
+        reaches `totalCount` (reference D: `totalPages` may be absent) or a page comes back short or empty."""
+        size = min(PAGE_SIZE, query.limit)
+        params: dict[str, Any] = {"pageSize": size}
         if query.query:
             params["search"] = query.query
         if query.gender and GENDERS.get(query.gender.lower()):
@@ -272,8 +296,19 @@ class NapsterProvider(BaseProvider):
                 page = await self._http.json("GET", path, params={**params, "pageIndex": index})
                 items = page.get("items") if isinstance(page, dict) else None
                 found.extend(companion_info(i) for i in items or [] if isinstance(i, dict) and i.get("id"))
-                total_pages = page.get("totalPages") if isinstance(page, dict) else None
                 index += 1
-                if not items or not isinstance(total_pages, int) or index >= total_pages:
+                if not items or _last_page(page, index, size, len(items)):
                     break
         return found[:query.limit]
+
+
+def _last_page(page: dict[str, Any], pages_read: int, size: int, count: int) -> bool:
+    """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
+    total, pages, answered = page.get("totalCount"), page.get("totalPages"), page.get("pageSize")
+    if isinstance(answered, int) and answered > 0:
+        size = answered
+    if isinstance(total, int) and not isinstance(total, bool):
+        return pages_read * size >= total
+    if isinstance(pages, int) and not isinstance(pages, bool):
+        return pages_read >= pages
+    return count < size
