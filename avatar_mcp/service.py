@@ -127,6 +127,8 @@ class AvatarService:
             submission = await self._call_create(provider, operation, spec, ctx, generation, target)
         except ProviderConnectionError as exc:
             if exc.request_sent and not provider.capabilities.idempotent_create:
+                if provider.capabilities.findable_create:
+                    return await self._find_lost(job, provider, exc)
                 return await self._finish_unknown(job, exc)
             if exc.request_sent:
                 # The create is replayable: leave it in `submitting`; the poller reconciles it safely.
@@ -145,7 +147,7 @@ class AvatarService:
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
-                if cancelled and provider.capabilities.idempotent_create:
+                if cancelled and (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
                     await self.store.update(job.id, next_poll_at=utcnow(), message="The request was cancelled while "
                                             "being submitted; it is being reconciled with the same request key.")
                 else:
@@ -195,6 +197,18 @@ class AvatarService:
             job = await self._schedule(job, None, poll_after=submission.poll_after)
         self._notify(job.id)
         return job
+
+    async def _find_lost(self, job: JobRecord, provider: Provider, exc: ProviderConnectionError) -> JobRecord:
+        """A create that may have reached a vendor that cannot replay it: look for it there now (the provider's
+        reconcile); `unknown` with advice when it cannot be found."""
+        try:
+            update = await provider.reconcile(job)
+        except AvatarError as error:
+            logger.info("looking for %s at %s failed: %s", job.id, provider.name, error)
+            update = None
+        if update is None:
+            return await self._finish_unknown(job, exc)
+        return await self._apply(job, update)
 
     async def _finish_unknown(self, job: JobRecord, exc: Exception) -> JobRecord:
         advice = _INTERRUPTED_ADVICE.format(provider=job.provider)
@@ -321,7 +335,7 @@ class AvatarService:
 
     async def _reconcile(self, job: JobRecord, provider: Provider) -> JobRecord:
         """A job in `submitting` with no live submitter: recover it safely or mark it unknown."""
-        if not provider.capabilities.idempotent_create:
+        if not (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
             return await self._finish_unknown(job, Exception("Submission interrupted."))
         try:
             update = await provider.reconcile(job)
@@ -337,7 +351,8 @@ class AvatarService:
             entry = self.entries.get(job.provider)
             if entry is None or entry.provider is None:
                 continue
-            if entry.provider.capabilities.idempotent_create:
+            caps = entry.provider.capabilities
+            if caps.idempotent_create or caps.findable_create:
                 await self.store.update(job.id, next_poll_at=utcnow())
             else:
                 await self._finish_unknown(job, Exception("Submission interrupted."))

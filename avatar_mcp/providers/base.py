@@ -70,6 +70,10 @@ class Capabilities:
     """`get_jobs` asks about many jobs in one request (HeyGen v3 statuses)."""
     idempotent_create: bool = False
     """A create can be replayed safely (idempotency key or client-chosen id): interrupted jobs are reconciled."""
+    findable_create: bool = False
+    """A create cannot be replayed, but one whose answer was lost (a 5xx, a dropped connection, a crash) can be
+    found again at the vendor, e.g. in its listings: `reconcile` looks for it, and the job ends `unknown` (with
+    advice) only when it is not found."""
     webhooks: bool = False
     consent_video_required: bool = False
     """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
@@ -208,7 +212,9 @@ class BaseProvider:
         return None
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
-        """A job found in `submitting` at start-up: recover it safely, or None when that is impossible."""
+        """A create that may have reached the vendor without an answer (an interrupted submission, a job found in
+        `submitting` at start-up): recover it safely (replay by key, or find it at the vendor), or None when that is
+        impossible. Never creates a second paid job."""
         return None
 
     async def list_voices(self, query: CatalogQuery) -> list[Voice]:

@@ -24,7 +24,14 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import InvalidInput, MediaRejected, NotFound, ProviderStatusError, ServerError
+from avatar_mcp.errors import (
+    InvalidInput,
+    MediaRejected,
+    NotFound,
+    ProviderConnectionError,
+    ProviderStatusError,
+    ServerError,
+)
 from avatar_mcp.media import MediaPolicy, classify, require_https
 from avatar_mcp.models import ORIENTATION_SIZES, Background, JobError, JobRecord, PhotoVideoSpec, VideoSpec, utcnow
 from avatar_mcp.netclient import SharedHTTP
@@ -181,7 +188,12 @@ class RunwareProvider(BaseProvider):
     async def _submit(self, task: VideoInference, ctx: SubmitContext) -> Submission:
         ctx.vendor_state.update(task_uuid=task.taskUUID, number_results=task.numberResults)
         await ctx.report(0.0, "Sending the task to Runware.")
-        await self._send(task)
+        try:
+            await self._send(task)
+        except ServerError as exc:
+            # Runware may have taken it: the job stays `submitting`, and reconcile asks about the same taskUUID.
+            raise ProviderConnectionError(f"{exc} The task is checked again with the same taskUUID (never paid "
+                                          f"twice).", provider=self.name, request_sent=True) from exc
         return Submission(vendor_id=task.taskUUID, status="queued", vendor_state=dict(ctx.vendor_state),
                           expected_seconds=self._poll_hint or EXPECTED_VIDEO_SECONDS, poll_after=self._poll_hint,
                           message="Runware accepted the task; HeyGen Avatar V is rendering.")
