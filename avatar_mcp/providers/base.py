@@ -80,6 +80,12 @@ class Capabilities:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Operations of this vendor that its current settings rule out, with what to do (e.g. HeyGen v2 has no
     Video Agent): refused before the checklist asks anything, and left out of list_providers."""
+    default_voice_id: str | None = None
+    """The voice_id that lets the vendor choose the voice for a script given without one (Runware: 'auto', Avatar V
+    picks a voice for the avatar): the checklist offers it as the voice question's default."""
+    voice_advice: str | None = None
+    """What a voice_id is at this vendor, said in the checklist's voice question when there is no list to choose
+    from (None: a voice_id from list_voices)."""
     required_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Fields this vendor needs on top of the unified ones, by operation (e.g. a twin's gender): the checklist
     asks for them before anything is sent. Names come from checklist.EXTRA_QUESTIONS."""

@@ -63,6 +63,9 @@ BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
 """A local background image travels inline as a data URI (the seed allows one): keep the request small."""
 PHOTO_FIT_DEFAULT = PhotoVideoSpec.model_fields["fit"].default
 """create_photo_video's own `fit` when not given: options.fit may replace it without a conflict."""
+VOICE_ADVICE = ("a HeyGen voice id (Avatar V speaks with HeyGen's voices: list_voices with provider 'heygen' shows "
+                "them, when HeyGen is configured)")
+"""Runware has no voice list of its own (seed 004: speech.voice takes HeyGen's voice ids, default 'auto')."""
 NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGen avatar id (also for "
          "create_photo_video), speech from a script or an https/UUID audio file; a local background image is sent "
          "inline. Options: quality, variants (1-4 results), ttl_seconds, safety, upload_url, fit, "
@@ -72,7 +75,8 @@ NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGe
 class RunwareProvider(BaseProvider):
     name = "runware"
     title = RUNWARE.title
-    capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES)
+    capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES,
+                                default_voice_id=wire.AUTO_VOICE, voice_advice=VOICE_ADVICE)
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
                  create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
@@ -162,7 +166,8 @@ class RunwareProvider(BaseProvider):
             settings["removeBackground"] = options["remove_background"]
         speech = None
         if script is not None:
-            speech = {"text": script, "voice": voice or "auto", "language": language, "volume": options.get("volume"),
+            speech = {"text": script, "voice": voice or wire.AUTO_VOICE, "language": language,
+                      "volume": options.get("volume"),
                       "speed": speed, "pitch": pitch}
         fields = {"taskUUID": task_uuid_for(ctx.job_id), "outputFormat": FORMATS[output_format],
                   "webhookURL": ctx.callback_url, **wire.task_options(options), "inputs": inputs, "width": size[0],

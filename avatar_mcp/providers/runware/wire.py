@@ -27,6 +27,8 @@ MODEL: Literal["heygen:avatar@5"] = "heygen:avatar@5"
 CONFLICT = "conflictTaskUUID"
 """A known taskUUID sent again: the official SDK takes it as "already accepted"."""
 NOT_FOUND = "taskFailedOrNotFound"
+AUTO_VOICE = "auto"
+"""speech.voice's default (seed 004): Avatar V picks the voice itself."""
 FORMATS = {"mp4": "MP4", "webm": "WEBM", "mov": "MOV"}
 AVATAR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -54,7 +56,7 @@ class Inputs(_Wire):
 
 class Speech(_Wire):
     text: str = Field(min_length=1, max_length=5000)
-    voice: str = Field(default="auto", min_length=1)
+    voice: str = Field(default=AUTO_VOICE, min_length=1)
     language: str | None = Field(default=None, min_length=1)
     volume: float | None = Field(default=None, ge=0, le=1)
     speed: float | None = Field(default=None, ge=0.5, le=1.5)
