@@ -40,6 +40,7 @@ from avatar_mcp.models import (
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
+    AssetMemo,
     JobUpdate,
     ProgressFn,
     Provider,
@@ -120,7 +121,8 @@ class AvatarService:
             request["checklist"] = checklist
         job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
                                                 operation=operation, request=request))
-        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
+        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider),
+                            assets=self.store if isinstance(self.store, AssetMemo) else None)
         if report is not None:
             ctx.report = report
         try:

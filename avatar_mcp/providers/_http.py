@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -66,6 +67,12 @@ class VendorErrorInfo:
 
 ErrorParser = Callable[[httpx.Response], VendorErrorInfo | None]
 """Vendor hook: the error in a response (also one hidden in a 200 envelope), or None for success."""
+
+
+def segment(value: str) -> str:
+    """A value as one URL path segment: every reserved character escaped, `/` included, so an id can never reach
+    another path, a query or a fragment (ids are also checked per vendor before they get here)."""
+    return quote(value, safe="")
 
 
 def default_error_parser(response: httpx.Response) -> VendorErrorInfo | None:

@@ -126,6 +126,15 @@ async def _no_progress(fraction: float, message: str) -> None:
     return None
 
 
+@runtime_checkable
+class AssetMemo(Protocol):
+    """Where a provider remembers files it has uploaded, by account and content hash (the job store does it)."""
+
+    async def remembered_asset(self, account: str, digest: str) -> str | None: ...
+    async def remember_asset(self, account: str, digest: str, asset_id: str) -> None: ...
+    async def forget_asset(self, account: str, digest: str) -> None: ...
+
+
 @dataclass
 class SubmitContext:
     """Per-submission facts a provider may need."""
@@ -134,6 +143,8 @@ class SubmitContext:
     callback_url: str | None = None
     report: ProgressFn = _no_progress
     vendor_state: dict[str, Any] = field(default_factory=dict)
+    assets: AssetMemo | None = None
+    """Uploads already made, to reuse rather than send the same bytes again (None: always upload)."""
 
     @property
     def idempotency_key(self) -> str:

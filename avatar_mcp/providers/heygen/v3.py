@@ -42,7 +42,7 @@ from avatar_mcp.providers.heygen import v3_wire as wire
 from avatar_mcp.providers.heygen.backend import result_with, voice_matches
 from avatar_mcp.providers.heygen.common import AUDIO_GUESS_SECONDS, PROVIDER, Timing, data_of, decode, scene_dicts
 from avatar_mcp.providers.heygen.media_refs import MediaRef, plan
-from avatar_mcp.providers.heygen.v3_assets import KIND_MAX_BYTES, MIMES, MULTIPART_MAX_BYTES, Uploader
+from avatar_mcp.providers.heygen.v3_assets import KIND_MAX_BYTES, MIMES, MULTIPART_MAX_BYTES, Uploader, account_key
 from avatar_mcp.providers.heygen.v3_jobs import REPLAY, V3Jobs
 
 ENGINES_REMEMBERED = 512
@@ -68,7 +68,8 @@ class V3Backend(V3Jobs):
                  timing: Timing, multipart_max_bytes: int = MULTIPART_MAX_BYTES) -> None:
         super().__init__(http=http, api_key=api_key, base_url=base_url, media=media, media_dir=media_dir,
                          timing=timing)
-        self.uploader = Uploader(self.http, multipart_max_bytes=multipart_max_bytes)
+        self.uploader = Uploader(self.http, account=account_key(base_url, api_key),
+                                 multipart_max_bytes=multipart_max_bytes)
         self.engines: dict[str, list[str]] = {}
 
     def _plan(self, source: str, field: str, kind: MediaKind) -> MediaRef:
@@ -81,7 +82,7 @@ class V3Backend(V3Jobs):
         return ref
 
     async def _asset(self, ref: MediaRef | None, ctx: SubmitContext) -> wire.AssetInput | None:
-        return None if ref is None else await self.uploader.asset(ref, ctx.idempotency_key, ctx.report)
+        return None if ref is None else await self.uploader.asset(ref, ctx.idempotency_key, ctx.report, ctx.assets)
 
     # ------------------------------------------------------------------------------------------ avatars
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
