@@ -26,7 +26,7 @@ from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTw
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import NAPSTER
 from avatar_mcp.providers import _lost as lost
-from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP
+from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP, segment
 from avatar_mcp.providers.base import (
     CREATE_DIGITAL_TWIN,
     BaseProvider,
@@ -187,7 +187,7 @@ class NapsterProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:
-        record = await self._http.json("GET", f"/public/companions/{job.vendor_id}")
+        record = await self._http.json("GET", f"/public/companions/{segment(str(job.vendor_id))}")
         update = companion_update(record)
         if update.status in ("queued", "processing"):
             update.poll_after = self._poll_hint

@@ -42,6 +42,8 @@ class LoggedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    raw_path: str = ""
+    """The path as sent, percent-escapes kept (`path` is decoded, as routing sees it)."""
     status: int | None = None
     """The status the answer started with (None: no answer was started, e.g. a dropped connection)."""
     faulted: bool = False
@@ -163,7 +165,8 @@ class FakeVendor:
             request = Request(scope)
             path = scope["path"]
             entry = LoggedRequest(scope["method"], path, dict(request.query_params),
-                                  {k.lower(): v for k, v in request.headers.items()}, body)
+                                  {k.lower(): v for k, v in request.headers.items()}, body,
+                                  raw_path=bytes(scope.get("raw_path") or path.encode()).decode("latin-1"))
             if not path.startswith("/_media/"):
                 self.fake.log.append(entry)
             fault = self.fake._take_fault(scope["method"], path)

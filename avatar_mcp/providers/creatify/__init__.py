@@ -39,7 +39,7 @@ from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, DigitalTwinSpec, J
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import CREATIFY
 from avatar_mcp.providers import _lost as lost
-from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, VendorHTTP
+from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, IdRule, VendorHTTP, segment
 from avatar_mcp.providers.base import (
     CREATE_DIGITAL_TWIN,
     CREATE_VIDEO,
@@ -69,7 +69,8 @@ MAX_WEBHOOK_URL = 200
 """personas_v2 and lipsyncs cap webhook_url at 200 characters."""
 UPLOAD_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov"}
 MAX_PAGES = 20
-PERSONA_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+IDS = IdRule("Creatify", re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}"), "'6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f'")
+"""Persona (avatar) and accent (voice) ids: UUIDs at Creatify; the shape keeps '/', '?', '#' and '..' out."""
 NOTES = ("Custom avatars from your own footage (gender required; 1-5 days, process_status followed to the end, "
          "rejections explained); lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); "
          "several scenes through lipsyncs_v2. Speech audio and backgrounds must be https URLs. No render options.")
@@ -149,10 +150,10 @@ class CreatifyProvider(BaseProvider):
         return f"{field}.{extension}", data, local.mime
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
-        if not PERSONA_ID.match(avatar_id):
+        if not IDS.pattern.fullmatch(avatar_id):
             return None  # never let an argument reshape the request path
         try:
-            record = await self._http.json("GET", f"/api/personas/{avatar_id}/")
+            record = await self._http.json("GET", f"/api/personas/{segment(avatar_id)}/")
         except NotFound:
             return None
         return wire.persona_info(record)
@@ -200,6 +201,8 @@ class CreatifyProvider(BaseProvider):
             if not scene.avatar_id:
                 raise InvalidInput(f"scenes.{index}.avatar_id is missing: pick a persona from list_avatars.",
                                    field=f"scenes.{index}.avatar_id")
+            IDS.check(scene.avatar_id, f"scenes.{index}.avatar_id", where="list_avatars (provider 'creatify')")
+            IDS.check_optional(scene.voice_id, f"scenes.{index}.voice_id", where="list_voices (provider 'creatify')")
         if len(spec.scenes) == 1 and spec.scenes[0].background is None:
             payload, endpoint = self._lipsync(spec, ratio), "lipsyncs"
         else:
@@ -239,7 +242,7 @@ class CreatifyProvider(BaseProvider):
     async def get_job(self, job: JobRecord) -> JobUpdate:
         kind = job.vendor_state.get("kind") or ("persona" if job.operation != CREATE_VIDEO else "lipsyncs")
         path = "/api/personas/{}/" if kind == "persona" else f"/api/{kind}/{{}}/"
-        record = await self._http.json("GET", path.format(job.vendor_id))
+        record = await self._http.json("GET", path.format(segment(str(job.vendor_id))))
         update = wire.persona_update(record) if kind == "persona" else wire.lipsync_update(record)
         if update.status in ("queued", "processing"):
             reviewing = kind == "persona" and record.get("process_status") == "reviewing"

@@ -117,8 +117,9 @@ class RunwareProvider(BaseProvider):
         wire.reject(wire.unsupported_scene(scene))
         if not scene.avatar_id:
             raise InvalidInput("scenes.0.avatar_id is missing: give a HeyGen avatar id.", field="scenes.0.avatar_id")
+        voice = wire.IDS.check_optional(scene.voice_id, "scenes.0.voice_id", where="list_voices (provider 'heygen')")
         return await self._task(ctx, options, avatar=wire.avatar_id(scene.avatar_id, "scenes.0.avatar_id"),
-                                script=scene.script, audio=scene.audio, voice=scene.voice_id, language=scene.locale,
+                                script=scene.script, audio=scene.audio, voice=voice, language=scene.locale,
                                 speed=scene.speed, pitch=scene.pitch, background=scene.background, size=spec.size(),
                                 caption=spec.caption, fit=options.get("fit"), output_format=spec.output_format)
 
@@ -131,8 +132,9 @@ class RunwareProvider(BaseProvider):
         if spec.fit not in (PHOTO_FIT_DEFAULT, fit):
             raise InvalidInput(f"fit is {spec.fit!r} but options.fit is {fit!r}: give one of them.",
                                field="options.fit")
+        voice = wire.IDS.check_optional(spec.voice_id, "voice_id", where="list_voices (provider 'heygen')")
         return await self._task(ctx, options, avatar=wire.avatar_id(spec.image, "image"), script=spec.script,
-                                audio=spec.audio, voice=spec.voice_id, language=None, speed=spec.speed,
+                                audio=spec.audio, voice=voice, language=None, speed=spec.speed,
                                 pitch=spec.pitch, background=spec.background,
                                 size=ORIENTATION_SIZES[spec.orientation], caption=spec.caption, fit=fit,
                                 output_format=spec.output_format)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from avatar_mcp.errors import InvalidInput, MediaRejected
 from avatar_mcp.media import classify, require_https
 from avatar_mcp.models import Cost, JobResult, MediaOutput, Scene
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import IdRule, VendorErrorInfo
 
 if TYPE_CHECKING:
     import httpx
@@ -31,6 +31,9 @@ AUTO_VOICE = "auto"
 """speech.voice's default (seed 004): Avatar V picks the voice itself."""
 FORMATS = {"mp4": "MP4", "webm": "WEBM", "mov": "MOV"}
 AVATAR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+IDS = IdRule("HeyGen Avatar V", re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"),
+             "'Abigail_expressive_2024112501' (avatars) or '1bd001e7e50f421d891986aad5158bc8' (voices)")
+"""The HeyGen avatar and voice ids a videoInference names (they travel in the body; checked all the same)."""
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 CAPTION_KEYS = re.compile(r"(caption|srt|subtitle).*url$", re.IGNORECASE)
 """The seed promises a sidecar SRT with captions but does not name its field: take any *caption*/*srt* URL."""
@@ -212,11 +215,12 @@ def avatar_id(value: str, field: str) -> str:
     text = value.strip()
     if classify(text) == "asset":
         text = text.split(":", 1)[1]
-    if AVATAR_ID.match(text):
+    if AVATAR_ID.match(text) and IDS.pattern.fullmatch(text):
         return text
     looks_like_file = classify(text) == "url" or "/" in text or "\\" in text or bool(PurePath(text).suffix)
     what = "a picture file or URL" if looks_like_file else f"{value!r}"
-    raise InvalidInput(f"Runware's HeyGen Avatar V animates a HeyGen avatar by id, not {what}. Pass a HeyGen avatar "
+    raise InvalidInput(f"{field}: Runware's HeyGen Avatar V animates a HeyGen avatar by id, not {what}. Nothing was "
+                       f"sent. Pass a HeyGen avatar "
                        f"id (a photo avatar or digital twin, e.g. from list_avatars with provider 'heygen'), or make "
                        f"the photo talk with provider 'heygen' (Avatar IV) or 'local'.", field=field)
 
