@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tests.fakes._heygen_common import ApiError, Handler, HeyGenFakeBase, bad, image_size, is_url, new_id, sniff
-from tests.fakes._heygen_v3_schema import COMPLETE_UPLOAD, DIRECT_UPLOAD, asset_input_properties, only
-from tests.fakes._heygen_validate import opt_str, req_num, req_str
+from tests.fakes._heygen_v3_schema import COMPLETE_UPLOAD, DIRECT_UPLOAD, asset_input_properties
+from tests.fakes._heygen_validate import only, opt_str, req_num, req_str
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_:.\-]{1,255}")
 MB = 1024 * 1024

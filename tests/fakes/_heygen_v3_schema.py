@@ -1,7 +1,7 @@
 """The allowed properties of each HeyGen v3 request variant (reference/heygen-v3.md, taken from the schema heygen-cli
 is generated from). The emulator refuses a property a variant does not list, with 400 invalid_parameter naming it,
-as a schema-validating API does. Variants whose property list the reference leaves open (cinematic_avatar) are not
-checked this way.
+as a schema-validating API does (_heygen_validate.only). Variants whose property list the reference leaves open
+(cinematic_avatar) are not checked this way.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from tests.fakes._heygen_common import bad
+from tests.fakes._heygen_validate import only
 
 ASSET_INPUT = {"url": {"type", "url"}, "asset_id": {"type", "asset_id"}, "base64": {"type", "media_type", "data"}}
 VOICE_SETTINGS = {"speed", "pitch", "volume", "locale", "engine_settings"}
@@ -48,14 +49,6 @@ DIRECT_UPLOAD = {"filename", "content_type", "size_bytes", "checksum_sha256"}
 COMPLETE_UPLOAD = {"checksum_sha256"}
 WEBHOOK_ENDPOINT = {"url", "events", "entity_id"}
 WEBHOOK_PATCH = {"url", "events"}
-
-
-def only(obj: dict[str, Any], allowed: set[str], path: str = "") -> None:
-    """Refuse the first property `obj` has that `allowed` does not list (sorted, so the answer is stable)."""
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        name = f"{path}.{unknown[0]}" if path else unknown[0]
-        raise bad(name, f"{name} is not a property of this object (allowed: {', '.join(sorted(allowed))}).")
 
 
 def asset_input_properties(value: Any, path: str) -> None:

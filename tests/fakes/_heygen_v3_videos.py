@@ -28,11 +28,11 @@ from tests.fakes._heygen_v3_schema import (
     STUDIO_VIDEO,
     VIDEO_SCENE,
     VOICE_SETTINGS,
-    only,
     scene_background,
 )
 from tests.fakes._heygen_validate import (
     one_of,
+    only,
     opt_bool,
     opt_color,
     opt_enum,

@@ -21,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 from tests.fakes._harness import sample_jpeg, sample_mp4
 from tests.fakes._heygen_catalogue import VOICES, v3_public_groups, v3_public_looks, v3_voice
 from tests.fakes._heygen_common import ApiError, bad, is_loopback, is_url, mp3_silence, new_id, public, words
-from tests.fakes._heygen_v3_schema import AVATAR_CREATE, CONSENT, LOOK_PATCH, WEBHOOK_ENDPOINT, WEBHOOK_PATCH, only
+from tests.fakes._heygen_v3_schema import AVATAR_CREATE, CONSENT, LOOK_PATCH, WEBHOOK_ENDPOINT, WEBHOOK_PATCH
 from tests.fakes._heygen_v3_videos import V3Videos
-from tests.fakes._heygen_validate import opt_enum, opt_num, opt_str, req_enum, req_str
+from tests.fakes._heygen_validate import only, opt_enum, opt_num, opt_str, req_enum, req_str
 
 V3_EVENTS = [f"{name}.{outcome}" for name in (
     "avatar_video", "avatar_video_gif", "avatar_video_caption", "video_translate", "video_agent", "instant_avatar",

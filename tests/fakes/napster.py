@@ -13,6 +13,8 @@ Behaviour where the references are silent (clients must tolerate it; several poi
 - v1 (default) requires `pictureUrl`, v2 requires `videoUrl` (`require_picture_for_v1=False` lets v1 go without one:
   Napster's own guides say the avatar can then be generated from the description). Media URLs must be absolute https
   URLs (http, relative or malformed -> validation error); the fake never fetches them.
+- Creates take only the properties reference D lists (COMPANION_FIELDS, TWIN_FIELDS): another one is a validation
+  error naming it.
 - Digital twins: all of firstName, lastName, description, gender, ethnicity, externalClientId required;
   externalClientId must match `^[A-Za-z0-9_-]{1,32}$`; v1 needs pictureUrl + voiceUrl, v2 needs videoUrl or pictureUrl
   and, without videoUrl, voiceUrl. Validation runs before the consent check. Consent: `grant_consent(id)` per
@@ -54,6 +56,11 @@ GENDERS = ("male", "female", "nonBinary")
 DEFAULT_ETHNICITIES = ("Asian", "Black", "Caucasian", "Hispanic", "MiddleEastern", "NativeAmerican", "PacificIslander",
                        "SouthAsian", "Mixed", "Other")
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+COMPANION_FIELDS = frozenset({"description", "firstName", "lastName", "pictureUrl", "videoUrl", "version", "gender",
+                              "ethnicity", "tags"})
+TWIN_FIELDS = frozenset({"firstName", "lastName", "description", "gender", "ethnicity", "externalClientId",
+                         "pictureUrl", "videoUrl", "voiceUrl", "version", "tags"})
+"""The properties reference D lists for each create; anything else is a validation error."""
 STOCK = (("Ava", "Lee", "female", "Asian"), ("Noah", "Brooks", "male", "Black"), ("Sam", "Rivera", "nonBinary",
                                                                                    "Hispanic"))
 Handler = Callable[[Request], Awaitable[Response]]
@@ -255,6 +262,11 @@ class NapsterFake(FakeVendor):
                 bad(field, f"The {field} field must be a publicly reachable absolute https URL.")
         return errors
 
+    @staticmethod
+    def _unknown(body: dict[str, Any], allowed: frozenset[str], errors: dict[str, list[str]]) -> None:
+        for field in sorted(set(body) - allowed):
+            errors.setdefault(field, []).append(f"The {field} field is not a property of this request.")
+
     def _need_media(self, body: dict[str, Any], errors: dict[str, list[str]], *, twin: bool) -> None:
         version = body.get("version") or "v1"
         if version == "v2" and not body.get("videoUrl") and not (twin and body.get("pictureUrl")):
@@ -270,6 +282,7 @@ class NapsterFake(FakeVendor):
         if isinstance(body, Response):
             return body
         errors = self._check(body, ("description",))
+        self._unknown(body, COMPANION_FIELDS, errors)
         self._need_media(body, errors, twin=False)
         if errors:
             return self._validation(errors)
@@ -283,6 +296,7 @@ class NapsterFake(FakeVendor):
         if isinstance(body, Response):
             return body
         errors = self._check(body, ("firstName", "lastName", "description", "gender", "ethnicity", "externalClientId"))
+        self._unknown(body, TWIN_FIELDS, errors)
         external_id = body.get("externalClientId")
         if isinstance(external_id, str) and external_id and not EXTERNAL_ID.match(external_id):
             errors.setdefault("externalClientId", []).append("The externalClientId must match ^[A-Za-z0-9_-]{1,32}$.")

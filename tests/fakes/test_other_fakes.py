@@ -458,6 +458,9 @@ def test_napster_auth_and_companion_validation(napster: tuple[NapsterFake, httpx
                                                   "gender": "other", "ethnicity": "Martian", "version": "v3",
                                                   "tags": ["x"]})
     assert set(odd.json()["errors"]) == {"gender", "ethnicity", "version", "tags"}
+    extra = client.post("/public/companions", json={"description": "d", "pictureUrl": "https://cdn.test/a.jpg",
+                                                    "name": "Ava Stone", "externalClientId": "ava"})
+    assert set(extra.json()["errors"]) == {"name", "externalClientId"}
     assert not fake.companions
 
 
