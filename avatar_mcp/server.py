@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.tool_manager import ToolManager
 from mcp_types import CallToolResult, InputRequiredResult
 from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
 from avatar_mcp.app import AppContext
+from avatar_mcp.apps import StudioApp
 from avatar_mcp.config import Settings
+from avatar_mcp.guard import ToolGuard
 from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
 from avatar_mcp.resources import register as register_resources
@@ -59,8 +62,9 @@ class AvatarServer(MCPServer[AppContext]):
 
     def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
         super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
-                         lifespan=_lifespan, log_level=_sdk_log_level(settings))
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()])
         self.config = settings
+        self.guard = ToolGuard(settings)
         self.provider_factory = provider_factory
         self.app_context: AppContext | None = None
         self._tools_built = False
@@ -113,8 +117,15 @@ class AvatarServer(MCPServer[AppContext]):
 
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[AppContext, Any] | None = None) -> CallToolResult | InputRequiredResult:
+        self.guard.check_arguments(name, arguments)
         await self._ensure_tools()
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            explained = self.guard.explain(name, exc)
+            if explained is exc:
+                raise
+            raise explained from exc
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self.build_tools()

@@ -30,8 +30,9 @@ from avatar_mcp.tools.catalog import ProviderName
 OnMissing = Annotated[_flow.OnMissing, Field(
     description="What to do when required fields are missing: 'ask' the user (a form when the client supports "
                 "it, else a needs_input answer listing the questions), or fill suggested 'default's.")]
-Confirm = Annotated[bool, Field(description="Set true once the user has agreed to the estimated cost (only needed "
-                                            "when the server asks for confirmation).")]
+Confirm = Annotated[bool | Annotated[str, Field(max_length=64)], Field(
+    description="Only when an answer had status needs_confirmation: its confirmation_code, once the user has "
+                "approved that cost. true alone never spends when the server asks for confirmation.")]
 Wait = Annotated[float, Field(ge=0, le=600, description="Wait up to this many seconds for the job before answering.")]
 MediaArg = Annotated[str | None, Field(
     max_length=2000, description="A local path inside the media roots, an https URL, or an uploaded asset key.")]
@@ -49,7 +50,7 @@ def _photo_request(name: str | None, age: str | None, gender: str | None, ethnic
 async def _ask_photo(ctx: Context[Any, Any], name: str | None, age: str | None, gender: str | None,
                      ethnicity: str | None, orientation: str | None, pose: str | None, style: str | None,
                      appearance: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                     confirm_spend: bool) -> Any:
+                     confirm_spend: _flow.Confirmation) -> Any:
     request = _photo_request(name, age, gender, ethnicity, orientation, pose, style, appearance)
     return await _flow.ask(ctx, "generate_photo_avatar", provider, on_missing, confirm_spend, request)
 
@@ -86,7 +87,7 @@ async def generate_photo_avatar(
 
 async def _ask_photo_avatar(ctx: Context[Any, Any], image: str | None, from_generation: GenerationPick | None,
                             name: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                            confirm_spend: bool) -> Any:
+                            confirm_spend: _flow.Confirmation) -> Any:
     chosen, _ = await _generation(ctx, from_generation, provider)
     request = {"image": image, "from_generation": from_generation.model_dump() if from_generation else None,
                "name": name}
@@ -137,7 +138,8 @@ async def create_photo_avatar(
                            wait_seconds, generation=generation)
 
 
-async def _ask_train(ctx: Context[Any, Any], avatar_id: str, provider: str | None, confirm_spend: bool) -> Any:
+async def _ask_train(ctx: Context[Any, Any], avatar_id: str, provider: str | None,
+                     confirm_spend: _flow.Confirmation) -> Any:
     return await _flow.ask(ctx, "train_photo_avatar", provider, "ask", confirm_spend, {"avatar_id": avatar_id})
 
 
@@ -166,7 +168,7 @@ def _twin_request(video: str | None, consent_video: str | None, name: str | None
 
 async def _ask_twin(ctx: Context[Any, Any], video: str | None, consent_video: str | None, name: str | None,
                     version: str | None, gender: str | None, ethnicity: str | None, description: str | None,
-                    on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+                    on_missing: _flow.OnMissing, provider: str | None, confirm_spend: _flow.Confirmation) -> Any:
     request = _twin_request(video, consent_video, name, version, gender, ethnicity, description)
     return await _flow.ask(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request)
 
@@ -209,7 +211,7 @@ def _companion_request(description: str | None, version: str | None, picture: st
 async def _ask_companion(ctx: Context[Any, Any], description: str | None, version: str | None, picture: str | None,
                          video: str | None, first_name: str | None, last_name: str | None, gender: str | None,
                          ethnicity: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                         confirm_spend: bool) -> Any:
+                         confirm_spend: _flow.Confirmation) -> Any:
     request = _companion_request(description, version, picture, video, first_name, last_name, gender, ethnicity)
     return await _flow.ask(ctx, "create_companion", provider, on_missing, confirm_spend, request)
 
