@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Route
 from tests.fakes._harness import sample_jpeg, sample_mp4
 from tests.fakes._heygen_catalogue import VOICES, v3_public_groups, v3_public_looks, v3_voice
 from tests.fakes._heygen_common import ApiError, bad, is_loopback, is_url, mp3_silence, new_id, public, words
+from tests.fakes._heygen_v3_agents import V3Agents
 from tests.fakes._heygen_v3_schema import AVATAR_CREATE, CONSENT, LOOK_PATCH, WEBHOOK_ENDPOINT, WEBHOOK_PATCH
-from tests.fakes._heygen_v3_videos import V3Videos
 from tests.fakes._heygen_validate import only, opt_enum, opt_num, opt_str, req_enum, req_str
 
 V3_EVENTS = [f"{name}.{outcome}" for name in (
@@ -37,7 +37,7 @@ PRIVATE_VOICE = {"voice_id": "private_clone_voice_01", "name": "My Cloned Voice"
 AVATAR_TYPES = ["studio_avatar", "digital_twin", "photo_avatar"]
 
 
-class HeyGenV3Fake(V3Videos):
+class HeyGenV3Fake(V3Agents):
     """HeyGen v3 emulator. Options: `prompt_max_chars` (prompt avatars, 1000), `signing_input` ("body" or
     "timestamp.body"), `max_asset_bytes`, `processing_delay`, `fetch_urls`, `max_concurrent_jobs`,
     `agent_think_polls` (session reads a Video Agent spends "thinking", without a video_id, before it starts the
@@ -90,6 +90,7 @@ class HeyGenV3Fake(V3Videos):
             a("/v3/avatars/{group_id}", self.delete_group, ["DELETE"], "v3"),
             Route("/_consent/{group_id}", self.consent_page, methods=["GET", "POST"]),
             *self.video_routes(),
+            *self.agent_routes(),
             a("/v3/voices", self.list_voices, ["GET"], "v3"),
             a("/v3/voices/speech", self.speech, ["POST"], "v3"),
             a("/v3/voices/{voice_id}", self.get_voice, ["GET"], "v3"),

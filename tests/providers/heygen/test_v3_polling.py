@@ -39,7 +39,10 @@ async def run_poller_until_closed(service: AvatarService, ids: list[str]) -> Non
     with anyio.fail_after(20):
         async with anyio.create_task_group() as tg:
             await tg.start(Poller(service, 0.05).run)
-            while [j for j in await service.store.list(limit=100) if j.id in ids and j.is_open]:
+            # Done means closed and, if succeeded, downloaded (the status is written before the download ends).
+            while [j for j in await service.store.list(limit=100)
+                   if j.id in ids and (j.is_open or (j.status == "succeeded" and not (j.result and
+                                                                                    j.result.video_path)))]:
                 await anyio.sleep(0.05)
             tg.cancel_scope.cancel()
 
