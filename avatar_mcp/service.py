@@ -37,6 +37,7 @@ from avatar_mcp.models import (
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
+    AssetMemo,
     ProgressFn,
     Provider,
     ProviderEntry,
@@ -124,13 +125,16 @@ class AvatarService:
                                       owner=self.owner, ttl=engine.ttl)
         lease = engine.keeper.hold(job)
         lifecycle.reached("created", job.id)
-        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
+        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider),
+                            assets=self.store if isinstance(self.store, AssetMemo) else None)
         if report is not None:
             ctx.report = report
         try:
             submission = await self._call_create(provider, operation, spec, ctx, generation, target)
         except ProviderConnectionError as exc:
             if exc.request_sent and not provider.capabilities.idempotent_create:
+                if provider.capabilities.findable_create:
+                    return await self._find_lost(job, provider, exc)
                 return await engine.unknown(lease, exc)
             if exc.request_sent:
                 # The create is replayable: leave it in `submitting`; a poller reconciles it safely.
@@ -153,6 +157,18 @@ class AvatarService:
         lifecycle.reached("vendor_accepted", job.id)
         return await self._record(job, lease, submission)
 
+    async def _find_lost(self, job: JobRecord, provider: Provider, exc: ProviderConnectionError) -> JobRecord:
+        """A create that may have reached a vendor that cannot replay it: look for it there now (the provider's
+        reconcile), still under the creator's lease; `unknown` with advice when it cannot be found."""
+        try:
+            update = await provider.reconcile(job)
+        except AvatarError as error:
+            logger.info("looking for %s at %s failed: %s", job.id, provider.name, error)
+            update = None
+        if update is None:
+            return await self.engine.unknown(Lease.of(job), exc)
+        return await self.engine.apply(job, update)
+
     async def _drop(self, lease: Lease) -> None:
         """Nothing was sent: the job never existed."""
         self.engine.keeper.forget(lease.job_id)
@@ -161,7 +177,7 @@ class AvatarService:
     async def _interrupted(self, lease: Lease, provider: Provider, exc: BaseException) -> None:
         cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
         try:
-            if cancelled and provider.capabilities.idempotent_create:
+            if cancelled and (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
                 await self.engine.commit(lease, release=True, next_poll_at=utcnow(), message="The request was "
                                          "cancelled while being submitted; it is being reconciled with the same "
                                          "request key.")

@@ -252,9 +252,10 @@ class JobEngine:
         return now + timedelta(seconds=delay)
 
     async def reconcile(self, job: JobRecord, *, inline: bool) -> JobRecord:
-        """A job in `submitting` whose submitter is gone: recover it safely or mark it unknown."""
+        """A job in `submitting` whose submitter is gone: recover it safely (replay it with its request key, or find
+        it at the vendor) or mark it unknown."""
         provider = self.providers.for_job(job)
-        if not provider.capabilities.idempotent_create:
+        if not (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
             return await self.unknown(Lease.of(job), Exception("Submission interrupted."))
         try:
             update = await provider.reconcile(job)

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS job_history (
     at      REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS job_history_job ON job_history (job_id, seq);
+CREATE TABLE IF NOT EXISTS vendor_assets (
+    account    TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    asset_id   TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (account, digest)
+);
 """
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -380,6 +387,29 @@ class SqliteJobStore:
             conn.execute("DELETE FROM job_history WHERE job_id = ?", (job_id,))
 
         await self._write(remove)
+
+    # ------------------------------------------------------------------------------------------ uploaded assets
+    # The AssetMemo of providers/base.py, in its own table: a memo, not job state. `account` is an opaque hash the
+    # provider derives from its credentials and base URL (never a key itself), `digest` the SHA-256 of the file's
+    # bytes. Each call is one statement (atomic); losing a row only costs an upload, so callers check that a
+    # remembered asset still exists before using it.
+
+    async def remembered_asset(self, account: str, digest: str) -> str | None:
+        """The vendor asset id these bytes were uploaded as for this account, or None."""
+        row = await self._read(lambda conn: conn.execute(
+            "SELECT asset_id FROM vendor_assets WHERE account = ? AND digest = ?", (account, digest)).fetchone())
+        return str(row["asset_id"]) if row is not None else None
+
+    async def remember_asset(self, account: str, digest: str, asset_id: str) -> None:
+        """Record (or replace) the asset id these bytes were uploaded as for this account."""
+        await self._write(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO vendor_assets (account, digest, asset_id, stored_at) VALUES (?, ?, ?, ?)",
+            (account, digest, asset_id, utcnow().isoformat())))
+
+    async def forget_asset(self, account: str, digest: str) -> None:
+        """Drop a remembered asset (the vendor no longer has it)."""
+        await self._write(lambda conn: conn.execute(
+            "DELETE FROM vendor_assets WHERE account = ? AND digest = ?", (account, digest)))
 
     async def close(self) -> None:
         def close() -> None:

@@ -18,6 +18,9 @@ one integer, without locks.
 
 Crashes. Each method is one transaction: after a crash a job is exactly as the last committed method left it.
 A dead process's leases stay until they expire; nothing else is left behind in the store.
+
+A store also keeps the providers' memo of uploaded files (`AssetMemo` in providers/base.py: remembered_asset,
+remember_asset, forget_asset, each one atomic statement), which is not job state.
 """
 
 from __future__ import annotations
