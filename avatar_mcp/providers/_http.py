@@ -33,6 +33,7 @@ from avatar_mcp.errors import (
     InvalidRequest,
     NotFound,
     ProviderConnectionError,
+    ProviderError,
     ProviderStatusError,
     ProviderTimeout,
     RateLimited,
@@ -161,6 +162,10 @@ class VendorHTTP:
             return path
         return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
 
+    def _same_origin(self, url: str) -> bool:
+        own, other = httpx.URL(self.base_url), httpx.URL(url)
+        return (own.scheme, own.host, own.port) == (other.scheme, other.host, other.port)
+
     async def request(
         self,
         method: str,
@@ -181,6 +186,10 @@ class VendorHTTP:
             else idempotent
         all_headers = {**(self._auth if authenticate else {}), **(headers or {})}
         url = self.url(path)
+        if authenticate and not self._same_origin(url):
+            # An absolute URL from a vendor's answer (a next-page link, say) must never carry the key elsewhere.
+            raise ProviderError(f"{self.provider} pointed to another site ({httpx.URL(url).host}); the request was "
+                                f"not sent, so the API key stayed private.", provider=self.provider)
         label = f"{method.upper()} {httpx.URL(url).path}"
         attempt = 0
         while True:
