@@ -123,7 +123,7 @@ def _editable_source() -> str | None:
         info = json.loads(raw)
     except ValueError:
         return None
-    url = info.get("url", "")
+    url = str(info.get("url", ""))
     if info.get("dir_info", {}).get("editable") and url.startswith("file://"):
         return url.removeprefix("file://")
     return None
