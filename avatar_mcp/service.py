@@ -52,6 +52,10 @@ from avatar_mcp.providers.selection import ProviderSet
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[JobRecord], Awaitable[None]]
+JobListener = Callable[[JobRecord, str], Awaitable[None]]
+"""Told `(job, event)` after each transition, event one of: "submitted" (the vendor took it), "status" (its
+status changed, ending ones included: succeeded comes after the files are downloaded), "downloaded"
+(download_result fetched the files again)."""
 
 
 MAX_WAIT_SECONDS = 600.0
@@ -80,6 +84,15 @@ class AvatarService:
         self._locks: dict[str, anyio.Lock] = {}
         self._changed: dict[str, anyio.Event] = {}
         self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
+        self.listeners: list[JobListener] = []
+
+    async def _emit(self, job: JobRecord, event: str) -> None:
+        """Tell the listeners (the MCP sessions' log) about a transition; a failing listener never fails a job."""
+        for listener in self.listeners:
+            try:
+                await listener(job, event)
+            except Exception:
+                logger.exception("job listener failed on %s of %s", event, job.id)
 
     # ------------------------------------------------------------------------------------------ catalogue
 
@@ -136,8 +149,9 @@ class AvatarService:
             await self.store.delete(job.id)
             raise
         except ProviderStatusError as exc:
-            await self.store.update(job.id, status="failed",
-                                    error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            failed = await self.store.update(job.id, status="failed",
+                                             error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            await self._emit(failed, "status")
             raise
         except AvatarError:
             await self.store.delete(job.id)
@@ -194,14 +208,17 @@ class AvatarService:
         else:
             job = await self._schedule(job, None, poll_after=submission.poll_after)
         self._notify(job.id)
+        await self._emit(job, "submitted")
         return job
 
     async def _finish_unknown(self, job: JobRecord, exc: Exception) -> JobRecord:
         advice = _INTERRUPTED_ADVICE.format(provider=job.provider)
-        return await self.store.update(
+        job = await self.store.update(
             job.id, status="unknown", message=f"{exc} {advice}",
             error=JobError(code="submission_unknown", message=advice, retryable=False), next_poll_at=None,
         )
+        await self._emit(job, "status")
+        return job
 
     # ------------------------------------------------------------------------------------------ refresh
 
@@ -280,6 +297,7 @@ class AvatarService:
         return job
 
     async def _apply(self, job: JobRecord, update: JobUpdate) -> JobRecord:
+        before = job.status
         changes: dict[str, Any] = {"status": update.status, "poll_count": job.poll_count + 1}
         if update.vendor_id is not None:
             changes["vendor_id"] = update.vendor_id
@@ -301,6 +319,8 @@ class AvatarService:
         else:
             job = await self.store.update(job.id, next_poll_at=None)
         self._notify(job.id)
+        if job.status != before:
+            await self._emit(job, "status")
         return job
 
     async def _schedule(self, job: JobRecord, retry_after: float | None, *, poll_after: float | None = None,
@@ -394,7 +414,9 @@ class AvatarService:
         result.warnings = [w for w in result.warnings if not w.startswith(DOWNLOAD_WARNING)]
         await download_outputs(self.http, result, self.settings.media_dir / "jobs" / job.id,
                                self.settings.max_media_bytes)
-        return await self.store.update(job.id, result=result)
+        job = await self.store.update(job.id, result=result)
+        await self._emit(job, "downloaded")
+        return job
 
     # ------------------------------------------------------------------------------------------ read
 
@@ -439,6 +461,7 @@ class AvatarService:
                     job.id, status="canceled", next_poll_at=None,
                     message=f"Canceled here; {job.provider} has no cancel call, so the vendor may still finish "
                             f"(and charge for) it.")
+                await self._emit(job, "status")
             else:
                 job = await self._apply(job, update)
         self._notify(job.id)
