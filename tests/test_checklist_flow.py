@@ -173,3 +173,38 @@ async def test_the_voice_catalogue_is_read_once_per_call_however_many_rounds_it_
         assert srv.app_context is not None and srv.app_context.current is not None
         provider = srv.app_context.current.entries["countdown"].provider
     assert provider.voice_lists == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_path_outside_the_media_roots_is_refused_before_anything_is_asked(settings: Settings,
+                                                                                  mode: str) -> None:
+    form = FormRecorder()
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        photo = await client.call_tool("create_photo_video", {"image": "/etc/passwd", "provider": "local"})
+        plain_http = await client.call_tool("create_video", {"provider": "countdown", "scenes": [
+            {"background": {"type": "image", "url": "http://example.com/b.jpg"}}]})
+        jobs = await jobs_in(client)
+    assert form.forms == []
+    assert photo.is_error and "outside the media roots" in photo.content[0].text
+    assert plain_http.is_error and "scenes[0].background.url" in plain_http.content[0].text
+    assert "https" in plain_http.content[0].text
+    assert jobs == []
+
+
+async def test_a_file_of_the_wrong_kind_is_refused_before_anything_is_asked(settings: Settings) -> None:
+    not_a_photo = settings.media_roots[0] / "notes.jpg"
+    not_a_photo.write_text("just text")
+    form = FormRecorder()
+    async with Client(server(settings), mode="legacy", elicitation_callback=form) as client:
+        result = await client.call_tool("create_photo_video", {"image": str(not_a_photo), "provider": "local"})
+    assert form.forms == []
+    assert result.is_error and "image is needed" in result.content[0].text
+
+
+def test_vendor_ids_in_media_arguments_are_left_to_the_provider(settings: Settings) -> None:
+    from avatar_mcp.media import MediaPolicy
+    from avatar_mcp.tools._media_check import check_media
+
+    policy = MediaPolicy(settings.media_roots, max_bytes=10_000_000)
+    check_media(policy, "create_photo_video", {"image": "a1b2c3d4e5f6", "script": "Hi"})
+    check_media(policy, "create_photo_avatar", {"image": "asset:abc"})

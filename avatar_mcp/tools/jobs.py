@@ -10,7 +10,7 @@ from pydantic import Field
 
 from avatar_mcp.app import service_of
 from avatar_mcp.models import JobHandle, JobList, JobRecord
-from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, job_result, tool_errors
+from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, WRITES_LOCAL, ToolSpec, job_result, tool_errors
 
 JobId = Annotated[str, Field(description="The job_id a create tool returned (looks like 'job_...').",
                              min_length=1, max_length=100)]
@@ -92,5 +92,5 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(check_job, "Check a job", READ_ONLY),
     ToolSpec(list_jobs, "List jobs", READ_LOCAL),
     ToolSpec(cancel_job, "Cancel a job", DESTROYS),
-    ToolSpec(download_result, "Download a job's result", READ_ONLY),
+    ToolSpec(download_result, "Download a job's result", WRITES_LOCAL),
 ]
