@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,8 @@ NOTES = ("Offline and free: a fast 2D-animated preview (mouth, blinks, head sway
          "digital twins re-animate the person's own footage). Not a neural lip-sync model; English voices.")
 REALTIME_FACTOR = 2.5
 """Rough render speed (seconds of video per second of work), for the first poll."""
+POLL_SECONDS = 0.2
+"""How soon to look at a running render again: an in-memory look, and the end of a short clip is seen sooner."""
 TWIN_ADVISED_SECONDS = (60.0, 300.0)
 GENDER_TO_VOICE = {"Woman": "female", "Man": "male", "female": "female", "male": "male"}
 
@@ -84,6 +87,9 @@ class LocalProvider(BaseProvider):
         self.library = AvatarLibrary(self.root)
         self.renders = TaskRunner("render", workers=1)
         self.prep = TaskRunner("prep", workers=1)
+        # A photo video's speech is made while the photo is checked: the voice model and the face model load
+        # side by side instead of one after the other (most of a short clip's fixed cost).
+        self.speech_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech-ahead")
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
@@ -298,11 +304,13 @@ class LocalProvider(BaseProvider):
                           message="Queued in the local studio.", poll_after=0.5)
 
     def _scene_plan(self, avatar: Any, scene: Scene, voice: str, audio: Path | None,
-                    background: BackgroundPlan) -> ScenePlan:
+                    background: BackgroundPlan, spoken_ahead: Future[Any] | None = None) -> ScenePlan:
         from avatar_mcp.providers.local import speech
         from avatar_mcp.providers.local.studio import ScenePlan
 
-        if scene.script is not None:
+        if spoken_ahead is not None:
+            spoken = spoken_ahead.result()
+        elif scene.script is not None:
             spoken = speech.synthesize(scene.script, voice, speed=scene.speed, pitch=scene.pitch,
                                        cache_dir=self.cache_dir)
         elif audio is not None:
@@ -334,14 +342,24 @@ class LocalProvider(BaseProvider):
         from avatar_mcp.providers.local import speech
 
         check_options(self.name, spec.options, ())
-        path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
         voice = spec.voice_id or speech.default_voice_id()
         if spec.script is not None and voice not in {v.voice_id for v in speech.voices()}:
             raise InvalidInput(f"voice_id {voice!r} is not a local voice; see list_voices(provider='local').",
                                field="voice_id")
-        audio = await self.inputs.file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio else None
-        background = await self.inputs.background(spec.background, ctx.job_id, 0)
+        ahead: Future[Any] | None = None
+        if spec.script is not None:
+            ahead = self.speech_ahead.submit(speech.synthesize, spec.script, voice, speed=spec.speed,
+                                             pitch=spec.pitch, cache_dir=self.cache_dir)
+        try:
+            path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
+            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
+            audio = await self.inputs.file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio \
+                else None
+            background = await self.inputs.background(spec.background, ctx.job_id, 0)
+        except BaseException:
+            if ahead is not None:
+                ahead.cancel()
+            raise
         scene = Scene(script=spec.script, audio=spec.audio, voice_id=voice, speed=spec.speed, pitch=spec.pitch,
                       avatar_style="closeUp" if spec.fit == "cover" else "normal")
         width, height = ORIENTATION_SIZES[spec.orientation]
@@ -350,7 +368,7 @@ class LocalProvider(BaseProvider):
             from avatar_mcp.providers.local.studio import Portrait
 
             plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
-                                    background_plan(spec.background, background))
+                                    background_plan(spec.background, background), spoken_ahead=ahead)
             return self._render(task, ctx.job_id, [plan], width, height, spec.caption, spec.output_format)
 
         self.renders.start(ctx.job_id, "create_photo_video", work)
@@ -373,7 +391,7 @@ class LocalProvider(BaseProvider):
         if task.state == "canceled":
             return JobUpdate(status="canceled", message="Canceled.")
         return JobUpdate(status="processing" if task.state == "running" else "queued", progress=task.progress,
-                         message=task.message, poll_after=0.5)
+                         message=task.message, poll_after=POLL_SECONDS)
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         return await self._restart(job)
@@ -417,3 +435,4 @@ class LocalProvider(BaseProvider):
     async def aclose(self) -> None:
         self.renders.shutdown()
         self.prep.shutdown()
+        self.speech_ahead.shutdown(wait=False, cancel_futures=True)
