@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 PORTRAIT = ROOT / "avatar_mcp" / "assets" / "portraits" / "grace_hopper.jpg"
 SCRIPT = ("Hello! This short clip was made on your own computer, from a single photo, in a few seconds. "
-          "The captions are burned in, and a subtitle file comes with it, so you can share it anywhere you like.")
+          "The captions are burned in, and a subtitle file comes with it, so you can share it anywhere you like, "
+          "even without sound.")
 GOAL = 3.0
 
 

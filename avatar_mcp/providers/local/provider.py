@@ -74,6 +74,14 @@ TWIN_ADVISED_SECONDS = (60.0, 300.0)
 GENDER_TO_VOICE = {"Woman": "female", "Man": "male", "female": "female", "male": "male"}
 
 
+def _checked_for_render(path: Path, source: str, cache_dir: Path) -> tuple[Any, Any]:
+    """check_photo, then the renderer's modules imported on the same thread while the speech is still being made."""
+    checked = check_photo(path, source, cache_dir)
+    import avatar_mcp.providers.local.studio  # noqa: F401 - imported for its side effect: loaded before the render
+
+    return checked
+
+
 class LocalProvider(BaseProvider):
     name = "local"
     title = "Local studio (offline)"
@@ -173,7 +181,7 @@ class LocalProvider(BaseProvider):
         else:
             assert spec.image is not None
             path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
+            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image, self.cache_dir)
             avatar_id = self.library.new_id(kind)
             avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
                 avatar_id, spec.name, kind, image, points, gender=None, default_voice_id=None, source=spec.image))
@@ -225,7 +233,7 @@ class LocalProvider(BaseProvider):
         if not spec.picture:
             raise InvalidInput("A v1 companion is made from a picture: give picture.", field="picture")
         path = await self.inputs.file(spec.picture, ("image",), ctx.job_id, "picture", PHOTO_MAX_BYTES)
-        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.picture)
+        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.picture, self.cache_dir)
         avatar_id = self.library.new_id("companion")
         avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
             avatar_id, name, "companion", image, points, gender=gender, default_voice_id=self._voice_for(gender),
@@ -352,7 +360,7 @@ class LocalProvider(BaseProvider):
                                              pitch=spec.pitch, cache_dir=self.cache_dir)
         try:
             path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
+            image, points = await anyio.to_thread.run_sync(_checked_for_render, path, spec.image, self.cache_dir)
             audio = await self.inputs.file(spec.audio, ("audio", "video"), ctx.job_id, "audio") if spec.audio \
                 else None
             background = await self.inputs.background(spec.background, ctx.job_id, 0)
