@@ -39,6 +39,8 @@ DEFAULT_LEVEL: Final = "info"
 """What a session that never sent logging/setLevel receives (the spec leaves this to the server)."""
 LEVEL_KEY: Final = "avatar_mcp.log_level"
 LOGGER_NAME: Final = "avatar_mcp.jobs"
+OPEN_STATUSES: Final = frozenset({"submitting", "queued", "processing"})
+"""models.OPEN_STATUSES, repeated so the server's start-up does not import the models."""
 
 
 @dataclass(frozen=True)

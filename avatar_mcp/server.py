@@ -27,7 +27,7 @@ from mcp_types import Tool as MCPTool
 from avatar_mcp import __version__
 from avatar_mcp.app import AppContext
 from avatar_mcp.config import Settings
-from avatar_mcp.joblog import JobLog, is_legacy
+from avatar_mcp.joblog import OPEN_STATUSES, JobLog, is_legacy
 from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
 from avatar_mcp.resources import register as register_resources
@@ -150,9 +150,9 @@ class AvatarServer(MCPServer[AppContext]):
         with self.job_log.request(session, request.request_id):
             result = await super().call_tool(name, arguments, context)
         if isinstance(result, CallToolResult) and isinstance(result.structured_content, dict):
-            job_id = result.structured_content.get("job_id")
-            if isinstance(job_id, str):
-                self.job_log.watch(session, job_id)
+            answer = result.structured_content
+            if isinstance(answer.get("job_id"), str) and answer.get("status") in OPEN_STATUSES:
+                self.job_log.watch(session, answer["job_id"])
         return result
 
     async def read_resource(self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None
