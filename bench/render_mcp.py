@@ -7,7 +7,8 @@ is new too, so not even the prepared voice model or a remembered face is on disk
 --new-photo every run's portrait differs by a few trailing bytes, so the face is searched every time), connects
 the SDK's Client, calls create_photo_video(image, script, caption=true, provider=local, wait_seconds=120) and
 waits for the finished MP4. Prints per run: server start (spawn -> initialized), the job (call -> succeeded),
-the clip's length, and real-time factors (clip seconds / job seconds, and / everything).
+the clip's length, real-time factors (clip seconds / job seconds, and / everything), and the CPU seconds the
+server process and its ffmpeg used in all (a figure other work on the machine barely changes).
 
 --profile runs the server under cProfile (python -m cProfile -o FILE) for one run. --quiet waits before each run
 until the machine's CPUs have been at least 85% idle for 2 s (Linux /proc/stat; other work skews the figures).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -52,6 +54,7 @@ async def one_run(data_dir: Path, captions: bool, profile: Path | None, salt: st
     if profile is not None:
         args = ["-m", "cProfile", "-o", str(profile), "-m", "avatar_mcp"]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=str(ROOT))
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     async with Client(params, mode="legacy") as client:
         t1 = time.perf_counter()
@@ -66,7 +69,12 @@ async def one_run(data_dir: Path, captions: bool, profile: Path | None, salt: st
     if handle.get("status") != "succeeded":
         raise SystemExit(f"render_mcp: the job ended {handle.get('status')}: {handle.get('message')}")
     duration = float(handle["result"]["duration_seconds"])
-    return {"start": t1 - t0, "job": t2 - t1, "total": t2 - t0, "clip": duration}
+    return {"start": t1 - t0, "job": t2 - t1, "total": t2 - t0, "clip": duration, "cpu": _children_cpu() - cpu0}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _idle_share(seconds: float) -> float:
@@ -110,7 +118,7 @@ def main() -> None:
         print(f"run {run} (new server process{'' if args.keep_data and run > 1 else ', new data dir'}): "
               f"start {figures['start']:.2f}s, job {figures['job']:.2f}s for a {figures['clip']:.2f}s clip: "
               f"{figures['clip'] / figures['job']:.2f}x real time ({figures['clip'] / figures['total']:.2f}x "
-              f"counting the server start){idle}")
+              f"counting the server start), {figures['cpu']:.1f} CPU s{idle}")
     best, worst = min(jobs), max(jobs)
     print(f"job: best {best:.2f}s, worst {worst:.2f}s; goal: >= {GOAL}x real time on the job")
 
