@@ -107,21 +107,27 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="wait for idle CPUs before each run")
     args = parser.parse_args()
     print(f"cores={os.cpu_count()} load={os.getloadavg()[0]:.2f} python={sys.version.split()[0]}")
-    shared = Path(tempfile.mkdtemp(prefix="avatar-render-mcp-"))
+    scratch = Path(tempfile.mkdtemp(prefix="avatar-render-mcp-"))
     jobs = []
-    for run in range(1, (1 if args.profile else args.runs) + 1):
-        data = shared if args.keep_data else Path(tempfile.mkdtemp(prefix="avatar-render-mcp-"))
-        idle = f", CPUs {wait_until_quiet():.0%} idle before" if args.quiet else ""
-        salt = f"run-{run}-{time.time()}" if args.new_photo else ""
-        figures = anyio.run(one_run, data, not args.no_captions, args.profile, salt)
-        jobs.append(figures["job"])
-        print(f"run {run} (new server process{'' if args.keep_data and run > 1 else ', new data dir'}): "
-              f"start {figures['start']:.2f}s, job {figures['job']:.2f}s for a {figures['clip']:.2f}s clip: "
-              f"{figures['clip'] / figures['job']:.2f}x real time ({figures['clip'] / figures['total']:.2f}x "
-              f"counting the server start), {figures['cpu']:.1f} CPU s{idle}")
+    try:
+        for run in range(1, (1 if args.profile else args.runs) + 1):
+            data = scratch / ("shared" if args.keep_data else f"run{run}")
+            jobs.append(_run_once(args, run, data))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     best, worst = min(jobs), max(jobs)
     print(f"job: best {best:.2f}s, worst {worst:.2f}s; goal: >= {GOAL}x real time on the job")
 
+
+def _run_once(args: argparse.Namespace, run: int, data: Path) -> float:
+    idle = f", CPUs {wait_until_quiet():.0%} idle before" if args.quiet else ""
+    salt = f"run-{run}-{time.time()}" if args.new_photo else ""
+    figures = anyio.run(one_run, data, not args.no_captions, args.profile, salt)
+    print(f"run {run} (new server process{'' if args.keep_data and run > 1 else ', new data dir'}): "
+          f"start {figures['start']:.2f}s, job {figures['job']:.2f}s for a {figures['clip']:.2f}s clip: "
+          f"{figures['clip'] / figures['job']:.2f}x real time ({figures['clip'] / figures['total']:.2f}x "
+          f"counting the server start), {figures['cpu']:.1f} CPU s{idle}")
+    return float(figures["job"])
 
 if __name__ == "__main__":
     main()
