@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     confirm_spend: bool = Field(default=False, validation_alias=_env("AVATAR_MCP_CONFIRM_SPEND"),
                                 description="Ask the user to confirm every paid submission with its estimated cost.")
     max_media_bytes: int = Field(default=200 * 1024 * 1024, validation_alias=_env("AVATAR_MCP_MAX_MEDIA_BYTES"))
+    outbound_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("AVATAR_MCP_OUTBOUND_ALLOW_HOSTS"),
+        description="Host names downloads may reach although they resolve to private addresses (self-hosted "
+                    "media). https is still required.")
     poll_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=_env("AVATAR_MCP_POLL_TICK"))
     log_level: str = Field(default="INFO", validation_alias=_env("AVATAR_MCP_LOG_LEVEL"))
 
@@ -88,7 +92,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                              validation_alias=_env("AVATAR_MCP_ALLOWED_ORIGINS"))
 
-    _split = field_validator("media_roots", "allowed_hosts", "allowed_origins", mode="before")(_split_list)
+    _split = field_validator("media_roots", "allowed_hosts", "allowed_origins", "outbound_allow_hosts",
+                             mode="before")(_split_list)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -24,6 +24,7 @@ fields carry the same facts for code (retry timing, status codes, the providers 
     ├── InvalidInput                    an argument is wrong before anything is sent (field)
     ├── MediaRejected                   a file or URL breaks the media policy or the photo rules
     ├── AvatarNotReady                  a video would use an avatar that is still training
+    ├── DiskFull                        the disk under the data dir is full (field: folder)
     └── RenderError                     the local studio failed to render
 
 `request_sent` on connection errors matters for money: a create call whose request may have reached
@@ -209,6 +210,20 @@ class AvatarNotReady(AvatarError):
         super().__init__(message)
         self.avatar_id = avatar_id
         self.status = status
+
+
+class DiskFull(AvatarError):
+    """Writing into `folder` failed with ENOSPC or EDQUOT; whatever was being written has been removed."""
+
+    code = "disk_full"
+
+    def __init__(self, folder: object) -> None:
+        super().__init__(
+            f"The disk is full: nothing more can be written into {folder} (no space left, or the quota is used "
+            f"up). Free some space on the disk holding the data dir (finished media live in its media/jobs "
+            f"folder), then try again."
+        )
+        self.folder = str(folder)
 
 
 class RenderError(AvatarError):

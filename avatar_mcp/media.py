@@ -3,7 +3,8 @@
 A tool argument naming media is one of three things:
 - a local path: read only inside the configured media roots (resolved, so `..` and symlinks cannot escape),
   size-limited, its type taken from its bytes rather than its name;
-- an https URL: passed to vendors as is, or downloaded with size and type limits; http is refused;
+- an https URL: passed to vendors as is, or downloaded under the outbound policy (outbound.py: public https
+  addresses only, bounded time, size and redirects) with a type check; http is refused;
 - an asset key (`asset:<id>` or a vendor key such as HeyGen's image_key): handed to the vendor untouched.
 """
 
@@ -11,16 +12,20 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+import re
+import struct
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 from urllib.parse import urlsplit
 
 from avatar_mcp.errors import MediaRejected
 
 if TYPE_CHECKING:
-    import httpx
+    from avatar_mcp.netclient import SharedHTTP
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +46,19 @@ MIME_EXTENSIONS: dict[str, str] = {
     "text/plain": ".txt",
 }
 
+_PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""No control character (NUL included) belongs in a path: refused before the file system sees it."""
+
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 """HeyGen's photo rule (seed 002): under 10 MB. The local studio applies it too."""
+MAX_IMAGE_PIXELS = 40_000_000
+"""Images larger than this (width x height, read from the file's header) are refused before anything decodes
+them: a small compressed file can declare a huge image (173 KB of PNG can hold 59 megapixels, ~1 GB decoded).
+40 MP covers 7700x5200; every consumer here scales photos down far below that anyway."""
+MAX_CONCURRENT_DECODES = 2
+"""Image decodes running at once in this process (each may take a few hundred MB at the pixel cap)."""
+_DECODES = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
+_JPEG_FRAMES = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 
 
 def sniff_mime(head: bytes) -> str | None:
@@ -69,6 +85,79 @@ def sniff_mime(head: bytes) -> str | None:
     if head.startswith(b"OggS"):
         return "audio/ogg"
     return None
+
+
+def image_size(fh: BinaryIO) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG or WebP from its header (nothing is decoded), or None when unknown.
+
+    JPEG segments are skipped by their lengths (seeking), so large EXIF or ICC blocks before the frame header
+    do not hide it.
+    """
+    head = fh.read(32)
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return int(width), int(height)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and len(head) >= 30:
+        chunk = head[12:16]
+        if chunk == b"VP8X":
+            return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(head[27:30], "little")
+        if chunk == b"VP8L" and head[20] == 0x2F:
+            bits = int.from_bytes(head[21:25], "little")
+            return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+            width, height = struct.unpack("<HH", head[26:30])
+            return width & 0x3FFF, height & 0x3FFF
+        return None
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    fh.seek(2)
+    for _ in range(4096):
+        marker = fh.read(2)
+        while len(marker) == 2 and marker[0] == 0xFF and marker[1] == 0xFF:  # fill bytes
+            marker = marker[1:] + fh.read(1)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        code = marker[1]
+        if code == 0x01 or 0xD0 <= code <= 0xD8:
+            continue
+        raw = fh.read(2)
+        if len(raw) < 2:
+            return None
+        length = struct.unpack(">H", raw)[0]
+        if code in _JPEG_FRAMES:
+            frame = fh.read(5)
+            if len(frame) < 5:
+                return None
+            height, width = struct.unpack(">HH", frame[1:5])
+            return int(width), int(height)
+        if code == 0xDA or length < 2:  # scan data before any frame header: not a JPEG we can size
+            return None
+        fh.seek(length - 2, os.SEEK_CUR)
+    return None
+
+
+def check_image_pixels(path: Path, source: str | None = None) -> tuple[int, int] | None:
+    """Refuse an image whose header declares more than MAX_IMAGE_PIXELS; returns its size when known."""
+    with path.open("rb") as fh:
+        size = image_size(fh)
+    if size is not None:
+        refuse_pixels(source or path.name, *size)
+    return size
+
+
+def refuse_pixels(name: str, width: int, height: int) -> None:
+    """Raise MediaRejected naming the limit when width x height is over MAX_IMAGE_PIXELS."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise MediaRejected(
+            f"{name!r} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); images may have at most "
+            f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels (MAX_IMAGE_PIXELS). Scale it down and try again.")
+
+
+@contextmanager
+def decode_slot() -> Iterator[None]:
+    """Hold one of the MAX_CONCURRENT_DECODES slots while an image is decoded (waits for a free one)."""
+    with _DECODES:
+        yield
 
 
 def kind_of(mime: str) -> MediaKind | None:
@@ -126,20 +215,32 @@ class MediaPolicy:
 
     def resolve(self, source: str) -> Path:
         """The real path of a local file, if it lies inside a media root (symlinks followed first)."""
-        raw = Path(source.strip()).expanduser()
+        if _PATH_CONTROL.search(source):
+            raise MediaRejected(f"{source!r} holds a control character, which no file path may; give the path "
+                                f"as plain text.", source=source)
+        # Whether a path outside the roots exists is never looked at, so the answer cannot tell: only paths
+        # that resolve (symlinks followed) inside a root are checked for a file.
+        try:
+            raw = Path(source.strip()).expanduser()
+        except RuntimeError:  # "~user" of an unknown user
+            raw = Path(source.strip())
         candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
+        inside = False
         for candidate in candidates:
-            if not raw.is_absolute() and not candidate.exists():
+            try:
+                real = candidate.resolve()
+            except (OSError, RuntimeError):  # a symlink loop
                 continue
-            real = candidate.resolve()
-            if not any(real.is_relative_to(root) for root in self.roots):
-                raise MediaRejected(
-                    f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
-                    f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",
-                    source=source,
-                )
-            if real.is_file():
-                return real
+            if any(real.is_relative_to(root) for root in self.roots):
+                if real.is_file():
+                    return real
+                inside = True
+        if not inside:
+            raise MediaRejected(
+                f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
+                f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",
+                source=source,
+            )
         raise MediaRejected(
             f"No file at {source!r}. Give an absolute path inside the media roots ({self.describe_roots()}), "
             f"a path relative to one of them, or an https URL.",
@@ -170,51 +271,35 @@ class MediaPolicy:
                 f"(types are read from the file's content, not its name).",
                 source=source,
             )
+        if kind_of(mime) == "image":
+            check_image_pixels(path, source)
         return LocalMedia(path=path, mime=mime, size=size)
 
 
-async def download(client: httpx.AsyncClient, url: str, dest: Path, *, max_bytes: int,
+async def download(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
                    kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
-    """Stream `url` into `dest` (atomically), refusing files over `max_bytes` or of the wrong kind.
+    """Download `url` into `dest` under the outbound policy (outbound.py), refusing the wrong kind of file.
 
-    Used for finished media from vendor CDNs (no credentials are sent) and for user-given https URLs.
-    Raises MediaRejected; connection failures surface as MediaRejected too, naming the URL's host only.
+    Used for finished media from vendors and for user-given https URLs. Every refusal is the policy's one
+    generic `MediaRejected` (it never says what answered); a full disk is `DiskFull`. Nothing is left at
+    `dest` unless the download succeeded.
     """
-    import httpx
+    from avatar_mcp.outbound import fetch_to_file, refusal
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    host = urlsplit(url).hostname or "?"
-    size = 0
-    head = b""
-    try:
-        async with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                raise MediaRejected(f"Downloading from {host} failed with HTTP {response.status_code}.", source=host)
-            with tmp.open("wb") as fh:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise MediaRejected(
-                            f"The file at {host} is larger than {max_bytes / 1e6:.0f} MB; use a smaller file.",
-                            source=host,
-                        )
-                    if len(head) < 64:
-                        head += chunk[: 64 - len(head)]
-                    fh.write(chunk)
-    except httpx.HTTPError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"Could not download from {host}: {type(exc).__name__}.", source=host) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    mime = sniff_mime(head) or "application/octet-stream"
     wanted = tuple(kinds) if kinds is not None else None
-    if wanted is not None and kind_of(mime) not in wanted:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"The file at {host} is {mime}, but a {' or '.join(wanted)} is needed.", source=host)
-    if size == 0:
-        tmp.unlink(missing_ok=True)
-        raise MediaRejected(f"The file at {host} is empty.", source=host)
-    tmp.replace(dest)
+    size = await fetch_to_file(http, url, dest, max_bytes=max_bytes, kinds=wanted)
+    mime = _keep_if_wanted(dest, wanted)
+    if mime is None:
+        logger.debug("download from %s refused: not a %s", urlsplit(url).hostname, wanted)
+        raise refusal(url, max_bytes, http.outbound, wanted)
     return LocalMedia(path=dest, mime=mime, size=size)
+
+
+def _keep_if_wanted(path: Path, wanted: tuple[MediaKind, ...] | None) -> str | None:
+    """The sniffed type of a downloaded file, or None (and the file removed) when it is not of a wanted kind."""
+    with path.open("rb") as fh:
+        mime = sniff_mime(fh.read(64)) or "application/octet-stream"
+    if wanted is not None and kind_of(mime) not in wanted:
+        path.unlink(missing_ok=True)
+        return None
+    return mime

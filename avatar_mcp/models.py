@@ -22,9 +22,10 @@ OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing"}
 JobKind = Literal["photo_generation", "avatar", "training", "video"]
 
 AnswerStatus = Literal[
-    "submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown", "needs_input", "declined"
+    "submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown", "needs_input",
+    "needs_confirmation", "declined"
 ]
-"""A tool's answer: a job status, or `needs_input` / `declined` when nothing was submitted."""
+"""A tool's answer: a job status, or `needs_input` / `needs_confirmation` / `declined` when nothing was submitted."""
 
 
 def utcnow() -> datetime:
@@ -135,6 +136,9 @@ class JobHandle(BaseModel):
         default=None, description="Fields that were missing and filled with defaults (on_missing='default')."
     )
     estimated_cost: Cost | None = None
+    confirmation_code: str | None = Field(
+        default=None, description="With status needs_confirmation: once the user approves estimated_cost, call "
+                                  "again with the same arguments and confirm_spend set to this code.")
 
 
 class JobList(BaseModel):

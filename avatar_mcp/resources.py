@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
+import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
@@ -15,6 +17,7 @@ from avatar_mcp.app import service_of
 from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound
 
 if TYPE_CHECKING:
+    from avatar_mcp.models import JobResult, MediaOutput
     from avatar_mcp.service import AvatarService
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
@@ -24,6 +27,8 @@ GUIDES = {
     "avatar-models": "Avatar models v1 (picture) vs v2 (video), and what each vendor offers.",
 }
 COMPLETION_LIMIT = 100
+MEDIA_MAX_BYTES = 64 * 1024 * 1024
+"""A media resource travels base64 inside one JSON-RPC message (through the host, for the studio view)."""
 ServiceGetter = Callable[[], Awaitable["AvatarService | None"]]
 LIST_VOICES, LIST_AVATARS = "list_voices", "list_avatars"
 """Operation names (providers/base.py), repeated so this module stays light at start-up."""
@@ -48,6 +53,42 @@ async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
     except AvatarError as exc:
         raise resource_error(exc) from exc
     return service.detail(job).model_dump_json(indent=1, exclude_none=True)
+
+
+async def media_resource(job_id: str, name: str, ctx: Context[Any, Any]) -> bytes:
+    """One file a finished job produced (video, captions, thumbnail, candidate image), by its file name."""
+    service = await service_of(ctx)
+    try:
+        job = await service.get(job_id)
+    except AvatarError as exc:
+        raise ResourceError(str(exc)) from exc
+    files = {Path(p).name: Path(p) for p in _job_files(job.result)}
+    path = files.get(name)
+    if path is None:
+        known = ", ".join(sorted(files)) or "none yet"
+        raise ResourceError(f"Job {job_id} has no file named {name!r}; its files: {known}.")
+    data_dir = service.settings.data_dir.resolve()
+    try:
+        resolved = path.resolve(strict=True)
+        size = resolved.stat().st_size
+    except OSError as exc:
+        raise ResourceError(f"The file {name} of job {job_id} is gone; call download_result to fetch it "
+                            f"again.") from exc
+    if not resolved.is_relative_to(data_dir):
+        raise ResourceError(f"The file {name} of job {job_id} is outside the server's data dir; open it at {path}.")
+    if size > MEDIA_MAX_BYTES:
+        raise ResourceError(f"{name} is {size / 1e6:.0f} MB, too big to send as a resource (limit "
+                            f"{MEDIA_MAX_BYTES / 1e6:.0f} MB); open it at {path}.")
+    return await anyio.to_thread.run_sync(resolved.read_bytes)
+
+
+def _job_files(result: JobResult | None) -> list[str]:
+    if result is None:
+        return []
+    outputs: list[MediaOutput] = [result, *(result.outputs or [])]
+    paths = [p for o in outputs for p in (o.video_path, o.captions_path, o.thumbnail_path)]
+    paths += [result.preview_image_path, *(c.image_path for c in result.candidates or [])]
+    return [p for p in paths if p]
 
 
 def providers_resource(service_getter: ServiceGetter) -> Callable[[], Awaitable[str]]:
@@ -104,6 +145,10 @@ def register(server: MCPServer[Any], service_getter: ServiceGetter) -> None:
     server.resource("avatar://providers", name="providers", title="Providers", mime_type="application/json",
                     description="Every provider, whether it is configured, and its capabilities.")(
         providers_resource(service_getter))
+    server.resource("avatar://media/{job_id}/{name}", name="media", title="A job's file",
+                    mime_type="application/octet-stream",
+                    description="A file a finished job produced (video, captions, thumbnail, photo candidate), named "
+                                "as in its result's paths; for the studio view.")(media_resource)
     server.resource("avatar://voices/{provider}", name="voices", title="Voices of a provider",
                     mime_type="application/json")(voices_resource)
     server.resource("avatar://avatars/{provider}", name="avatars", title="Avatars of a provider",

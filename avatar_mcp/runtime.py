@@ -11,11 +11,13 @@ import anyio.to_thread
 from avatar_mcp import __version__
 from avatar_mcp.config import Settings
 from avatar_mcp.jobs.poller import Poller
-from avatar_mcp.jobs.store import SqliteJobStore
+from avatar_mcp.jobs.store import JobStore, SqliteJobStore
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.outbound import OutboundPolicy
 from avatar_mcp.providers import build_providers
 from avatar_mcp.providers.base import ProviderEntry
+from avatar_mcp.redaction import RedactingStore, Redactor, protect_logs
 from avatar_mcp.service import AvatarService
 
 ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]
@@ -29,9 +31,14 @@ async def open_service(settings: Settings, provider_factory: ProviderFactory | N
     """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    store = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+    store: JobStore = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+    redact = Redactor(settings.secrets())
+    if redact:
+        protect_logs(redact.secrets)
+        store = RedactingStore(store, redact)
     media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
-    http = SharedHTTP(user_agent=USER_AGENT)
+    http = SharedHTTP(user_agent=USER_AGENT, outbound=OutboundPolicy.from_settings(settings),
+                      secrets=settings.secrets())
     entries = list(await anyio.to_thread.run_sync(build_providers, settings, http, media))
     if provider_factory is not None:
         extra = list(provider_factory(settings, http, media))

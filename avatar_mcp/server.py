@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools.tool_manager import ToolManager
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, DiscoverResult, InputRequiredResult, SetLevelRequestParams
@@ -26,7 +26,9 @@ from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
 from avatar_mcp.app import AppContext
+from avatar_mcp.apps import StudioApp
 from avatar_mcp.config import Settings
+from avatar_mcp.guard import ToolGuard
 from avatar_mcp.joblog import OPEN_STATUSES, JobLog, is_legacy
 from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
@@ -69,8 +71,9 @@ class AvatarServer(MCPServer[AppContext]):
 
     def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
         super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
-                         lifespan=_lifespan, log_level=_sdk_log_level(settings))
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()])
         self.config = settings
+        self.guard = ToolGuard(settings)
         self.provider_factory = provider_factory
         self.app_context: AppContext | None = None
         self._tools_built = False
@@ -142,17 +145,23 @@ class AvatarServer(MCPServer[AppContext]):
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[AppContext, Any] | None = None) -> CallToolResult | InputRequiredResult:
         """Call a tool; the session then follows (in its log) any job the answer names."""
+        self.guard.check_arguments(name, arguments)
         await self._ensure_tools()
         request = _request_of(context)
-        if request is None:
-            return await super().call_tool(name, arguments, context)
-        session = request.session
-        with self.job_log.request(session, request.request_id):
-            result = await super().call_tool(name, arguments, context)
+        try:
+            if request is None:
+                return await super().call_tool(name, arguments, context)
+            with self.job_log.request(request.session, request.request_id):
+                result = await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            explained = self.guard.explain(name, exc)
+            if explained is exc:
+                raise
+            raise explained from exc
         if isinstance(result, CallToolResult) and isinstance(result.structured_content, dict):
             answer = result.structured_content
             if isinstance(answer.get("job_id"), str) and answer.get("status") in OPEN_STATUSES:
-                self.job_log.watch(session, answer["job_id"])
+                self.job_log.watch(request.session, answer["job_id"])
         return result
 
     async def read_resource(self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None

@@ -193,9 +193,11 @@ class AvatarService:
         raise InvalidInput(f"Unknown operation {operation!r}.")
 
     def _callback_url(self, provider: Provider) -> str | None:
+        from avatar_mcp.webhooks import callback_path
+
         if not (self.settings.public_url and provider.capabilities.webhooks):
             return None
-        return f"{self.settings.public_url.rstrip('/')}/webhooks/{provider.name}"
+        return f"{self.settings.public_url.rstrip('/')}{callback_path(self.settings, provider.name)}"
 
     async def _record_submission(self, job: JobRecord, submission: Submission) -> JobRecord:
         job = await self.store.update(

@@ -141,24 +141,66 @@ async def test_a_video_without_a_voice_and_no_forms_answers_needs_input(settings
     assert defaulted["defaults_applied"] == {"scenes.0.voice_id": "cd-bob", "orientation": "landscape"}
 
 
+CONFIRMED_VIDEO = {"provider": "countdown", "orientation": "square",
+                   "scenes": [{"avatar_id": "cd-avatar", "script": "One.", "voice_id": "cd-ann"}]}
+
+
 @pytest.mark.parametrize("mode", MODES)
-async def test_spending_needs_confirmation_when_the_setting_asks_for_it(tmp_path: Any, media_root: Any,
-                                                                        mode: str) -> None:
+async def test_with_forms_only_the_users_answer_confirms_spending(tmp_path: Any, media_root: Any, mode: str) -> None:
     settings = make_settings(tmp_path, media_root, confirm_spend=True)
-    args = {"provider": "countdown", "orientation": "square",
-            "scenes": [{"avatar_id": "cd-avatar", "script": "One.", "voice_id": "cd-ann"}]}
     declined = FormRecorder(answers={"confirm_spend": False})
+    approved = FormRecorder(answers={"confirm_spend": True})
     async with Client(server(settings), mode=mode, elicitation_callback=declined) as client:
-        refused = (await client.call_tool("create_video", args)).structured_content
+        # The model's own "yes" changes nothing: the form is still shown, and the user says no.
+        refused = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": True}))
         assert await jobs_in(client) == []
-    async with Client(server(settings), mode=mode) as client:
-        asked = (await client.call_tool("create_video", {**args, "on_missing": "default"})).structured_content
-        confirmed = (await client.call_tool("create_video", {**args, "confirm_spend": True})).structured_content
+    async with Client(server(settings), mode=mode, elicitation_callback=approved) as client:
+        done = (await client.call_tool("create_video", CONFIRMED_VIDEO)).structured_content
     assert "1 credits" in declined.forms[0].message
-    assert refused["status"] == "declined"
-    assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["confirm_spend"]
-    assert asked["estimated_cost"]["amount"] == 1.0
-    assert confirmed["status"] == "queued"
+    assert "confirm_spend" in declined.forms[0].requested_schema["properties"]
+    assert refused.structured_content["status"] == "declined"
+    assert done["status"] == "queued"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_without_forms_a_single_use_code_bound_to_the_request_confirms_spending(
+        tmp_path: Any, media_root: Any, mode: str) -> None:
+    settings = make_settings(tmp_path, media_root, confirm_spend=True)
+    other_script = {**CONFIRMED_VIDEO, "scenes": [{**CONFIRMED_VIDEO["scenes"][0], "script": "Two."}]}  # type: ignore[dict-item]
+    async with Client(server(settings), mode=mode) as client:
+        flagged = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": True}))
+        asked = flagged.structured_content
+        code = asked["confirmation_code"]
+        assert await jobs_in(client) == []
+        elsewhere = (await client.call_tool("create_video", {**other_script, "confirm_spend": code}))
+        assert await jobs_in(client) == []
+    # Another server process on the same data dir accepts the code: it is kept on disk.
+    async with Client(server(settings), mode=mode) as client:
+        done = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": code}))
+        again = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": code}))
+        jobs = await jobs_in(client)
+    assert asked["status"] == "needs_confirmation" and asked.get("job_id") is None
+    assert asked["estimated_cost"]["amount"] == 1.0 and f"confirm_spend='{code}'" in asked["message"]
+    assert "1 credits" in flagged.content[0].text  # the text-only summary says what to ask
+    assert elsewhere.structured_content["status"] == "needs_confirmation"  # a code for another request
+    assert done.structured_content["status"] == "queued"
+    assert again.structured_content["status"] == "needs_confirmation"  # used up
+    assert again.structured_content["confirmation_code"] != code
+    assert len(jobs) == 1
+
+
+def test_confirmation_codes_expire_and_are_bound_to_one_value(tmp_path: Any) -> None:
+    from avatar_mcp.ledger import Ledger
+
+    now = [1000.0]
+    ledger = Ledger(tmp_path, clock=lambda: now[0])
+    code = ledger.issue("spend", "digest-a", 600)
+    late = ledger.issue("spend", "digest-a", 600)
+    assert not ledger.redeem("spend", code, "digest-b")
+    assert ledger.redeem("spend", code, "digest-a")
+    assert not ledger.redeem("spend", code, "digest-a")
+    now[0] += 601
+    assert not ledger.redeem("spend", late, "digest-a")
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -70,3 +70,112 @@ def test_wrong_kind_empty_and_oversized_files_are_refused(tmp_path: Path) -> Non
         policy.open_local("big.mp4", kinds=["video"])
     with pytest.raises(MediaRejected, match="No file"):
         policy.open_local("missing.jpg", kinds=["image"])
+
+
+def test_a_path_outside_the_roots_gets_the_same_answer_whether_or_not_it_exists(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "real.jpg").write_bytes((DATA / "tiny.jpg").read_bytes())
+    os.symlink(outside, root / "dir")
+    policy = MediaPolicy([root], max_bytes=10**6)
+
+    def answer(source: str) -> str:
+        with pytest.raises(MediaRejected) as caught:
+            policy.open_local(source, kinds=["image"])
+        return str(caught.value).replace(source, "<source>")
+
+    for existing, missing in [("../outside/real.jpg", "../outside/missing.jpg"),
+                              ("sub/../../outside/real.jpg", "sub/../../outside/missing.jpg"),
+                              ("dir/real.jpg", "dir/missing.jpg"),
+                              (str(outside / "real.jpg"), str(outside / "missing.jpg")),
+                              ("../outside", "../nowhere")]:
+        assert answer(existing) == answer(missing), existing
+        assert "outside the media roots" in answer(existing)
+
+
+@pytest.mark.parametrize("source", ["me\x00.jpg", "/etc/passwd\x00.jpg", "a\nb.jpg", "\x1b[31mred.jpg", "x\x7f.jpg"])
+def test_a_path_with_a_control_character_is_refused_as_such(tmp_path: Path, source: str) -> None:
+    policy = MediaPolicy([tmp_path], max_bytes=10**6)
+    with pytest.raises(MediaRejected, match="control character"):
+        policy.open_local(source, kinds=["image"])
+
+
+# ---------------------------------------------------------------------------------------------- image limits
+
+def png_bomb(path: Path, side: int = 7600) -> Path:
+    """A valid PNG of side x side black pixels: ~170 KB on disk, ~58 megapixels (~170 MB) once decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\0" * (side * 3 + 1)
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    return path
+
+
+def test_image_sizes_are_read_from_headers_without_decoding(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from avatar_mcp.media import image_size
+
+    def made(fmt: str, size: tuple[int, int], mode: str = "RGB", **options: object) -> bytes:
+        buf = io.BytesIO()
+        Image.new(mode, size).save(buf, format=fmt, **options)
+        return buf.getvalue()
+
+    jpeg = made("JPEG", (640, 480))
+    # Large APP segments (EXIF/ICC-like) before the frame header are skipped by their lengths.
+    padded = jpeg[:2] + b"".join(b"\xff\xef" + (65533).to_bytes(2, "big") + b"\0" * 65531 for _ in range(5)) + jpeg[2:]
+    cases = {"jpeg": (jpeg, (640, 480)), "padded jpeg": (padded, (640, 480)),
+             "progressive": (made("JPEG", (321, 123), progressive=True), (321, 123)),
+             "png": (made("PNG", (1000, 30)), (1000, 30)),
+             "webp lossy": (made("WEBP", (300, 200), quality=50), (300, 200)),
+             "webp lossless": (made("WEBP", (301, 201), lossless=True), (301, 201)),
+             "webp alpha": (made("WEBP", (302, 202), "RGBA", quality=50), (302, 202)),
+             "tiny.jpg": ((DATA / "tiny.jpg").read_bytes(), Image.open(DATA / "tiny.jpg").size)}
+    for name, (data, size) in cases.items():
+        assert image_size(io.BytesIO(data)) == size, name
+    assert image_size(io.BytesIO(b"%PDF-1.7")) is None
+    assert image_size(io.BytesIO(b"\xff\xd8\xff\xe0\x00")) is None
+
+
+def test_an_image_declaring_too_many_pixels_is_refused_before_decoding_naming_the_limit(tmp_path: Path) -> None:
+    from avatar_mcp.providers.local.face import load_image
+
+    bomb = png_bomb(tmp_path / "bomb.png")
+    assert bomb.stat().st_size < 200_000
+    policy = MediaPolicy([tmp_path], max_bytes=10**7)
+    limit = r"7600x7600 pixels \(58 megapixels\); images may have at most 40 megapixels"
+    with pytest.raises(MediaRejected, match=limit):
+        policy.open_local("bomb.png", kinds=["image"])
+    with pytest.raises(MediaRejected, match="at most 40 megapixels"):
+        load_image(bomb)
+
+
+def test_image_decodes_wait_for_a_free_slot(tmp_path: Path) -> None:
+    import threading
+
+    from avatar_mcp.media import MAX_CONCURRENT_DECODES, decode_slot
+    from avatar_mcp.providers.local.face import load_image
+
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (load_image(DATA / "tiny.jpg"), done.set()), daemon=True)
+    holders = [decode_slot() for _ in range(MAX_CONCURRENT_DECODES)]
+    for slot in holders:
+        slot.__enter__()
+    try:
+        worker.start()
+        assert not done.wait(0.5)  # every slot is taken: the decode waits
+    finally:
+        holders[0].__exit__(None, None, None)
+    assert done.wait(30)
+    for slot in holders[1:]:
+        slot.__exit__(None, None, None)

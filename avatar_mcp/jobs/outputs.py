@@ -41,7 +41,7 @@ async def download_outputs(http: SharedHTTP, result: JobResult, folder: Path, ma
 async def _fetch(http: SharedHTTP, url: str, stem: Path, max_bytes: int, result: JobResult) -> str | None:
     tmp = stem.with_suffix(".download")
     try:
-        media = await download(http.client, url, tmp, max_bytes=max_bytes)
+        media = await download(http, url, tmp, max_bytes=max_bytes)
     except AvatarError as exc:
         result.warnings.append(f"{DOWNLOAD_WARNING} {stem.name}: {exc} The vendor URL still works until it "
                                f"expires; call download_result to try again.")

@@ -6,7 +6,8 @@ Every vendor call goes through `VendorHTTP.request`. It owns:
   client-chosen id), with exponential backoff, jitter and the vendor's Retry-After; a create without one is
   retried only when the vendor provably did not take it (429, or a connection never made);
 - error mapping: httpx errors and vendor error bodies become the errors.py tree, raised `from` the cause;
-- redaction: API keys never appear in a message or a log line.
+- redaction: no configured secret (any vendor's key, the webhook secrets, the HTTP token: redaction.py) ever
+  appears in an error message or a decoded answer, whichever vendor's answer carried it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from avatar_mcp.errors import (
     ServerError,
 )
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.redaction import Redactor
 
 logger = logging.getLogger("avatar_mcp.http")
 
@@ -98,18 +100,6 @@ def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     return delay
 
 
-class Redactor:
-    """Replaces every known secret in a string."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
 class VendorHTTP:
     """One vendor's view of the shared httpx client: base URL, auth headers, error parsing."""
 
@@ -129,7 +119,7 @@ class VendorHTTP:
         self.base_url = base_url.rstrip("/")
         self._auth = dict(auth_headers)
         self._parse_error = error_parser
-        self.redact = Redactor([*secrets, *self._auth.values()])
+        self.redact = Redactor([*secrets, *self._auth.values(), *http.secrets])
         self._sleep = sleep
 
     def url(self, path: str) -> str:
@@ -193,10 +183,10 @@ class VendorHTTP:
             raise self.status_error(info, retry_after)
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """`request` and decode the JSON body; a body that is not JSON is a ServerError."""
+        """`request` and decode the JSON body (redacted of every secret); a body that is not JSON is a ServerError."""
         response = await self.request(method, path, **kwargs)
         try:
-            return response.json()
+            return self.redact.tree(response.json())
         except ValueError as exc:
             raise ServerError(
                 f"{self.provider} answered {method.upper()} {httpx.URL(self.url(path)).path} with a body that is "

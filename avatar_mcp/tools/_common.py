@@ -19,6 +19,7 @@ from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
 from mcp_types import CallToolResult, ContentBlock, ImageContent, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BaseModel, ValidationError
 
+from avatar_mcp.apps import tool_meta
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.models import JobHandle, JobList, JobRecord
 from avatar_mcp.tools._schema import JOB_HANDLE_SCHEMA, JOB_LIST_SCHEMA, compact
@@ -66,7 +67,7 @@ def summary(handle: JobHandle) -> str:
     if handle.status == "needs_input":
         names = ", ".join(m.field for m in handle.missing or [])
         return f"Nothing submitted yet: please ask the user for {names}, then call again with the answers."
-    if handle.status == "declined":
+    if handle.status in ("declined", "needs_confirmation"):
         return handle.message or "Nothing was submitted."
     head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) is {handle.status}"
     if handle.status in ("queued", "processing", "submitting"):
@@ -136,8 +137,12 @@ def _inline_image(path_str: str | None) -> ImageContent | None:
         return ImageContent(type="image", data=base64.b64encode(data).decode(), mime_type=mime)
     import io
 
+    from avatar_mcp.media import MAX_IMAGE_PIXELS, decode_slot
+
     try:
-        with Image.open(path) as opened:
+        with Image.open(path) as opened, decode_slot():
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:  # a vendor's image is not decoded past the cap
+                return None
             small = opened.convert("RGB")
             small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = io.BytesIO()
@@ -175,7 +180,7 @@ def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
     tools = []
     for spec in specs:
         tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False,
-                                  description=inspect.cleandoc(spec.fn.__doc__ or ""))
+                                  description=inspect.cleandoc(spec.fn.__doc__ or ""), meta=tool_meta(spec.fn.__name__))
         tool.parameters = compact(tool.parameters)
         model = output_model(spec.fn)
         if model is JobHandle:

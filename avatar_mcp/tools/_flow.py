@@ -4,14 +4,24 @@ Each such tool declares a parameter `answers: Annotated[ElicitationResult[Any], 
 resolver (`ask`) runs before the tool body, in both protocol eras: it returns `Ready` when nothing is missing
 (or everything was defaulted), an `Elicit` form with only the missing fields when the client can show forms,
 or `NeedsInput` when it cannot. The body then calls `settle`, which merges the answers and says what to
-submit, or returns the handle to answer with (needs_input / declined) when nothing may be submitted.
+submit, or returns the handle to answer with (needs_input / needs_confirmation / declined) when nothing may be
+submitted.
+
+Spending confirmation (AVATAR_MCP_CONFIRM_SPEND=true) belongs to the user, never to the model: a client that can
+show forms gets the yes/no question in the form (whatever `confirm_spend` says); a client that cannot gets a
+`needs_confirmation` answer with a single-use code bound to exactly this request and its cost (a digest), kept
+CONFIRMATION_TTL_SECONDS in the data dir (ledger.py, so another server process accepts it too). Only that code,
+passed back as `confirm_spend` after the user approved, submits; `confirm_spend: true` alone never does.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import anyio.to_thread
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import AcceptedElicitation
@@ -30,6 +40,7 @@ from avatar_mcp.checklist import (
     missing_fields,
 )
 from avatar_mcp.errors import AvatarError
+from avatar_mcp.ledger import Ledger
 from avatar_mcp.models import CatalogQuery, Cost, JobHandle
 from avatar_mcp.providers.base import Provider
 from avatar_mcp.tools._common import tool_errors
@@ -39,8 +50,12 @@ if TYPE_CHECKING:
     from avatar_mcp.service import AvatarService
 
 OnMissing = Literal["ask", "default"]
+Confirmation = bool | str
+"""What a tool's `confirm_spend` carries: a confirmation code from a needs_confirmation answer (a bool is ignored)."""
 MAX_FORM_CHOICES = 40
 CONFIRM = "confirm_spend"
+CONFIRMATION_TTL_SECONDS = 600.0
+_CONFIRMATIONS = "spend-confirmation"
 _MODERN = "2026-07-28"
 
 OPERATION_TITLES = {
@@ -118,9 +133,12 @@ async def _catalogue(service: AvatarService, provider: Provider, operation: str,
     return Catalogue(voices=voices, avatars=avatars, avatar_voices=avatar_voices)
 
 
-async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str | None, request: dict[str, Any],
-                    confirmed: bool) -> Plan:
-    """The open questions for this request, the estimated cost, and whether spending must be confirmed."""
+async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str | None,
+                    request: dict[str, Any]) -> Plan:
+    """The open questions for this request, and the estimated cost.
+
+    When spending must be confirmed and the client can show forms, the confirmation is one of the questions.
+    """
     with tool_errors():
         service = await service_of(ctx)
         provider = service.providers.pick(provider_name, operation)
@@ -129,10 +147,27 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
         facts = _facts(provider, operation, request)
         questions = missing_fields(operation, facts, catalogue)
         cost = _estimate(provider, operation, request, questions)
-        if service.settings.confirm_spend and cost is not None and cost.amount > 0 and not confirmed:
-            questions.append(Question(CONFIRM, CONFIRM, f"This will cost about {cost.amount:g} {cost.unit} "
-                                      f"({cost.basis}). Submit it?", None, kind=bool))
+        if must_confirm(service, cost) and can_elicit(ctx):
+            questions.append(Question(CONFIRM, CONFIRM, f"{_cost_sentence(cost)} Submit it?", None, kind=bool))
     return Plan(provider=provider, questions=questions, cost=cost)
+
+
+def must_confirm(service: AvatarService, cost: Cost | None) -> bool:
+    """Whether the user must approve this spend: the setting is on and the cost is not known to be zero."""
+    return service.settings.confirm_spend and (cost is None or cost.amount > 0)
+
+
+def _cost_sentence(cost: Cost | None) -> str:
+    if cost is None:
+        return "The cost of this could not be estimated; the vendor will charge for it."
+    return f"This will cost about {cost.amount:g} {cost.unit} ({cost.basis})."
+
+
+def spend_digest(operation: str, provider: str, request: dict[str, Any], cost: Cost | None) -> str:
+    """What a confirmation code is bound to: exactly this operation, provider, complete request and cost."""
+    canonical = json.dumps({"operation": operation, "provider": provider, "request": request,
+                            "cost": cost.model_dump() if cost else None}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _facts(provider: Provider, operation: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -199,9 +234,9 @@ def elicit_message(operation: str, plan: Plan, pending: list[Question], request:
 
 
 async def ask(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
-              confirmed: bool, request: dict[str, Any]) -> Ready | NeedsInput | Elicit[BaseModel]:
-    """The resolver body every spending tool uses."""
-    plan = await make_plan(ctx, operation, provider_name, request, confirmed)
+              confirmed: Confirmation, request: dict[str, Any]) -> Ready | NeedsInput | Elicit[BaseModel]:
+    """The resolver body every spending tool uses (`confirmed` is not looked at here: see `settle`)."""
+    plan = await make_plan(ctx, operation, provider_name, request)
     answers: dict[str, Any] = {}
     pending = plan.questions
     if on_missing == "default":
@@ -225,13 +260,13 @@ class Settled:
 
 
 async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
-                 confirmed: bool, request: dict[str, Any], outcome: Any) -> Settled | JobHandle:
+                 confirmed: Confirmation, request: dict[str, Any], outcome: Any) -> Settled | JobHandle:
     """Merge the resolver's outcome into the request, or say why nothing may be submitted."""
     if not isinstance(outcome, AcceptedElicitation):
         verb = "declined" if outcome.action == "decline" else "cancelled"
         return JobHandle(status="declined", message=f"Nothing was submitted: the user {verb} the form. Ask what "
                          f"they would like to change, then call again.")
-    plan = await make_plan(ctx, operation, provider_name, request, confirmed)
+    plan = await make_plan(ctx, operation, provider_name, request)
     data = outcome.data
     defaulted: dict[str, Any] = {}
     if on_missing == "default":
@@ -243,7 +278,8 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
         answered = data.model_dump()
     elif isinstance(data, Ready):
         defaulted = data.answers
-    if CONFIRM in answered and not answered.pop(CONFIRM):
+    user_said_yes = bool(answered.pop(CONFIRM, False)) if CONFIRM in answered else None
+    if user_said_yes is False:
         return JobHandle(status="declined", estimated_cost=plan.cost,
                          message="Nothing was submitted: the user did not confirm the cost.")
     merged, applied = apply_answers(request, plan.questions, {**defaulted, **answered})
@@ -253,7 +289,34 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
     still = missing_fields(operation, _facts(plan.provider, operation, merged))
     if still:
         return _needs_input(operation, plan, still)
+    service = await service_of(ctx)
+    if must_confirm(service, plan.cost) and not user_said_yes:
+        refusal = await _confirmation(service, operation, plan, merged, confirmed)
+        if refusal is not None:
+            return refusal
     return Settled(plan=plan, request=merged, defaults_applied=defaults_applied, answered=by_user)
+
+
+async def _confirmation(service: AvatarService, operation: str, plan: Plan, request: dict[str, Any],
+                        confirmed: Confirmation) -> JobHandle | None:
+    """None when `confirmed` is a live code for exactly this request and cost (now used up), else the
+    needs_confirmation answer carrying a new code for the user to approve."""
+    ledger = Ledger(service.settings.data_dir)
+    digest = spend_digest(operation, plan.provider.name, request, plan.cost)
+    given = confirmed.strip() if isinstance(confirmed, str) else ""
+    if given:
+        redeemed: bool = await anyio.to_thread.run_sync(ledger.redeem, _CONFIRMATIONS, given, digest)
+        if redeemed:
+            return None
+    code: str = await anyio.to_thread.run_sync(ledger.issue, _CONFIRMATIONS, digest, CONFIRMATION_TTL_SECONDS)
+    stale = " The confirm_spend given was not a live code for exactly this request and cost." \
+        if isinstance(confirmed, str) or confirmed is True else ""
+    return JobHandle(
+        status="needs_confirmation", provider=plan.provider.name, estimated_cost=plan.cost, confirmation_code=code,
+        message=f"Nothing was submitted: this server asks the user to approve every paid submission. "
+                f"{_cost_sentence(plan.cost)} Show the user this cost and ask whether to go ahead. Only if they "
+                f"agree, call {operation} again with exactly the same arguments and confirm_spend='{code}' (it works "
+                f"once, for this request only, for {CONFIRMATION_TTL_SECONDS / 60:.0f} minutes).{stale}")
 
 
 def _needs_input(operation: str, plan: Plan, questions: list[Question]) -> JobHandle:
@@ -267,7 +330,7 @@ def _needs_input(operation: str, plan: Plan, questions: list[Question]) -> JobHa
 
 
 async def run(ctx: Context[Any, Any], operation: str, provider_name: str | None, on_missing: OnMissing,
-              confirmed: bool, request: dict[str, Any], outcome: Any, wait_seconds: float, *,
+              confirmed: Confirmation, request: dict[str, Any], outcome: Any, wait_seconds: float, *,
               generation: Any = None) -> CallToolResult:
     """A spending tool's body: settle the checklist, then submit, or answer why nothing was submitted."""
     from avatar_mcp.tools._common import job_result

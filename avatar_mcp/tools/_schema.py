@@ -7,7 +7,7 @@ validator:
   never carry nulls: structured content is dumped without None values);
 - `type: string` beside an enum of strings (the enum already says it);
 - `$defs` used once, inlined where they are used;
-- `maxLength` of 1000 or more (paths, scripts, free text): the server still refuses a longer value by name.
+- `maxLength` of 100 or more (names, ids, paths, scripts): the server still refuses a longer value by name.
 Descriptions, enums, bounds and non-null defaults stay.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 _NULL = {"type": "null"}
-LONG_TEXT = 1000
+LONG_TEXT = 100
 
 
 def compact(schema: dict[str, Any]) -> dict[str, Any]:
@@ -109,23 +109,23 @@ JOB_HANDLE_SCHEMA: dict[str, Any] = {
         "kind": _STR,
         "provider": _STR,
         "status": {"enum": ["submitting", "queued", "processing", "succeeded", "failed", "canceled", "unknown",
-                            "needs_input", "declined"]},
+                            "needs_input", "needs_confirmation", "declined"]},
         "progress": {"type": "number", "description": "0..1"},
         "message": _STR,
         "poll_after_seconds": _NUM,
         "result": {
             "type": "object",
-            "description": "Once succeeded: *_path local files, *_url vendor links (expire), avatar_id, "
-                           "candidates, consent_url (for the person filmed), outputs, cost.",
+            "description": "Once succeeded: *_path local files, *_url links (expire), avatar_id, candidates, "
+                           "consent_url, outputs, cost.",
             "properties": {"duration_seconds": _NUM, "candidates": _LIST, "outputs": _LIST, "cost": _OBJECT,
                            "warnings": _LIST},
             "additionalProperties": _STR,
         },
         "error": _OBJECT,
-        "missing": {"type": "array", "description": "needs_input: [{field, question, allowed_values, default}] to "
-                                                    "ask the user."},
+        "missing": {"type": "array", "description": "needs_input: [{field, question, allowed_values, default}]"},
         "defaults_applied": _OBJECT,
         "estimated_cost": _OBJECT,
+        "confirmation_code": _STR,
     },
 }
 """The one output schema of the eleven tools that answer a job handle: models.JobHandle, written small. Every

@@ -28,7 +28,8 @@ from avatar_mcp.tools._common import CREATES, ToolSpec, tool_errors
 from avatar_mcp.tools.catalog import ProviderName
 
 OnMissing = Annotated[_flow.OnMissing, Field(description="'default': fill missing fields instead of asking.")]
-Confirm = Annotated[bool, Field(description="The user agreed to the estimated cost.")]
+Confirm = Annotated[bool | Annotated[str, Field(max_length=64)], Field(
+    description="After needs_confirmation: its confirmation_code, once the user approved.")]
 Wait = Annotated[float, Field(ge=0, le=600)]
 MediaArg = Annotated[str | None, Field(max_length=2000,
                                        description="Local path (media roots), https URL or asset key.")]
@@ -47,7 +48,7 @@ def _photo_request(name: str | None, age: str | None, gender: str | None, ethnic
 async def _ask_photo(ctx: Context[Any, Any], name: str | None, age: str | None, gender: str | None,
                      ethnicity: str | None, orientation: str | None, pose: str | None, style: str | None,
                      appearance: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                     confirm_spend: bool) -> Any:
+                     confirm_spend: _flow.Confirmation) -> Any:
     request = _photo_request(name, age, gender, ethnicity, orientation, pose, style, appearance)
     return await _flow.ask(ctx, "generate_photo_avatar", provider, on_missing, confirm_spend, request)
 
@@ -81,7 +82,7 @@ async def generate_photo_avatar(
 
 async def _ask_photo_avatar(ctx: Context[Any, Any], image: str | None, from_generation: GenerationPick | None,
                             name: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                            confirm_spend: bool) -> Any:
+                            confirm_spend: _flow.Confirmation) -> Any:
     chosen, _ = await _generation(ctx, from_generation, provider)
     request = {"image": image, "from_generation": from_generation.model_dump() if from_generation else None,
                "name": name}
@@ -131,7 +132,8 @@ async def create_photo_avatar(
                            wait_seconds, generation=generation)
 
 
-async def _ask_train(ctx: Context[Any, Any], avatar_id: str, provider: str | None, confirm_spend: bool) -> Any:
+async def _ask_train(ctx: Context[Any, Any], avatar_id: str, provider: str | None,
+                     confirm_spend: _flow.Confirmation) -> Any:
     return await _flow.ask(ctx, "train_photo_avatar", provider, "ask", confirm_spend, {"avatar_id": avatar_id})
 
 
@@ -160,7 +162,7 @@ def _twin_request(video: str | None, consent_video: str | None, name: str | None
 
 async def _ask_twin(ctx: Context[Any, Any], video: str | None, consent_video: str | None, name: str | None,
                     version: str | None, gender: str | None, ethnicity: str | None, description: str | None,
-                    on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+                    on_missing: _flow.OnMissing, provider: str | None, confirm_spend: _flow.Confirmation) -> Any:
     request = _twin_request(video, consent_video, name, version, gender, ethnicity, description)
     return await _flow.ask(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request)
 
@@ -202,7 +204,7 @@ def _companion_request(description: str | None, version: str | None, picture: st
 async def _ask_companion(ctx: Context[Any, Any], description: str | None, version: str | None, picture: str | None,
                          video: str | None, first_name: str | None, last_name: str | None, gender: str | None,
                          ethnicity: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                         confirm_spend: bool) -> Any:
+                         confirm_spend: _flow.Confirmation) -> Any:
     request = _companion_request(description, version, picture, video, first_name, last_name, gender, ethnicity)
     return await _flow.ask(ctx, "create_companion", provider, on_missing, confirm_spend, request)
 

@@ -18,8 +18,7 @@ Scenes = Annotated[list[Scene] | None, Field(
     max_length=50, description="In order. Each: avatar_id (list_avatars), one of script, audio or silence_seconds, "
                                "voice_id (list_voices), background.")]
 Options = Annotated[RenderOptions | None, Field(
-    description="Vendor render knobs; a provider refuses the ones it lacks, by name, before sending (list_providers "
-                "notes say which takes which).")]
+    description="Vendor knobs; a provider refuses, by name, those it lacks (see list_providers notes).")]
 VoiceLanguage = Annotated[str | None, Field(max_length=40, description="Voice language if one must be picked.")]
 VoiceGender = Annotated[str | None, Field(max_length=20, description="Voice gender if one must be picked.")]
 
@@ -36,7 +35,7 @@ def _video_request(scenes: list[Scene] | None, orientation: str | None, dimensio
 async def _ask_video(ctx: Context[Any, Any], scenes: list[Scene] | None, orientation: str | None,
                      dimension: Dimension | None, caption: bool, title: str | None, output_format: str,
                      options: RenderOptions | None, voice_language: str | None, voice_gender: str | None,
-                     on_missing: _flow.OnMissing, provider: str | None, confirm_spend: bool) -> Any:
+                     on_missing: _flow.OnMissing, provider: str | None, confirm_spend: _flow.Confirmation) -> Any:
     request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
                              voice_gender)
     return await _flow.ask(ctx, "create_video", provider, on_missing, confirm_spend, request)
@@ -89,7 +88,7 @@ async def _ask_photo_video(ctx: Context[Any, Any], image: str | None, script: st
                            title: str | None, caption: bool, speed: float, pitch: int, background: Background | None,
                            output_format: str, options: RenderOptions | None, voice_language: str | None,
                            voice_gender: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                           confirm_spend: bool) -> Any:
+                           confirm_spend: _flow.Confirmation) -> Any:
     request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
                                    speed, pitch, background, output_format, options, voice_language, voice_gender)
     return await _flow.ask(ctx, "create_photo_video", provider, on_missing, confirm_spend, request)
@@ -131,7 +130,7 @@ async def create_photo_video(
 
 async def _ask_prompt_video(ctx: Context[Any, Any], prompt: str | None, avatar_id: str | None, voice_id: str | None,
                             orientation: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                            confirm_spend: bool) -> Any:
+                            confirm_spend: _flow.Confirmation) -> Any:
     request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
     return await _flow.ask(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request)
 

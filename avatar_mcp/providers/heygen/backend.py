@@ -189,7 +189,7 @@ class HeyGenBackend(ABC):
         """Download an https URL the user gave, for an endpoint that takes only uploaded files."""
         require_https(url)
         folder = self.media_dir / "jobs" / job_id
-        return await download(self.shared.client, url, folder / f"input_{stem}", max_bytes=max_bytes, kinds=kinds)
+        return await download(self.shared, url, folder / f"input_{stem}", max_bytes=max_bytes, kinds=kinds)
 
     # ------------------------------------------------------------------------------------------ readiness gate
     async def ensure_ready(self, avatar_id: str, report: ProgressFn, *, wait: bool = True) -> AvatarInfo:

@@ -2,11 +2,15 @@
 
 Chunks never cross a sentence end, split long sentences at clause punctuation first and then into balanced
 pieces, and avoid one-word orphans. Images are drawn with Pillow's bundled font (no system fonts needed).
+Caption text is cleaned first (`clean_text`): ANSI escape sequences, control characters and the bidi embedding,
+override and isolate characters (U+202A-U+202E, U+2066-U+2069) never reach an SRT file or a frame, so a script
+cannot make a subtitle player or terminal show something other than what is spoken.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +23,15 @@ MAX_CHARS = 42
 LINGER_S = 0.4
 """A caption stays up this long after its last word, unless the next one starts earlier."""
 _CLOSERS = "\"'”’)]»"
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+"""CSI sequences (colours, cursor moves), OSC sequences (titles, links) and the two-byte escapes."""
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without ANSI escapes, control characters or bidi controls, whitespace runs made one space."""
+    text = _UNSAFE.sub(lambda m: " " if m.group().isspace() else "", _ANSI.sub("", text))
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ def chunk_words(words: list[Timed], max_chars: int = MAX_CHARS) -> list[list[Tim
 def captions_for(words: list[Timed], *, offset: float = 0.0, until: float | None = None,
                  max_chars: int = MAX_CHARS) -> list[Caption]:
     """Captions for one scene's words, shifted by the scene's start and kept inside [offset, until]."""
+    words = [(text, start, end) for word, start, end in words if (text := clean_text(word))]
     groups = chunk_words(words, max_chars)
     out: list[Caption] = []
     for i, group in enumerate(groups):
@@ -114,7 +128,9 @@ def _timestamp(seconds: float) -> str:
 
 
 def write_srt(captions: list[Caption], path: Path) -> None:
-    blocks = [f"{i}\n{_timestamp(c.start)} --> {_timestamp(c.end)}\n{c.text}\n" for i, c in enumerate(captions, 1)]
+    kept = [c for c in captions if clean_text(c.text)]
+    blocks = [f"{i}\n{_timestamp(c.start)} --> {_timestamp(c.end)}\n{clean_text(c.text)}\n"
+              for i, c in enumerate(kept, 1)]
     path.write_text("\n".join(blocks), encoding="utf-8")
 
 
@@ -136,6 +152,7 @@ def draw_caption(text: str, frame_width: int, frame_height: int) -> CaptionImage
     """The caption box for `text`, wrapped to at most the frame width less margins, centred near the bottom."""
     from PIL import Image, ImageDraw, ImageFont
 
+    text = clean_text(text)
     size = font_size(frame_height, frame_width)
     font = ImageFont.load_default(size=size)
     probe = ImageDraw.Draw(Image.new("L", (4, 4)))

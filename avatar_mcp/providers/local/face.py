@@ -17,12 +17,11 @@ from typing import Any
 import numpy as np
 
 from avatar_mcp.errors import MediaRejected, RenderError
+from avatar_mcp.media import decode_slot, image_size, refuse_pixels
 
 DETECT_MAX_SIDE = 800
 DETECT_MIN_SCORE = 0.3
 """dlib's default keeps any score above 0; weak hits below this are mostly patterns (a badge, a print)."""
-MAX_IMAGE_PIXELS = 60_000_000
-
 
 
 @dataclass
@@ -34,15 +33,26 @@ class Face:
 
 
 def load_image(source: Path | bytes) -> np.ndarray:
-    """Decode an image file or bytes to BGR uint8 with its EXIF orientation applied; MediaRejected if not an image."""
+    """Decode an image file or bytes to BGR uint8 with its EXIF orientation applied; MediaRejected if not an image.
+
+    The pixel count is checked from the header first (media.MAX_IMAGE_PIXELS), and the decode itself waits for
+    one of media.MAX_CONCURRENT_DECODES slots.
+    """
+    name = source.name if isinstance(source, Path) else "the image"
+    data = source.read_bytes() if isinstance(source, Path) else source
+    size = image_size(io.BytesIO(data))
+    if size is not None:
+        refuse_pixels(name, *size)
+    with decode_slot():
+        return _decode(data, name, source)
+
+
+def _decode(data: bytes, name: str, source: Path | bytes) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    name = source.name if isinstance(source, Path) else "the image"
     try:
-        data = source.read_bytes() if isinstance(source, Path) else source
         with Image.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                raise MediaRejected(f"{name} is too large ({opened.width}x{opened.height}); use at most 60 megapixels.")
+            refuse_pixels(name, opened.width, opened.height)  # formats the header reader does not know
             image = ImageOps.exif_transpose(opened)
             if image.mode in ("RGBA", "LA", "P"):
                 rgba = image.convert("RGBA")

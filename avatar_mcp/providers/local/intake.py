@@ -48,7 +48,7 @@ class Inputs:
                                 f"path inside the media roots or an https URL.", source=source)
         url = require_https(source)
         dest = self.job_dir(job_id) / f"input_{stem}"
-        return (await download(self.http.client, url, dest, max_bytes=limit, kinds=kinds)).path
+        return (await download(self.http, url, dest, max_bytes=limit, kinds=kinds)).path
 
     async def background(self, background: Background | None, job_id: str, index: int) -> Path | None:
         """The image or video file of a scene's background, if it has one."""

@@ -60,3 +60,19 @@ def test_visemes_close_the_lips_for_bilabials_and_open_for_open_vowels():
     assert viseme("ˈa")[0] > 0.8
     assert viseme("oʊ")[1] > 0.5
     assert viseme("_") == (0.0, 0.0)
+
+
+def test_srt_and_caption_text_lose_control_ansi_and_bidi_characters(tmp_path):
+    from avatar_mcp.providers.local.captions import write_srt
+
+    words = [("Pay\x00", 0.0, 0.3), ("\x1b[31mnow\x1b[0m", 0.3, 0.6), ("\u202eexe.pdf", 0.6, 0.9),
+             ("\x1b]8;;https://evil.example\x07link\x1b]8;;\x07", 0.9, 1.2), ("\u2066ok\u2069.", 1.2, 1.5),
+             ("\x07\x1b", 1.5, 1.6)]
+    captions = captions_for(words)
+    path = tmp_path / "captions.srt"
+    write_srt(captions, path)
+    text = path.read_text(encoding="utf-8")
+    assert [c.text for c in captions] == ["Pay now exe.pdf link ok."]
+    for bad in ("\x00", "\x1b", "\x07", "\u202e", "\u2066", "\u2069", "[31m", "evil.example"):
+        assert bad not in text, repr(bad)
+    assert "Pay now exe.pdf link ok." in text

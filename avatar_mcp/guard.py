@@ -1,0 +1,112 @@
+"""What every tool call passes through in the server, before and after the tool itself.
+
+Before: arguments holding NUL or other control characters are refused as invalid input, naming the field,
+before any resolver, vendor call or job row exists (text may hold tabs and line breaks; nothing else below
+U+0020, nor DEL or the C1 range U+0080-U+009F).
+
+After: a call that failed because the disk is full (ENOSPC, EDQUOT, or SQLite's "database or disk is full")
+answers so, naming the data dir, instead of the SDK's bare "Error executing tool X"; and the text of every
+refusal is redacted of every configured secret (redaction.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import re
+import sys
+from typing import Any
+
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+
+from avatar_mcp.config import Settings
+from avatar_mcp.errors import DiskFull
+from avatar_mcp.redaction import Redactor, protect_logs
+
+logger = logging.getLogger(__name__)
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters no argument may hold: C0 controls but tab, line feed and carriage return; DEL; C1 controls."""
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+_MAX_DEPTH = 32
+
+
+def control_character(value: Any, where: str = "") -> tuple[str, str, int] | None:
+    """(field path, character, position) of the first forbidden character in a JSON-like value, or None."""
+    return _scan(value, where, 0)
+
+
+def _scan(value: Any, where: str, depth: int) -> tuple[str, str, int] | None:
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        return (where or "argument", found.group(), found.start()) if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            hit = _scan(str(key), path, depth + 1) or _scan(item, path, depth + 1)
+            if hit:
+                return hit
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            hit = _scan(item, f"{where}.{index}" if where else str(index), depth + 1)
+            if hit:
+                return hit
+    return None
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or anything in its chain of causes, is the disk (or the quota) being full."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DiskFull):
+            return True
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
+            return True
+        sqlite = sys.modules.get("sqlite3")  # not imported: no SQLite error can have happened
+        if sqlite is not None and isinstance(exc, sqlite.Error) and \
+                getattr(exc, "sqlite_errorcode", None) == sqlite.SQLITE_FULL:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class ToolGuard:
+    """The checks around every tool call of one server (built from its settings)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redact = Redactor(settings.secrets())
+        protect_logs(self.redact.secrets)
+
+    def check_arguments(self, tool: str, arguments: dict[str, Any]) -> None:
+        """Raise a ToolError naming the field when an argument holds a control character."""
+        hit = control_character(arguments)
+        if hit is None:
+            return
+        field, char, position = hit
+        raise ToolError(
+            f"Error executing tool {tool}: invalid input: {field} holds the control character U+{ord(char):04X} "
+            f"at position {position}. Remove it and call again (text may hold tabs and line breaks; paths and ids "
+            f"no control characters at all). Nothing was submitted.")
+
+    def disk_full(self, tool: str) -> ToolError:
+        data = self.settings.data_dir
+        return ToolError(
+            f"Error executing tool {tool}: the disk holding the data dir ({data}) is full (no space left, or the "
+            f"quota is used up), so nothing more could be written. Free some space there (finished media live in "
+            f"{self.settings.media_dir / 'jobs'}), then call again; check list_jobs first, so a paid job that was "
+            f"already started is not started twice.")
+
+    def explain(self, tool: str, exc: ToolError) -> ToolError:
+        """The error to answer with: a full disk said so, secrets redacted, anything else unchanged."""
+        if is_disk_full(exc):
+            logger.warning("%s failed: the disk under %s is full", tool, self.settings.data_dir, exc_info=exc)
+            return self.disk_full(tool)
+        if isinstance(exc, UnexpectedToolError):
+            return exc
+        text = str(exc)
+        clean = self.redact(text)
+        return exc if clean == text else ToolError(clean)
