@@ -1,8 +1,9 @@
-"""Media arguments checked before the checklist asks anything: a path outside the media roots, a missing file,
-the wrong kind of file or a plain-http URL is refused at once, not after the user has answered a form.
+"""Local media arguments checked before the checklist asks anything: a path outside the media roots, a missing
+file or the wrong kind of file is refused at once, not after the user has answered a form.
 
-The providers check their media again when they submit (sizes, photo rules, vendor limits); this is the cheap
-part that needs no vendor: where the file is and what its first bytes say it is.
+The providers check their media again when they submit (sizes, photo rules, vendor limits), and judge URLs by
+their own rules (which hosts a vendor can fetch from): this is the cheap part that needs no vendor, where a
+local file is and what its first bytes say it is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
-from avatar_mcp.media import MediaKind, MediaPolicy, classify, require_https
+from avatar_mcp.media import MediaKind, MediaPolicy, classify
 
 _FIELDS: dict[str, dict[str, tuple[MediaKind, ...]]] = {
     "create_photo_avatar": {"image": ("image",)},
@@ -48,10 +49,7 @@ def media_arguments(operation: str, request: dict[str, Any]) -> Iterator[tuple[s
 
 
 def check_media(media: MediaPolicy, operation: str, request: dict[str, Any]) -> None:
-    """Refuse (MediaRejected) the first media argument that cannot be used, before anything is asked."""
-    for where, value, kinds in media_arguments(operation, request):
-        source = classify(value)
-        if source == "url":
-            require_https(value, what=where)
-        elif source == "path" and _looks_like_a_file(value.strip()):
+    """Refuse (MediaRejected) the first local media file that cannot be used, before anything is asked."""
+    for _where, value, kinds in media_arguments(operation, request):
+        if classify(value) == "path" and _looks_like_a_file(value.strip()):
             media.open_local(value, kinds=kinds)
