@@ -136,6 +136,10 @@ class Catalogue:
     """(avatar_id, label)."""
     avatar_voices: Mapping[str, str] = field(default_factory=dict)
     """avatar_id -> its default voice_id, where known."""
+    default_voice: str | None = None
+    """A voice_id the vendor accepts to choose the voice itself (the question's default when nothing better)."""
+    voice_advice: str = "a voice_id from list_voices"
+    """What to answer with when there are no voices to choose from (the question says it, with audio)."""
 
 
 def missing_fields(operation: str, request: Mapping[str, Any], catalogue: Catalogue = Catalogue()) -> list[Question]:
@@ -187,10 +191,15 @@ def _blank(value: Any) -> bool:
 
 
 def _voice_question(path: str, form_name: str, catalogue: Catalogue, default: str | None, what: str) -> Question:
+    """With voices to choose from, a choice; without, a question that says exactly what may be answered."""
     ids = tuple(v for v, _ in catalogue.voices)
-    fallback = default if default in ids else (ids[0] if ids else NO_DEFAULT)
-    return Question(path, form_name, f"Which voice should {what} use?", ids or None, fallback,
-                    labels=dict(catalogue.voices))
+    fallback = default if default in ids else (ids[0] if ids else catalogue.default_voice or NO_DEFAULT)
+    question = f"Which voice should {what} use?"
+    if not ids:
+        auto = (f", or '{catalogue.default_voice}' to let the vendor pick a voice for the avatar"
+                if catalogue.default_voice else "")
+        question += f" Answer with {catalogue.voice_advice}{auto}; or give audio instead of a script."
+    return Question(path, form_name, question, ids or None, fallback, labels=dict(catalogue.voices))
 
 
 def _video_questions(request: Mapping[str, Any], catalogue: Catalogue) -> list[Question]:

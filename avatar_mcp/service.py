@@ -40,6 +40,7 @@ from avatar_mcp.models import (
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import (
     OPERATION_KINDS,
+    AssetMemo,
     JobUpdate,
     ProgressFn,
     Provider,
@@ -133,13 +134,16 @@ class AvatarService:
             request["checklist"] = checklist
         job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
                                                 operation=operation, request=request))
-        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider))
+        ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider),
+                            assets=self.store if isinstance(self.store, AssetMemo) else None)
         if report is not None:
             ctx.report = report
         try:
             submission = await self._call_create(provider, operation, spec, ctx, generation, target)
         except ProviderConnectionError as exc:
             if exc.request_sent and not provider.capabilities.idempotent_create:
+                if provider.capabilities.findable_create:
+                    return await self._find_lost(job, provider, exc)
                 return await self._finish_unknown(job, exc)
             if exc.request_sent:
                 # The create is replayable: leave it in `submitting`; the poller reconciles it safely.
@@ -159,7 +163,7 @@ class AvatarService:
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
                 cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
-                if cancelled and provider.capabilities.idempotent_create:
+                if cancelled and (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
                     await self.store.update(job.id, next_poll_at=utcnow(), message="The request was cancelled while "
                                             "being submitted; it is being reconciled with the same request key.")
                 else:
@@ -212,6 +216,18 @@ class AvatarService:
         self._notify(job.id)
         await self._emit(job, "submitted")
         return job
+
+    async def _find_lost(self, job: JobRecord, provider: Provider, exc: ProviderConnectionError) -> JobRecord:
+        """A create that may have reached a vendor that cannot replay it: look for it there now (the provider's
+        reconcile); `unknown` with advice when it cannot be found."""
+        try:
+            update = await provider.reconcile(job)
+        except AvatarError as error:
+            logger.info("looking for %s at %s failed: %s", job.id, provider.name, error)
+            update = None
+        if update is None:
+            return await self._finish_unknown(job, exc)
+        return await self._apply(job, update)
 
     async def _finish_unknown(self, job: JobRecord, exc: Exception) -> JobRecord:
         advice = _INTERRUPTED_ADVICE.format(provider=job.provider)
@@ -343,7 +359,7 @@ class AvatarService:
 
     async def _reconcile(self, job: JobRecord, provider: Provider) -> JobRecord:
         """A job in `submitting` with no live submitter: recover it safely or mark it unknown."""
-        if not provider.capabilities.idempotent_create:
+        if not (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
             return await self._finish_unknown(job, Exception("Submission interrupted."))
         try:
             update = await provider.reconcile(job)
@@ -359,7 +375,8 @@ class AvatarService:
             entry = self.entries.get(job.provider)
             if entry is None or entry.provider is None:
                 continue
-            if entry.provider.capabilities.idempotent_create:
+            caps = entry.provider.capabilities
+            if caps.idempotent_create or caps.findable_create:
                 await self.store.update(job.id, next_poll_at=utcnow())
             else:
                 await self._finish_unknown(job, Exception("Submission interrupted."))

@@ -52,6 +52,18 @@ CREATE INDEX IF NOT EXISTS jobs_vendor ON jobs (provider, vendor_id);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 """
 
+ASSET_DDL = """
+CREATE TABLE IF NOT EXISTS vendor_assets (
+    account    TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    asset_id   TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (account, digest)
+)
+"""
+"""Files already uploaded to a vendor, by account and content hash (see SqliteJobStore.remembered_asset). Its own
+table, created on first use: nothing about jobs depends on it."""
+
 _COLUMNS = ("id", "kind", "provider", "operation", "vendor_id", "request", "status", "progress", "message", "result",
             "error", "vendor_state", "created_at", "updated_at", "next_poll_at", "poll_count", "expected_seconds")
 _UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at"}
@@ -235,3 +247,35 @@ class SqliteJobStore:
             conn.close()
 
         await self._run(close)
+
+    # ------------------------------------------------------------------ uploaded assets (a separate table)
+    # A memo, not job state: `account` is an opaque hash the provider derives from its credentials and base URL
+    # (never a key itself), `digest` the SHA-256 of the file's bytes. Each call is one statement (atomic); losing a
+    # row only costs an upload, so callers check that a remembered asset still exists before using it.
+
+    async def remembered_asset(self, account: str, digest: str) -> str | None:
+        """The vendor asset id these bytes were uploaded as for this account, or None."""
+        def select(conn: sqlite3.Connection) -> str | None:
+            conn.execute(ASSET_DDL)
+            row = conn.execute("SELECT asset_id FROM vendor_assets WHERE account = ? AND digest = ?",
+                               (account, digest)).fetchone()
+            return str(row["asset_id"]) if row is not None else None
+
+        return await self._run(select)
+
+    async def remember_asset(self, account: str, digest: str, asset_id: str) -> None:
+        """Record (or replace) the asset id these bytes were uploaded as for this account."""
+        def upsert(conn: sqlite3.Connection) -> None:
+            conn.execute(ASSET_DDL)
+            conn.execute("INSERT OR REPLACE INTO vendor_assets (account, digest, asset_id, stored_at) "
+                         "VALUES (?, ?, ?, ?)", (account, digest, asset_id, utcnow().isoformat()))
+
+        await self._run(upsert)
+
+    async def forget_asset(self, account: str, digest: str) -> None:
+        """Drop a remembered asset (the vendor no longer has it)."""
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute(ASSET_DDL)
+            conn.execute("DELETE FROM vendor_assets WHERE account = ? AND digest = ?", (account, digest))
+
+        await self._run(delete)

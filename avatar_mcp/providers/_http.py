@@ -15,10 +15,12 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -27,9 +29,11 @@ from avatar_mcp.errors import (
     AuthError,
     Conflict,
     InsufficientCredit,
+    InvalidInput,
     InvalidRequest,
     NotFound,
     ProviderConnectionError,
+    ProviderError,
     ProviderStatusError,
     ProviderTimeout,
     RateLimited,
@@ -68,6 +72,37 @@ class VendorErrorInfo:
 
 ErrorParser = Callable[[httpx.Response], VendorErrorInfo | None]
 """Vendor hook: the error in a response (also one hidden in a 200 envelope), or None for success."""
+
+
+@dataclass(frozen=True)
+class IdRule:
+    """The shape of one vendor's ids (each vendor module declares its own): checked before an id given as an argument
+    is sent anywhere, so a value like `../../users/me`, `a?b` or `a#b` is refused by name instead of reaching another
+    endpoint. Ids that reach a URL path are also escaped with `segment`."""
+
+    vendor: str
+    pattern: re.Pattern[str]
+    looks_like: str
+    """An example or two, for the refusal."""
+
+    def check(self, value: str | None, field: str, *, where: str = "list_avatars / list_voices") -> str:
+        """`value` when it has the vendor's id shape; else InvalidInput naming `field` (nothing is sent)."""
+        if value is not None and self.pattern.fullmatch(value):
+            return value
+        shown = repr(value)[:80]
+        raise InvalidInput(f"{field}: {shown} is not a {self.vendor} id ({self.vendor} ids look like "
+                           f"{self.looks_like}: letters, digits, '_', '-' and '.'; no '/', '?', '#', '%' or spaces). "
+                           f"Nothing was sent. Use an id from {where}.", field=field)
+
+    def check_optional(self, value: str | None, field: str, *, where: str = "list_avatars / list_voices"
+                       ) -> str | None:
+        return None if value is None else self.check(value, field, where=where)
+
+
+def segment(value: str) -> str:
+    """A value as one URL path segment: every reserved character escaped, `/` included, so an id can never reach
+    another path, a query or a fragment (ids are also checked per vendor before they get here)."""
+    return quote(value, safe="")
 
 
 def default_error_parser(response: httpx.Response) -> VendorErrorInfo | None:
@@ -127,6 +162,10 @@ class VendorHTTP:
             return path
         return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
 
+    def _same_origin(self, url: str) -> bool:
+        own, other = httpx.URL(self.base_url), httpx.URL(url)
+        return (own.scheme, own.host, own.port) == (other.scheme, other.host, other.port)
+
     async def request(
         self,
         method: str,
@@ -147,6 +186,10 @@ class VendorHTTP:
             else idempotent
         all_headers = {**(self._auth if authenticate else {}), **(headers or {})}
         url = self.url(path)
+        if authenticate and not self._same_origin(url):
+            # An absolute URL from a vendor's answer (a next-page link, say) must never carry the key elsewhere.
+            raise ProviderError(f"{self.provider} pointed to another site ({httpx.URL(url).host}); the request was "
+                                f"not sent, so the API key stayed private.", provider=self.provider)
         label = f"{method.upper()} {httpx.URL(url).path}"
         attempt = 0
         while True:

@@ -70,12 +70,22 @@ class Capabilities:
     """`get_jobs` asks about many jobs in one request (HeyGen v3 statuses)."""
     idempotent_create: bool = False
     """A create can be replayed safely (idempotency key or client-chosen id): interrupted jobs are reconciled."""
+    findable_create: bool = False
+    """A create cannot be replayed, but one whose answer was lost (a 5xx, a dropped connection, a crash) can be
+    found again at the vendor, e.g. in its listings: `reconcile` looks for it, and the job ends `unknown` (with
+    advice) only when it is not found."""
     webhooks: bool = False
     consent_video_required: bool = False
     """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Operations of this vendor that its current settings rule out, with what to do (e.g. HeyGen v2 has no
     Video Agent): refused before the checklist asks anything, and left out of list_providers."""
+    default_voice_id: str | None = None
+    """The voice_id that lets the vendor choose the voice for a script given without one (Runware: 'auto', Avatar V
+    picks a voice for the avatar): the checklist offers it as the voice question's default."""
+    voice_advice: str | None = None
+    """What a voice_id is at this vendor, said in the checklist's voice question when there is no list to choose
+    from (None: a voice_id from list_voices)."""
     required_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Fields this vendor needs on top of the unified ones, by operation (e.g. a twin's gender): the checklist
     asks for them before anything is sent. Names come from checklist.EXTRA_QUESTIONS."""
@@ -116,6 +126,15 @@ async def _no_progress(fraction: float, message: str) -> None:
     return None
 
 
+@runtime_checkable
+class AssetMemo(Protocol):
+    """Where a provider remembers files it has uploaded, by account and content hash (the job store does it)."""
+
+    async def remembered_asset(self, account: str, digest: str) -> str | None: ...
+    async def remember_asset(self, account: str, digest: str, asset_id: str) -> None: ...
+    async def forget_asset(self, account: str, digest: str) -> None: ...
+
+
 @dataclass
 class SubmitContext:
     """Per-submission facts a provider may need."""
@@ -124,6 +143,8 @@ class SubmitContext:
     callback_url: str | None = None
     report: ProgressFn = _no_progress
     vendor_state: dict[str, Any] = field(default_factory=dict)
+    assets: AssetMemo | None = None
+    """Uploads already made, to reuse rather than send the same bytes again (None: always upload)."""
 
     @property
     def idempotency_key(self) -> str:
@@ -208,7 +229,9 @@ class BaseProvider:
         return None
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
-        """A job found in `submitting` at start-up: recover it safely, or None when that is impossible."""
+        """A create that may have reached the vendor without an answer (an interrupted submission, a job found in
+        `submitting` at start-up): recover it safely (replay by key, or find it at the vendor), or None when that is
+        impossible. Never creates a second paid job."""
         return None
 
     async def list_voices(self, query: CatalogQuery) -> list[Voice]:

@@ -10,24 +10,23 @@
   clear error saying how to give consent, and no job is left behind.
 - Jobs follow `GET /public/companions/{id}`: pending -> generationCompleted -> readyToUse -> completed. A companion
   is usable from readyToUse, so the job succeeds there. v1 takes about 15 minutes, v2 can take hours.
-- Errors are ProblemDetails (`title`, `detail`, `errors`, `code`); 429 carries Retry-After. No idempotency key:
-  creates are never repeated on a lost answer.
+- Error bodies come in several shapes (napster_wire.parse_error reads them all); 429 carries Retry-After.
+- No idempotency key: a create is never sent twice. One whose answer is lost (a 5xx, a dropped connection) is looked
+  for in the organisation's companion list (`reconcile`: same names, description, media, externalClientId, made
+  since the job); otherwise it ends `unknown` with advice.
 """
-
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, InvalidInput, MediaRejected, ProviderStatusError
-from avatar_mcp.media import MediaPolicy, classify
-from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTwinSpec, JobError, JobRecord, JobResult
+from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError, ServerError
+from avatar_mcp.media import MediaPolicy
+from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTwinSpec, JobRecord
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import NAPSTER
-from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorErrorInfo, VendorHTTP
+from avatar_mcp.providers import _lost as lost
+from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP, segment
 from avatar_mcp.providers.base import (
     CREATE_DIGITAL_TWIN,
     BaseProvider,
@@ -36,110 +35,31 @@ from avatar_mcp.providers.base import (
     Submission,
     SubmitContext,
 )
+from avatar_mcp.providers.napster_wire import (
+    CONSENT_CODE,
+    EXPECTED_SECONDS,
+    GENDERS,
+    NOTES,
+    PAGE_SIZE,
+    TWIN_GENDERS,
+    companion_info,
+    companion_update,
+    external_client_id,
+    parse_error,
+    public_https,
+)
 
 if TYPE_CHECKING:
     import httpx
 
-CONSENT_CODE = "DigitalTwinConsentRequired"
-EXPECTED_SECONDS = {"v1": 900.0, "v2": 3600.0}
-"""Seed 000: v1 takes about 15 minutes; v2 "up to several hours" (the schedule adapts after the first poll)."""
-STAGES = {"pending": (0.1, "Napster is generating the avatar."),
-          "generationCompleted": (0.6, "Generation finished; Napster is getting the companion ready.")}
-USABLE = frozenset({"readyToUse", "completed"})
-FAILED = frozenset({"failed", "error", "rejected", "generationFailed", "canceled", "cancelled"})
-GENDERS = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female", "woman": "female",
-           "nonbinary": "nonBinary", "non-binary": "nonBinary", "non_binary": "nonBinary", "nb": "nonBinary"}
-"""Loose spellings a catalogue query may use, as Napster's gender filter values."""
-TWIN_GENDERS: dict[str, str] = {"female": "female", "male": "male", "nonBinary": "nonBinary"}
-"""The unified twin genders (models.TwinGender) as Napster's codes (the same words)."""
-PAGE_SIZE = 100
-NOTES = ("Real-time companions (v1 from a picture, about 15 minutes; v2 from a video of the person speaking, can take "
-         "hours) and v2 digital twins (first and last name, gender, description and one of Napster's ethnicities; the "
-         "person's consent must be recorded at Napster first). Media must be public https URLs: Napster fetches them "
-         "itself.")
-
-
-def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
-    """ProblemDetails: `detail` or `title`, field `errors` appended, the domain `code` kept."""
-    if response.is_success:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
-    message = str(body.get("detail") or body.get("title") or response.reason_phrase or "error")
-    errors = body.get("errors")
-    param = None
-    if isinstance(errors, dict) and errors:
-        fields = [f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                  for field, msgs in errors.items()]
-        message = f"{message} {'; '.join(fields)}"
-        param = next(iter(errors))
-    code = body.get("code") or (body.get("title") if body.get("title") == CONSENT_CODE else None)
-    return VendorErrorInfo(status=response.status_code, message=message, code=str(code) if code else None,
-                           param=param)
-
-
-def public_https(source: str, field: str) -> str:
-    """Napster downloads the file itself: only a public https URL will do."""
-    if classify(source) != "url":
-        raise MediaRejected(
-            f"Napster fetches the {field} itself from a public https URL, so a local file or asset key like "
-            f"{source!r} cannot be sent. Upload it somewhere public that serves https (your website, a public "
-            f"storage bucket, a file host), then call again with that URL as {field}.", source=source)
-    url = source.strip()
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme != "https" or "." not in host or _private(host):
-        raise MediaRejected(f"The {field} URL {url!r} is not a public https URL that Napster could fetch. Host the "
-                            f"file at a public https address and call again.", source=url)
-    return url
-
-
-def _private(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    return not address.is_global
-
-
-def external_client_id(name: str) -> str:
-    """The twin's externalClientId, derived from the name so consent recorded for it matches a later retry."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip().lower()).strip("-")
-    return slug[:32].rstrip("-") or "twin"
-
-
-def companion_update(record: dict[str, Any]) -> JobUpdate:
-    """Napster's status as a job update; usable (readyToUse or completed) means done."""
-    status = str(record.get("status") or "pending")
-    if status in USABLE:
-        info = companion_info(record)
-        return JobUpdate(status="succeeded", progress=1.0, result=JobResult(
-            avatar_id=info.avatar_id, preview_image_url=info.preview_image_url),
-            message=f"The {info.kind.replace('_', ' ')} is ready to use (Napster status {status}).")
-    if status in FAILED:
-        message = f"Napster could not create the avatar (status {status}). Check the reference media and try again."
-        return JobUpdate(status="failed", message=message, error=JobError(code=status, message=message))
-    progress, message = STAGES.get(status, (None, f"Napster status: {status}."))
-    return JobUpdate(status="queued" if status == "pending" else "processing", progress=progress, message=message)
-
-
-def companion_info(record: dict[str, Any]) -> AvatarInfo:
-    name = " ".join(str(record[k]) for k in ("firstName", "lastName") if record.get(k)) or str(record.get("id"))
-    status = record.get("status")
-    return AvatarInfo(avatar_id=str(record["id"]), name=name, provider="napster",
-                      kind="digital_twin" if record.get("type") == "digitalTwin" else "companion",
-                      status="ready" if status in USABLE else status, gender=record.get("gender"),
-                      preview_image_url=record.get("avatarUrl"))
+RECOVER_PAGES = 10
+"""How much of the companion list (pages of PAGE_SIZE) is searched for a create whose answer was lost."""
 
 
 class NapsterProvider(BaseProvider):
     name = "napster"
     title = NAPSTER.title
-    capabilities = Capabilities(operations=NAPSTER.operations, notes=NOTES,
+    capabilities = Capabilities(operations=NAPSTER.operations, notes=NOTES, findable_create=True,
                                 required_fields={CREATE_DIGITAL_TWIN: ("gender", "description", "ethnicity")})
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
@@ -159,6 +79,10 @@ class NapsterProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ create
     async def create_companion(self, spec: CompanionSpec, ctx: SubmitContext) -> Submission:
+        return await self._create("/public/companions", await self._companion_body(spec), spec.version, ctx)
+
+    async def _companion_body(self, spec: CompanionSpec) -> dict[str, Any]:
+        """POST /public/companions for a spec (checked; the same body for the same spec every time)."""
         body: dict[str, Any] = {"description": spec.description, "version": spec.version}
         if spec.version == "v1":
             if spec.video:
@@ -182,9 +106,28 @@ class NapsterProvider(BaseProvider):
             body["ethnicity"] = await self._ethnicity(spec.ethnicity)
         if spec.tags:
             body["tags"] = {tag: "true" for tag in spec.tags}
-        return await self._create("/public/companions", body, spec.version, ctx)
+        return body
 
     async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
+        body = await self._twin_body(spec)
+        client_id = str(body["externalClientId"])
+        try:
+            submission = await self._create("/public/digital-twins", body, "v2", ctx)
+        except ProviderStatusError as exc:
+            if exc.vendor_code != CONSENT_CODE:
+                raise
+            # Not a failure of a job: nothing was created or charged, and the user has a step to take first.
+            raise InvalidInput(
+                f"Napster needs the consent of the person filmed before it makes a digital twin of them, and has none "
+                f"for external client id '{client_id}' yet. Nothing was created or charged. Record the consent in the "
+                f"Napster Companion dashboard (enable digital twins for your organisation, or give consent for "
+                f"external client id '{client_id}'), then call create_digital_twin again with the same name.",
+                field="consent") from exc
+        submission.message = f"{submission.message} External client id: '{client_id}'."
+        return submission
+
+    async def _twin_body(self, spec: DigitalTwinSpec) -> dict[str, Any]:
+        """POST /public/digital-twins for a spec (checked; externalClientId derived from the name)."""
         if spec.version == "v1":
             raise InvalidInput("A v1 Napster twin is made from a picture plus a voice recording, which "
                                "create_digital_twin does not take: leave version out (or 'v2') to make it from the "
@@ -209,27 +152,18 @@ class NapsterProvider(BaseProvider):
                                "it (for example Asian, Black, Caucasian, Hispanic).", field="ethnicity")
         video = public_https(spec.video, "video")
         ethnicity = await self._ethnicity(spec.ethnicity)
-        client_id = external_client_id(spec.name)
-        body = {"firstName": first, "lastName": last.strip(), "description": spec.description, "gender": gender,
-                "ethnicity": ethnicity, "externalClientId": client_id, "videoUrl": video, "version": "v2"}
-        try:
-            submission = await self._create("/public/digital-twins", body, "v2", ctx)
-        except ProviderStatusError as exc:
-            if exc.vendor_code != CONSENT_CODE:
-                raise
-            # Not a failure of a job: nothing was created or charged, and the user has a step to take first.
-            raise InvalidInput(
-                f"Napster needs the consent of the person filmed before it makes a digital twin of them, and has none "
-                f"for external client id '{client_id}' yet. Nothing was created or charged. Record the consent in the "
-                f"Napster Companion dashboard (enable digital twins for your organisation, or give consent for "
-                f"external client id '{client_id}'), then call create_digital_twin again with the same name.",
-                field="consent") from exc
-        submission.message = f"{submission.message} External client id: '{client_id}'."
-        return submission
+        return {"firstName": first, "lastName": last.strip(), "description": spec.description, "gender": gender,
+                "ethnicity": ethnicity, "externalClientId": external_client_id(spec.name), "videoUrl": video,
+                "version": "v2"}
 
     async def _create(self, path: str, body: dict[str, Any], version: str, ctx: SubmitContext) -> Submission:
         await ctx.report(0.0, "Sending the request to Napster.")
-        record = await self._http.json("POST", path, json=body, idempotent=False, timeout=self._create_timeout)
+        try:
+            record = await self._http.json("POST", path, json=body, idempotent=False, timeout=self._create_timeout)
+        except ServerError as exc:
+            # As undecided as a lost answer: Napster may have made it. The service looks for it (`reconcile`).
+            raise ProviderConnectionError(f"{exc} Napster may or may not have made it.", provider=self.name,
+                                          request_sent=True) from exc
         update = companion_update(record)
         hours = " v2 can take several hours: the job stays open meanwhile." if version == "v2" else ""
         return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
@@ -253,14 +187,44 @@ class NapsterProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:
-        record = await self._http.json("GET", f"/public/companions/{job.vendor_id}")
+        record = await self._http.json("GET", f"/public/companions/{segment(str(job.vendor_id))}")
         update = companion_update(record)
         if update.status in ("queued", "processing"):
             update.poll_after = self._poll_hint
         return update
 
+    async def reconcile(self, job: JobRecord) -> JobUpdate | None:
+        """A create whose answer was lost: the companion or twin made since the job with the values it was sent with
+        (names, description, media, externalClientId), found in the organisation's list; None when there is none."""
+        arguments = job.request.get("arguments") or {}
+        if job.operation == CREATE_DIGITAL_TWIN:
+            wanted, what = await self._twin_body(DigitalTwinSpec.model_validate(arguments)), "digital twin"
+        else:
+            wanted, what = await self._companion_body(CompanionSpec.model_validate(arguments)), "companion"
+        records: list[dict[str, Any]] = []
+        for index in range(RECOVER_PAGES):
+            page = await self._http.json("GET", "/public/companions", params={"pageSize": PAGE_SIZE,
+                                                                              "pageIndex": index})
+            items = page.get("items") if isinstance(page, dict) else None
+            records += [i for i in items or [] if isinstance(i, dict)]
+            if not items or _last_page(page, index + 1, PAGE_SIZE, len(items)):
+                break
+        found = lost.candidates(records, wanted, job.created_at, created_key="createdAt")
+        if not found:
+            return None
+        if len(found) > 1:
+            return lost.ambiguous("Napster", what, [str(r["id"]) for r in found])
+        update = companion_update(dict(found[0]))
+        return update.model_copy(update={
+            "vendor_id": str(found[0]["id"]), "poll_after": self._poll_hint,
+            "message": f"Found at Napster after the answer to the submission was lost (nothing was sent twice). "
+                       f"{update.message or ''}".strip()})
+
     async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:
-        params: dict[str, Any] = {"pageSize": min(PAGE_SIZE, query.limit)}
+        """The organisation's companions and twins, then Napster's stock ones, paged until `pageIndex x pageSize`
+        reaches `totalCount` (reference D: `totalPages` may be absent) or a page comes back short or empty."""
+        size = min(PAGE_SIZE, query.limit)
+        params: dict[str, Any] = {"pageSize": size}
         if query.query:
             params["search"] = query.query
         if query.gender and GENDERS.get(query.gender.lower()):
@@ -272,8 +236,19 @@ class NapsterProvider(BaseProvider):
                 page = await self._http.json("GET", path, params={**params, "pageIndex": index})
                 items = page.get("items") if isinstance(page, dict) else None
                 found.extend(companion_info(i) for i in items or [] if isinstance(i, dict) and i.get("id"))
-                total_pages = page.get("totalPages") if isinstance(page, dict) else None
                 index += 1
-                if not items or not isinstance(total_pages, int) or index >= total_pages:
+                if not items or _last_page(page, index, size, len(items)):
                     break
         return found[:query.limit]
+
+
+def _last_page(page: dict[str, Any], pages_read: int, size: int, count: int) -> bool:
+    """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
+    total, pages, answered = page.get("totalCount"), page.get("totalPages"), page.get("pageSize")
+    if isinstance(answered, int) and answered > 0:
+        size = answered
+    if isinstance(total, int) and not isinstance(total, bool):
+        return pages_read * size >= total
+    if isinstance(pages, int) and not isinstance(pages, bool):
+        return pages_read >= pages
+    return count < size

@@ -42,7 +42,7 @@ from avatar_mcp.checklist import (
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.ledger import Ledger
 from avatar_mcp.models import CatalogQuery, Cost, JobHandle
-from avatar_mcp.providers.base import Provider
+from avatar_mcp.providers.base import LIST_VOICES, Provider
 from avatar_mcp.tools._common import tool_errors
 from avatar_mcp.tools._media_check import check_media
 
@@ -109,11 +109,12 @@ async def _catalogue(service: AvatarService, provider: Provider, operation: str,
     scenes = request.get("scenes") or [] if operation == "create_video" else [request]
     needs_voice = any(not s.get("voice_id") and not s.get("audio") for s in scenes)
     needs_avatar = operation == "create_video" and any(not s.get("avatar_id") for s in scenes)
+    caps = provider.capabilities
     voices: list[tuple[str, str]] = []
     avatars: list[tuple[str, str]] = []
     avatar_voices: dict[str, str] = {}
     try:
-        if needs_voice:
+        if needs_voice and LIST_VOICES in caps.operations:
             query = CatalogQuery(language=request.get("voice_language"), gender=request.get("voice_gender"),
                                  limit=MAX_FORM_CHOICES)
             found = await service.catalogue(provider, "voices", query)
@@ -130,7 +131,9 @@ async def _catalogue(service: AvatarService, provider: Provider, operation: str,
                        if a.status in (None, "completed", "ready")]
     except AvatarError:
         pass
-    return Catalogue(voices=voices, avatars=avatars, avatar_voices=avatar_voices)
+    advice = caps.voice_advice or f"a voice_id from list_voices (provider '{provider.name}')"
+    return Catalogue(voices=voices, avatars=avatars, avatar_voices=avatar_voices,
+                     default_voice=caps.default_voice_id, voice_advice=advice)
 
 
 async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str | None,
@@ -273,7 +276,7 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
         defaulted, _ = defaults_for([q for q in plan.questions if q.form_name != CONFIRM])
     answered: dict[str, Any] = {}
     if isinstance(data, NeedsInput):
-        return _needs_input(operation, plan, data.questions)
+        return _needs_input(operation, plan, data.questions, on_missing)
     if isinstance(data, BaseModel):
         answered = data.model_dump()
     elif isinstance(data, Ready):
@@ -288,7 +291,7 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
     defaults_applied = {p: v for p, v in applied.items() if p not in by_user}
     still = missing_fields(operation, _facts(plan.provider, operation, merged))
     if still:
-        return _needs_input(operation, plan, still)
+        return _needs_input(operation, plan, still, on_missing)
     service = await service_of(ctx)
     if must_confirm(service, plan.cost) and not user_said_yes:
         refusal = await _confirmation(service, operation, plan, merged, confirmed)
@@ -319,10 +322,17 @@ async def _confirmation(service: AvatarService, operation: str, plan: Plan, requ
                 f"once, for this request only, for {CONFIRMATION_TTL_SECONDS / 60:.0f} minutes).{stale}")
 
 
-def _needs_input(operation: str, plan: Plan, questions: list[Question]) -> JobHandle:
+def _needs_input(operation: str, plan: Plan, questions: list[Question], on_missing: OnMissing) -> JobHandle:
+    """Nothing submitted: the questions to ask. on_missing='default' is suggested only where it would help."""
     names = ", ".join(q.path for q in questions)
     message = (f"Nothing was submitted. To {OPERATION_TITLES.get(operation, operation)}, ask the user for: {names}. "
-               f"Then call again with those arguments (or on_missing='default' to accept the suggested defaults).")
+               f"Then call again with those arguments.")
+    unanswerable = [q.path for q in questions if q.default is NO_DEFAULT and q.form_name != CONFIRM]
+    if on_missing == "ask" and len(unanswerable) < len(questions):
+        message += " (Or on_missing='default' to accept the suggested defaults.)"
+    if unanswerable:
+        message += (f" {', '.join(unanswerable)} {'has' if len(unanswerable) == 1 else 'have'} no default: each "
+                    f"question says what to answer.")
     if operation == "create_companion":
         message += " " + REFERENCE_VIDEO_TIPS
     return JobHandle(status="needs_input", provider=plan.provider.name, missing=[q.as_missing() for q in questions],

@@ -1,9 +1,11 @@
 """The harness every vendor emulator runs on: a Starlette app served by uvicorn on 127.0.0.1.
 
 A fake subclasses `FakeVendor`, lists its routes in `routes()`, and gets for free:
-- `log`: every request as received (method, path, query, headers, raw body, parsed JSON) in order;
+- `log`: every request as received (method, path, query, headers, raw body, parsed JSON) in order, with the status
+  it was answered with and whether an injected fault answered it (`refused()` lists the 4xx no fault caused);
 - `add_fault(...)`: injected failures: an error status with the vendor's own body and headers (e.g. 429 +
-  Retry-After, 500), a slow answer, malformed JSON, before or after the request is processed;
+  Retry-After, 500), a slow answer, malformed JSON, a connection dropped mid-answer, before or after the request is
+  processed;
 - `media_url(name)`: finished files served from the same server, as vendor CDNs do.
 
 Use `serve(fake)` as a context manager: it yields the base URL (http://127.0.0.1:PORT).
@@ -40,6 +42,12 @@ class LoggedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    raw_path: str = ""
+    """The path as sent, percent-escapes kept (`path` is decoded, as routing sees it)."""
+    status: int | None = None
+    """The status the answer started with (None: no answer was started, e.g. a dropped connection)."""
+    faulted: bool = False
+    """An injected fault answered (or delayed, or dropped) this request."""
 
     @property
     def json(self) -> Any:
@@ -62,6 +70,9 @@ class Fault:
     """Process the request first, then answer with the fault (the vendor did the work; the answer is lost).
     With a delay and no status, the real answer is sent late instead (the work is done before the wait)."""
     times: int = 1
+    drop: bool = False
+    """Start the answer, then close the connection before its body is complete (the client sees the connection
+    drop after its request was sent). With `after`, the vendor did the work first."""
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and (self.method in ("*", method)) and bool(self.path.search(path))
@@ -85,9 +96,9 @@ class FakeVendor:
     # -- helpers for tests
     def add_fault(self, method: str, path: str, *, status: int | None = None, body: Any = None,
                   headers: dict[str, str] | None = None, delay: float = 0.0, malformed: bool = False,
-                  after: bool = False, times: int = 1) -> Fault:
+                  after: bool = False, times: int = 1, drop: bool = False) -> Fault:
         fault = Fault(method.upper(), re.compile(path), status, body, dict(headers or {}), delay, malformed, after,
-                      times)
+                      times, drop)
         self.faults.append(fault)
         return fault
 
@@ -95,6 +106,11 @@ class FakeVendor:
         pattern = re.compile(path) if path else None
         return [r for r in self.log if (method is None or r.method == method.upper())
                 and (pattern is None or pattern.search(r.path))]
+
+    def refused(self) -> list[LoggedRequest]:
+        """Requests the vendor refused on its own (4xx), i.e. not by an injected fault: a request the client should
+        never have sent in that shape."""
+        return [r for r in self.log if r.status is not None and 400 <= r.status < 500 and not r.faulted]
 
     def add_media(self, name: str, data: bytes, content_type: str) -> str:
         self.media[name] = (data, content_type)
@@ -125,6 +141,16 @@ class FakeVendor:
         def __init__(self, app: ASGIApp, fake: FakeVendor) -> None:
             self.inner, self.fake = app, fake
 
+        @staticmethod
+        def _recording(send: Send, entry: LoggedRequest) -> Send:
+            """`send`, noting the status the answer starts with in the log entry."""
+            async def recording(message: Message) -> None:
+                if message["type"] == "http.response.start" and entry.status is None:
+                    entry.status = int(message["status"])
+                await send(message)
+
+            return recording
+
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await self.inner(scope, receive, send)
@@ -138,11 +164,15 @@ class FakeVendor:
             body = b"".join(chunks)
             request = Request(scope)
             path = scope["path"]
+            entry = LoggedRequest(scope["method"], path, dict(request.query_params),
+                                  {k.lower(): v for k, v in request.headers.items()}, body,
+                                  raw_path=bytes(scope.get("raw_path") or path.encode()).decode("latin-1"))
             if not path.startswith("/_media/"):
-                self.fake.log.append(LoggedRequest(scope["method"], path, dict(request.query_params),
-                                                   {k.lower(): v for k, v in request.headers.items()}, body))
+                self.fake.log.append(entry)
             fault = self.fake._take_fault(scope["method"], path)
+            entry.faulted = fault is not None
             replayed = False
+            send = self._recording(send, entry)
 
             async def replay() -> Message:
                 nonlocal replayed
@@ -163,6 +193,12 @@ class FakeVendor:
                 await self.inner(scope, replay, hold)
             if fault.delay:
                 await asyncio.sleep(fault.delay)
+            if fault.drop:
+                # Headers promising a body, part of it, then the app returns: uvicorn closes the connection.
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+                await send({"type": "http.response.body", "body": b'{"data": ', "more_body": True})
+                return
             if fault.status is None and not fault.malformed:
                 # Only a delay: the real answer, late (after=True: the work was done before the wait).
                 if fault.after:

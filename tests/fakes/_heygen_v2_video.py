@@ -7,8 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 from tests.fakes._heygen_catalogue import PUBLIC_AVATAR_IDS, SEED_TALKING_PHOTO, VOICE_IDS
 from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, speech_seconds
+from tests.fakes._heygen_v2_schema import (
+    AV4,
+    AVATAR_CHARACTER,
+    BACKGROUND,
+    DIMENSION,
+    ELEVENLABS,
+    GENERATE,
+    OFFSET,
+    SCENE,
+    TALKING_PHOTO,
+    VOICE,
+)
 from tests.fakes._heygen_validate import (
     one_of,
+    only,
     opt_bool,
     opt_color,
     opt_enum,
@@ -65,12 +78,14 @@ def _asset(fake: HeyGenV2Fake, asset_id: str, want: str, path: str) -> None:
 def _offset(obj: dict[str, Any], path: str) -> None:
     offset = opt_obj(obj, "offset", path)
     if offset is not None:
+        only(offset, OFFSET, f"{path}.offset")
         opt_num(offset, "x", f"{path}.offset")
         opt_num(offset, "y", f"{path}.offset")
 
 
 def _character(fake: HeyGenV2Fake, char: dict[str, Any], path: str, plan: VideoPlan) -> None:
     kind = req_enum(char, "type", ["avatar", "talking_photo"], path)
+    only(char, AVATAR_CHARACTER if kind == "avatar" else TALKING_PHOTO, path)
     if kind == "avatar":
         avatar_id = req_str(char, "avatar_id", path)
         twin = next((t for t in fake.video_avatars.values() if t["avatar_id"] == avatar_id), None)
@@ -102,6 +117,7 @@ def _character(fake: HeyGenV2Fake, char: dict[str, Any], path: str, plan: VideoP
 
 def _voice(fake: HeyGenV2Fake, voice: dict[str, Any], path: str, plan: VideoPlan) -> None:
     kind = req_enum(voice, "type", ["text", "audio", "silence"], path)
+    only(voice, VOICE[kind], path)
     if kind == "text":
         voice_id = req_str(voice, "voice_id", path)
         if voice_id not in VOICE_IDS:
@@ -114,6 +130,7 @@ def _voice(fake: HeyGenV2Fake, voice: dict[str, Any], path: str, plan: VideoPlan
         eleven = opt_obj(voice, "elevenlabs_settings", path)
         if eleven is not None:
             epath = f"{path}.elevenlabs_settings"
+            only(eleven, ELEVENLABS, epath)
             opt_enum(eleven, "model", ELEVENLABS_MODELS, epath)
             for key in ("similarity_boost", "stability", "style"):
                 opt_num(eleven, key, epath, lo=0, hi=1)
@@ -131,6 +148,7 @@ def _voice(fake: HeyGenV2Fake, voice: dict[str, Any], path: str, plan: VideoPlan
 
 def _background(fake: HeyGenV2Fake, bg: dict[str, Any], path: str) -> None:
     kind = opt_enum(bg, "type", ["color", "image", "video"], path, default="color")
+    only(bg, BACKGROUND[str(kind)], path)
     if kind == "color":
         opt_color(bg, "value", path)
         return
@@ -154,11 +172,13 @@ def _common(body: dict[str, Any]) -> None:
 def plan_generate(fake: HeyGenV2Fake, body: dict[str, Any]) -> VideoPlan:
     """Validate a `/v2/video/generate` body like HeyGen does; raise ApiError or return the plan."""
     plan = VideoPlan()
+    only(body, GENERATE)
     scenes = req_list(body, "video_inputs", lo=1, hi=50)
     for i, scene in enumerate(scenes):
         path = f"video_inputs[{i}]"
         if not isinstance(scene, dict):
             raise bad(path, f"{path} must be an object.")
+        only(scene, SCENE, path)
         char = opt_obj(scene, "character", path)
         if char is not None:
             _character(fake, char, f"{path}.character", plan)
@@ -168,6 +188,7 @@ def plan_generate(fake: HeyGenV2Fake, body: dict[str, Any]) -> VideoPlan:
             _background(fake, bg, f"{path}.background")
     dim = opt_obj(body, "dimension")
     if dim is not None:
+        only(dim, DIMENSION, "dimension")
         width = req_num(dim, "width", "dimension", lo=64, hi=4096, integer=True)
         height = req_num(dim, "height", "dimension", lo=64, hi=4096, integer=True)
         plan.dimension = {"width": int(width), "height": int(height)}
@@ -180,6 +201,7 @@ def plan_generate(fake: HeyGenV2Fake, body: dict[str, Any]) -> VideoPlan:
 def plan_av4(fake: HeyGenV2Fake, body: dict[str, Any]) -> VideoPlan:
     """Validate a `/v2/video/av4/generate` (Avatar IV) body."""
     plan = VideoPlan(rate=RATE_AV4)
+    only(body, AV4)
     image_key = req_str(body, "image_key")
     if image_key not in fake.image_keys:
         raise ApiError(404, "not_found", f"Image key {image_key} not found.")

@@ -20,7 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tests.fakes._heygen_common import ApiError, Handler, HeyGenFakeBase, bad, image_size, is_url, new_id, sniff
-from tests.fakes._heygen_validate import opt_str, req_num, req_str
+from tests.fakes._heygen_v3_schema import COMPLETE_UPLOAD, DIRECT_UPLOAD, asset_input_properties
+from tests.fakes._heygen_validate import only, opt_str, req_num, req_str
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_:.\-]{1,255}")
 MB = 1024 * 1024
@@ -122,6 +123,7 @@ class V3Base(HeyGenFakeBase):
         """Resolve an AssetInput (`url` | `asset_id` | `base64`) to {mime, kind, data, width, height}."""
         if not isinstance(value, dict):
             raise bad(param, f"{param} must be an AssetInput object with a type of url, asset_id or base64.")
+        asset_input_properties(value, param)
         kind = value.get("type")
         data: bytes | None = None
         mime: str | None = None
@@ -230,6 +232,7 @@ class V3Base(HeyGenFakeBase):
 
     async def direct_upload(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, DIRECT_UPLOAD)
         filename = req_str(body, "filename")
         mime = normalize_mime(req_str(body, "content_type"))
         if mime not in ASSET_TYPES:
@@ -265,6 +268,7 @@ class V3Base(HeyGenFakeBase):
 
     async def complete_upload(self, request: Request) -> Response:
         body = await self.read_json(request) if (await request.body()).strip() else {}
+        only(body, COMPLETE_UPLOAD)
         with self.state_lock:
             asset = self.assets.get(request.path_params["asset_id"])
             if asset is None:

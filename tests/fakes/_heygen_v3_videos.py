@@ -1,5 +1,5 @@
-"""HeyGen v3 videos and video agents: POST /v3/videos (avatar | image | studio | cinematic_avatar), reads, list,
-delete, the statuses batch endpoint, /v3/video-agents. A base of `HeyGenV3Fake`."""
+"""HeyGen v3 videos: POST /v3/videos (avatar | image | studio | cinematic_avatar), reads, list, delete, the statuses
+batch endpoint. A base of `HeyGenV3Fake` (video agents are in _heygen_v3_agents.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, speech_seconds
 from tests.fakes._heygen_v3_base import V3Base
+from tests.fakes._heygen_v3_schema import (
+    AVATAR_BACKGROUND,
+    AVATAR_SCENE,
+    AVATAR_VIDEO,
+    CAPTION,
+    ENGINE,
+    IMAGE_SCENE,
+    IMAGE_VIDEO,
+    PLAYBACK,
+    SCENE_AVATAR_INPUT,
+    SCENE_IMAGE_INPUT,
+    STUDIO_VIDEO,
+    VIDEO_SCENE,
+    VOICE_SETTINGS,
+    scene_background,
+)
 from tests.fakes._heygen_validate import (
     one_of,
+    only,
     opt_bool,
     opt_color,
     opt_enum,
@@ -32,9 +49,9 @@ SCRIPT_MAX = 5000
 ASPECTS = ["16:9", "9:16", "4:5", "5:4", "1:1", "auto"]
 ENGINES = ["avatar_iv", "avatar_v", "avatar_iii"]
 RATE_IV, RATE_PHOTO, RATE_TWIN = 6.0, 1.0, 2.0
-AGENT_SECONDS = 30.0
-AGENT_FIELDS = ("session_id", "status", "progress", "video_id", "title", "created_at", "messages")
 DEFAULT_FAIL_CODE = "render_failed"
+BATCH_STATUS = {"pending": "queued", "waiting": "queued"}
+"""The statuses batch spells a video that has not started `queued` (its enum: queued|processing|completed|failed)."""
 
 
 @dataclass
@@ -67,9 +84,7 @@ class V3Videos(V3Base):
                 a("/v3/videos", self.list_videos, ["GET"], "v3"),
                 a("/v3/videos/statuses", self.video_statuses, ["GET"], "v3"),
                 a("/v3/videos/{video_id}", self.get_video, ["GET"], "v3"),
-                a("/v3/videos/{video_id}", self.delete_video, ["DELETE"], "v3"),
-                a("/v3/video-agents", self.create_agent, ["POST"], "v3"),
-                a("/v3/video-agents/{session_id}", self.get_agent, ["GET"], "v3")]
+                a("/v3/videos/{video_id}", self.delete_video, ["DELETE"], "v3")]
 
     # ------------------------------------------------------------ lookups
     def find_look(self, look_id: str, param: str, *, ready: bool = True) -> dict[str, Any]:
@@ -97,6 +112,7 @@ class V3Videos(V3Base):
             raise bad(f"{p}script", f"Either {p}script or {p}audio_url / {p}audio_asset_id is required.")
         settings = opt_obj(body, "voice_settings", path) or {}
         spath = f"{p}voice_settings"
+        only(settings, VOICE_SETTINGS, spath)
         speed = opt_num(settings, "speed", spath, lo=0.5, hi=1.5, default=1.0) or 1.0
         opt_num(settings, "pitch", spath, lo=-50, hi=50)
         opt_num(settings, "volume", spath, lo=0, hi=1)
@@ -120,7 +136,12 @@ class V3Videos(V3Base):
             plan.seconds += AUDIO_SECONDS
 
     async def _avatar_or_image(self, body: dict[str, Any], path: str, plan: Plan, *, kind: str) -> None:
+        """An `avatar` / `image` video (path "") or a studio scene's avatar / image input (path scenes[i].input)."""
         p = f"{path}." if path else ""
+        if path:
+            only(body, SCENE_AVATAR_INPUT if kind == "avatar" else SCENE_IMAGE_INPUT, path)
+        else:
+            only(body, AVATAR_VIDEO if kind == "avatar" else IMAGE_VIDEO)
         look = None
         photo = kind == "image"
         engine_type = "avatar_iv"
@@ -129,6 +150,7 @@ class V3Videos(V3Base):
             photo = look["avatar_type"] == "photo_avatar"
             engine = opt_obj(body, "engine", path)
             if engine is not None:
+                only(engine, ENGINE, f"{p}engine")
                 engine_type = req_enum(engine, "type", ENGINES, f"{p}engine")
                 if engine_type not in look["supported_api_engines"]:
                     raise bad(f"{p}engine.type", f"Avatar {look['id']} does not support engine {engine_type}.")
@@ -144,20 +166,32 @@ class V3Videos(V3Base):
                 not photo or engine_type != "avatar_iv"):
             raise bad(f"{p}expressiveness", "expressiveness is supported for photo avatars on Avatar IV only.")
         opt_str(body, "motion_prompt", path, max_len=1000)
-        if path:  # a studio scene's avatar input: its own cut-out (the one-avatar video has it among the output)
-            opt_bool(body, "remove_background", path)
+        if path and body.get("background") is not None:
+            scene_background(body["background"], path)
         if engine_type == "avatar_iii":
             plan.rate = RATE_TWIN if look and look["avatar_type"] == "digital_twin" else RATE_PHOTO
         await self._speech(body, path, plan, look)
 
     async def _output(self, body: dict[str, Any], *, aspects: list[str] = ASPECTS,
-                      resolutions: tuple[str, ...] = ("4k", "1080p", "720p")) -> None:
+                      resolutions: tuple[str, ...] = ("4k", "1080p", "720p"), studio: bool = False) -> None:
+        """The output fields; a studio video has no fit, output_format, background or remove_background."""
         opt_enum(body, "aspect_ratio", aspects)
         opt_enum(body, "resolution", resolutions)
+        caption = opt_obj(body, "caption")
+        if caption is not None:
+            only(caption, CAPTION, "caption")
+            opt_enum(caption, "file_format", ["srt"], "caption")
+            opt_enum(caption, "style", ["default"], "caption")
+        opt_str(body, "title")
+        opt_url(body, "callback_url")
+        opt_str(body, "callback_id")
+        if studio:
+            return
         opt_enum(body, "fit", ["contain", "cover"])
         fmt = opt_enum(body, "output_format", ["mp4", "webm"], default="mp4")
         background = opt_obj(body, "background")
         if background is not None:
+            only(background, AVATAR_BACKGROUND, "background")
             if fmt == "webm":
                 raise bad("background", "output_format webm has a transparent background; background is refused.")
             if req_enum(background, "type", ["color", "image"], "background") == "color":
@@ -170,39 +204,38 @@ class V3Videos(V3Base):
                 await self.resolve({"type": "asset_id", "asset_id": background["asset_id"]}, "background.asset_id",
                                    ("image",))
         opt_bool(body, "remove_background")
-        caption = opt_obj(body, "caption")
-        if caption is not None:
-            opt_enum(caption, "file_format", ["srt"], "caption")
-            opt_enum(caption, "style", ["default"], "caption")
-        opt_str(body, "title")
-        opt_url(body, "callback_url")
-        opt_str(body, "callback_id")
 
     async def _studio(self, body: dict[str, Any], plan: Plan) -> None:
+        """Scenes of reference 4: avatar_video {type, input}, image {source, duration | script | audio}, video."""
         for i, scene in enumerate(req_list(body, "scenes", lo=1, hi=50)):
             path = f"scenes[{i}]"
             if not isinstance(scene, dict):
                 raise bad(path, f"{path} must be an object.")
             kind = req_enum(scene, "type", ["avatar_video", "image", "video"], path)
             if kind == "avatar_video":
+                only(scene, AVATAR_SCENE, path)
                 scene_input = req_obj(scene, "input", path)
                 input_kind = req_enum(scene_input, "type", ["avatar", "image"], f"{path}.input")
                 await self._avatar_or_image(scene_input, f"{path}.input", plan, kind=input_kind)
             elif kind == "image":
+                only(scene, IMAGE_SCENE, path)
                 await self.resolve(scene.get("source"), f"{path}.source", ("image",))
-                given = [k for k in ("duration", "script", "audio") if scene.get(k) is not None]
-                if len(given) != 1:
-                    raise bad(path, f"{path} needs exactly one of duration, script (+voice_id) or audio.")
-                if given[0] == "duration":
-                    plan.seconds += opt_num(scene, "duration", path, lo=1, hi=600) or 0
-                elif given[0] == "script":
-                    await self._speech(scene, path, plan, None)
+                given = [k for k in ("duration", "script", "audio_url", "audio_asset_id") if scene.get(k) is not None]
+                if len(given) > 1:
+                    raise bad(path, f"{path} takes one of duration, script (+voice_id) or audio_url / "
+                                    f"audio_asset_id, not {' and '.join(given)}.")
+                if not given or given[0] == "duration":
+                    plan.seconds += opt_num(scene, "duration", path, lo=1, hi=600) or 5.0
                 else:
-                    await self.resolve(scene["audio"], f"{path}.audio", ("audio",))
-                    plan.seconds += AUDIO_SECONDS
+                    await self._speech(scene, path, plan, None)
             else:
+                only(scene, VIDEO_SCENE, path)
                 await self.resolve(scene.get("source"), f"{path}.source", ("video",))
-                opt_enum(scene, "playback", ["fit_to_scene", "freeze", "loop", "once"], path)
+                playback = opt_obj(scene, "playback", path)
+                if playback is not None:
+                    only(playback, PLAYBACK, f"{path}.playback")
+                    opt_num(playback, "volume", f"{path}.playback", lo=0, hi=1)
+                    opt_bool(playback, "mute", f"{path}.playback")
                 plan.seconds += AUDIO_SECONDS
 
     async def _cinematic(self, body: dict[str, Any], plan: Plan) -> None:
@@ -244,8 +277,9 @@ class V3Videos(V3Base):
             await self._avatar_or_image(body, "", plan, kind=kind)
             await self._output(body)
         elif kind == "studio":
+            only(body, STUDIO_VIDEO)
             await self._studio(body, plan)
-            await self._output(body)
+            await self._output(body, studio=True)
         else:
             await self._cinematic(body, plan)
             await self._output(body, aspects=["16:9", "9:16", "1:1"], resolutions=("720p", "1080p"))
@@ -296,6 +330,8 @@ class V3Videos(V3Base):
             return self.data({"id": video["id"], "deleted": True})
 
     async def video_statuses(self, request: Request) -> Response:
+        """`{data: [{video_id, status, error?}], has_more, next_token}`: queued | processing | completed | failed,
+        or not_found for an unknown id; no URLs (GET /v3/videos/{id} has them)."""
         ids = [i.strip() for i in request.query_params.get("video_ids", "").split(",") if i.strip()]
         if not ids:
             raise bad("video_ids", "video_ids (comma-separated) is required.")
@@ -306,14 +342,15 @@ class V3Videos(V3Base):
             for video_id in ids:
                 video = self.videos.get(video_id)
                 if video is None:
-                    items.append({"id": video_id, "status": "not_found"})
+                    items.append({"video_id": video_id, "status": "not_found"})
                     continue
                 self.advance(video)
-                item = {"id": video_id, "status": video["status"]}
-                if video["status"] == "failed":
-                    item.update(failure_code=video["failure_code"], failure_message=video["failure_message"])
+                status = BATCH_STATUS.get(video["status"], video["status"])
+                item: dict[str, Any] = {"video_id": video_id, "status": status}
+                if status == "failed":
+                    item["error"] = {"code": video["failure_code"], "message": video["failure_message"]}
                 items.append(item)
-        return self.data(items)
+        return JSONResponse({"data": items, "has_more": False, "next_token": None})
 
     def finish_video(self, video: dict[str, Any]) -> None:
         agent = video.get("_session")
@@ -337,80 +374,3 @@ class V3Videos(V3Base):
                                        "thumbnail_url": self.signed(f"thumbnail/{video['id']}.jpg", "s3"),
                                        "duration": video["duration"], "callback_id": video["callback_id"],
                                        **({"session_id": agent} if agent else {})}, callback_url)
-
-    # ------------------------------------------------------------ video agents
-    def _agent_view(self, session: dict[str, Any]) -> dict[str, Any]:
-        return {k: session[k] for k in AGENT_FIELDS}
-
-    def _say(self, session: dict[str, Any], kind: str, content: str) -> None:
-        session["messages"] = [*session["messages"], {"role": "model", "type": kind, "content": content}][-40:]
-
-    def _agent_render(self, session: dict[str, Any], *, answering: bool = False) -> None:
-        """The agent has written the video: it starts (and is charged) like any other, AGENT_SECONDS long. Inside
-        the create call (`answering`) a refusal is the create's answer; later it fails the session."""
-        try:
-            video = self._start(Plan(seconds=AGENT_SECONDS, texts=[session["_prompt"][:200]]), session["_body"],
-                                "video_agent", _session=session["session_id"])
-        except ApiError as error:
-            if answering:
-                raise
-            if error.status == 429:
-                return  # over the concurrency cap: the agent keeps thinking and tries again
-            session.update(status="failed", progress=100)
-            self._say(session, "error", error.message)
-            return
-        video["title"] = session["title"]
-        session.update(status="generating", video_id=video["id"], progress=10)
-        self._say(session, "text", f"Rendering a {AGENT_SECONDS:g}-second video: {session['title']}.")
-
-    async def create_agent(self, request: Request) -> Response:
-        body = await self.read_json(request)
-        prompt = req_str(body, "prompt", max_len=10000)
-        mode = opt_enum(body, "mode", ["generate", "chat"], default="generate")
-        if opt_str(body, "avatar_id"):
-            self.find_look(body["avatar_id"], "avatar_id")
-        if opt_str(body, "voice_id"):
-            self.find_voice(body["voice_id"], "voice_id")
-        for key in ("style_id", "brand_kit_id", "callback_id"):
-            opt_str(body, key)
-        opt_enum(body, "orientation", ["landscape", "portrait"])
-        opt_bool(body, "incognito_mode")
-        opt_url(body, "callback_url")
-        files = body.get("files") or []
-        if not isinstance(files, list) or len(files) > 20:
-            raise bad("files", "files must be a list of at most 20 AssetInputs.")
-        for i, item in enumerate(files):
-            await self.resolve(item, f"files[{i}]")
-        with self.state_lock:
-            session: dict[str, Any] = {
-                "session_id": new_id(), "status": "thinking", "progress": 0, "video_id": None,
-                "title": prompt[:60], "created_at": int(time.time()),
-                "messages": [{"role": "user", "type": "text", "content": prompt}], "_mode": mode, "_reads": 0,
-                "_prompt": prompt, "_body": body, "_callback_url": body.get("callback_url")}
-            if mode == "generate" and self.agent_think_polls == 0:
-                self._agent_render(session, answering=True)
-            self.video_agents[session["session_id"]] = session
-            return self.data({k: session[k] for k in ("session_id", "status", "video_id", "created_at")})
-
-    async def get_agent(self, request: Request) -> Response:
-        with self.state_lock:
-            session = self.video_agents.get(request.path_params["session_id"])
-            if session is None:
-                raise self.not_found("video agent session", request.path_params["session_id"], "session_id")
-            video = self.videos.get(session["video_id"] or "")
-            if video is not None:
-                self.advance(video)
-                status = {"completed": "completed", "failed": "failed"}.get(video["status"], "generating")
-                if status == "failed" and session["status"] != "failed":
-                    self._say(session, "error", video["failure_message"] or "The video could not be rendered.")
-                session["status"] = status
-                session["progress"] = {"completed": 100, "failed": 100, "processing": 50}.get(video["status"], 10)
-            elif session["_mode"] == "chat" and session["status"] == "thinking":
-                session["status"] = "waiting_for_input"
-                self._say(session, "text", "Which avatar and tone should the video use?")
-            elif session["_mode"] == "generate" and session["status"] == "thinking":
-                session["_reads"] += 1
-                session["progress"] = 5
-                if session["_reads"] > self.agent_think_polls:
-                    self._agent_render(session)
-            return self.data(self._agent_view(session))

@@ -138,3 +138,12 @@ def one_of(obj: dict[str, Any], keys: tuple[str, str], path: str = "", *, requir
     if not given and required:
         raise bad(_name(path, keys[0]), f"Either {_name(path, keys[0])} or {_name(path, keys[1])} must be provided.")
     return given[0] if given else None
+
+
+def only(obj: dict[str, Any], allowed: set[str] | frozenset[str], path: str = "") -> None:
+    """Refuse the first property `obj` has that `allowed` does not list (sorted, so the answer is stable): the
+    emulators do this wherever the reference lists a variant's properties."""
+    unknown = sorted(set(obj) - set(allowed))
+    if unknown:
+        name = _name(path, unknown[0])
+        raise bad(name, f"{name} is not a property of this object (allowed: {', '.join(sorted(allowed))}).")

@@ -36,8 +36,9 @@ from tests.fakes._heygen_common import (
     sniff,
 )
 from tests.fakes._heygen_v2_lists import V2Listings
+from tests.fakes._heygen_v2_schema import GROUP_ADD, GROUP_CREATE, PHOTO_GENERATE, TRAIN, VIDEO_AVATAR, WEBHOOK_ADD
 from tests.fakes._heygen_v2_video import plan_av4, plan_generate
-from tests.fakes._heygen_validate import opt_str, opt_url, req_enum, req_list, req_str
+from tests.fakes._heygen_validate import only, opt_str, opt_url, req_enum, req_list, req_str
 
 UPLOAD_TYPES = {"image/jpeg": ("image", "jpg"), "image/png": ("image", "png"), "video/mp4": ("video", "mp4"),
                 "video/webm": ("video", "webm"), "audio/mpeg": ("audio", "mp3")}
@@ -195,6 +196,7 @@ class HeyGenV2Fake(V2Listings):
 
     async def create_group(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, GROUP_CREATE)
         name = req_str(body, "name")
         key = req_str(body, "image_key")
         generation_id = opt_str(body, "generation_id")
@@ -213,6 +215,7 @@ class HeyGenV2Fake(V2Listings):
 
     async def add_to_group(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, GROUP_ADD)
         group_id = req_str(body, "group_id")
         keys = req_list(body, "image_keys", lo=1, hi=4)
         name = req_str(body, "name")
@@ -256,6 +259,7 @@ class HeyGenV2Fake(V2Listings):
 
     async def train(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, TRAIN)
         group_id = req_str(body, "group_id")
         with self.state_lock:
             group = self._group(group_id)
@@ -283,6 +287,7 @@ class HeyGenV2Fake(V2Listings):
 
     async def generate_photo(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, PHOTO_GENERATE)
         name = req_str(body, "name")
         for key, values in PHOTO_ENUMS.items():
             req_enum(body, key, values)
@@ -421,6 +426,7 @@ class HeyGenV2Fake(V2Listings):
     # ------------------------------------------------------------ digital twins (video avatars)
     async def create_video_avatar(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, VIDEO_AVATAR)
         for key in ("training_footage_url", "video_consent_url"):
             if not is_url(req_str(body, key)):
                 raise bad(key, f"{key} must be an http(s) URL.")
@@ -459,6 +465,7 @@ class HeyGenV2Fake(V2Listings):
     # ------------------------------------------------------------ webhook endpoints
     async def add_endpoint(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, WEBHOOK_ADD)
         url = req_str(body, "url")
         if not is_url(url) or (url.startswith("http://") and not is_loopback(url)):
             raise bad("url", "url must be an https URL.")

@@ -21,8 +21,9 @@ from starlette.routing import BaseRoute, Route
 from tests.fakes._harness import sample_jpeg, sample_mp4
 from tests.fakes._heygen_catalogue import VOICES, v3_public_groups, v3_public_looks, v3_voice
 from tests.fakes._heygen_common import ApiError, bad, is_loopback, is_url, mp3_silence, new_id, public, words
-from tests.fakes._heygen_v3_videos import V3Videos
-from tests.fakes._heygen_validate import opt_enum, opt_num, opt_str, req_enum, req_str
+from tests.fakes._heygen_v3_agents import V3Agents
+from tests.fakes._heygen_v3_schema import AVATAR_CREATE, CONSENT, LOOK_PATCH, WEBHOOK_ENDPOINT, WEBHOOK_PATCH
+from tests.fakes._heygen_validate import only, opt_enum, opt_num, opt_str, req_enum, req_str
 
 V3_EVENTS = [f"{name}.{outcome}" for name in (
     "avatar_video", "avatar_video_gif", "avatar_video_caption", "video_translate", "video_agent", "instant_avatar",
@@ -36,7 +37,7 @@ PRIVATE_VOICE = {"voice_id": "private_clone_voice_01", "name": "My Cloned Voice"
 AVATAR_TYPES = ["studio_avatar", "digital_twin", "photo_avatar"]
 
 
-class HeyGenV3Fake(V3Videos):
+class HeyGenV3Fake(V3Agents):
     """HeyGen v3 emulator. Options: `prompt_max_chars` (prompt avatars, 1000), `signing_input` ("body" or
     "timestamp.body"), `max_asset_bytes`, `processing_delay`, `fetch_urls`, `max_concurrent_jobs`,
     `agent_think_polls` (session reads a Video Agent spends "thinking", without a video_id, before it starts the
@@ -89,6 +90,7 @@ class HeyGenV3Fake(V3Videos):
             a("/v3/avatars/{group_id}", self.delete_group, ["DELETE"], "v3"),
             Route("/_consent/{group_id}", self.consent_page, methods=["GET", "POST"]),
             *self.video_routes(),
+            *self.agent_routes(),
             a("/v3/voices", self.list_voices, ["GET"], "v3"),
             a("/v3/voices/speech", self.speech, ["POST"], "v3"),
             a("/v3/voices/{voice_id}", self.get_voice, ["GET"], "v3"),
@@ -181,6 +183,7 @@ class HeyGenV3Fake(V3Videos):
     async def create_avatar(self, request: Request) -> Response:
         body = await self.read_json(request)
         kind = req_enum(body, "type", ["photo", "prompt", "digital_twin"])
+        only(body, AVATAR_CREATE[kind])
         name = req_str(body, "name", max_len=255)
         group_id = opt_str(body, "avatar_group_id")
         source = None
@@ -250,6 +253,7 @@ class HeyGenV3Fake(V3Videos):
 
     async def consent(self, request: Request) -> Response:
         body = await self.read_json(request) if (await request.body()).strip() else {}
+        only(body, CONSENT)
         reroute = opt_str(body, "reroute_url")
         if reroute is not None and not is_url(reroute):
             raise bad("reroute_url", "reroute_url must be an http(s) URL.")
@@ -307,6 +311,7 @@ class HeyGenV3Fake(V3Videos):
 
     async def patch_look(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, LOOK_PATCH)
         name = req_str(body, "name", max_len=255)
         with self.state_lock:
             look = self._look(request.path_params["look_id"], private=True)
@@ -385,6 +390,7 @@ class HeyGenV3Fake(V3Videos):
 
     async def create_endpoint(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, WEBHOOK_ENDPOINT)
         url, events = self._endpoint_url(body), self._events_field(body)
         with self.state_lock:
             endpoint: dict[str, Any] = {"endpoint_id": new_id(), "url": url, "events": events, "status": "enabled",
@@ -401,6 +407,7 @@ class HeyGenV3Fake(V3Videos):
 
     async def patch_endpoint(self, request: Request) -> Response:
         body = await self.read_json(request)
+        only(body, WEBHOOK_PATCH)
         with self.state_lock:
             endpoint = self._endpoint(request.path_params["endpoint_id"])
             if "url" in body:

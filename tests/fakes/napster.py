@@ -1,13 +1,20 @@
 """Napster Companion API emulator: companions (avatar models v1/v2, seed 000), digital twins, listing, rate limits.
 
 Behaviour where the references are silent (clients must tolerate it; several points are constructor options):
-- Errors are ASP.NET Core ProblemDetails (`application/problem+json`): validation -> 400 `{type, title: "One or more
-  validation errors occurred.", status: 400, errors: {"<camelCaseField>": ["message"]}, traceId}`; other errors carry
-  `title`, `status`, `detail` and, for domain errors, `code` (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP
-  `consent_error_status`, default 403). 401 (missing/wrong X-Api-Key) and 404 use the same shape.
+- Error bodies are not documented (reference D: read `message` as a string or a list, `title`/`detail`, and `errors`
+  as a list of `{field|property, message}` or a dict of field -> messages), so `error_style` picks one shape for every
+  error: "problem" (default) is ASP.NET Core ProblemDetails (`application/problem+json`): validation -> 400 `{type,
+  title: "One or more validation errors occurred.", status: 400, errors: {"<camelCaseField>": ["message"]},
+  traceId}`, other errors `title`, `status`, `detail`; "message" is `{statusCode, message, code, errors: [{field,
+  message}]}` (validation: `message: "Validation failed"`, `code: "ValidationError"`); "message_list" is `{statusCode,
+  error, message: ["<field> <message>", ...], errors: [{property, message}]}`. Domain errors carry `code` in every
+  style (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP `consent_error_status`, default 403). 401 (missing/wrong
+  X-Api-Key), 404 and 429 use the same shape.
 - v1 (default) requires `pictureUrl`, v2 requires `videoUrl` (`require_picture_for_v1=False` lets v1 go without one:
   Napster's own guides say the avatar can then be generated from the description). Media URLs must be absolute https
   URLs (http, relative or malformed -> validation error); the fake never fetches them.
+- Creates take only the properties reference D lists (COMPANION_FIELDS, TWIN_FIELDS): another one is a validation
+  error naming it.
 - Digital twins: all of firstName, lastName, description, gender, ethnicity, externalClientId required;
   externalClientId must match `^[A-Za-z0-9_-]{1,32}$`; v1 needs pictureUrl + voiceUrl, v2 needs videoUrl or pictureUrl
   and, without videoUrl, voiceUrl. Validation runs before the consent check. Consent: `grant_consent(id)` per
@@ -19,7 +26,8 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   do not give). `GET /public/companions` lists this organisation's custom companions and twins;
   `GET /public/companions/napster-stock` the catalog. Both take `statuses` (repeated or comma-separated), `gender`,
   `ethnicity`, `search` (case-insensitive, names and description), 0-based `pageIndex`, `pageSize` (default 10,
-  1..100), and answer `{items, totalCount, pageIndex, pageSize, totalPages}`.
+  1..100), and answer `{items, totalCount, pageIndex, pageSize}`; `total_pages=True` adds `totalPages` (reference D:
+  do not rely on it being there).
 - `rate_limit=(n, per_seconds)`: a token bucket per route ("METHOD /path/template"), checked before auth, limited to
   `rate_limited_routes` when given; an empty bucket -> 429 ProblemDetails with `Retry-After` (whole seconds).
 """
@@ -35,7 +43,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -48,6 +56,11 @@ GENDERS = ("male", "female", "nonBinary")
 DEFAULT_ETHNICITIES = ("Asian", "Black", "Caucasian", "Hispanic", "MiddleEastern", "NativeAmerican", "PacificIslander",
                        "SouthAsian", "Mixed", "Other")
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+COMPANION_FIELDS = frozenset({"description", "firstName", "lastName", "pictureUrl", "videoUrl", "version", "gender",
+                              "ethnicity", "tags"})
+TWIN_FIELDS = frozenset({"firstName", "lastName", "description", "gender", "ethnicity", "externalClientId",
+                         "pictureUrl", "videoUrl", "voiceUrl", "version", "tags"})
+"""The properties reference D lists for each create; anything else is a validation error."""
 STOCK = (("Ava", "Lee", "female", "Asian"), ("Noah", "Brooks", "male", "Black"), ("Sam", "Rivera", "nonBinary",
                                                                                    "Hispanic"))
 Handler = Callable[[Request], Awaitable[Response]]
@@ -57,16 +70,28 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
-    body = {"type": f"https://httpstatuses.io/{status}", "title": title, "status": status, **extra,
-            "traceId": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-00"}
-    if detail is not None:
-        body["detail"] = detail
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+ErrorStyle = Literal["problem", "message", "message_list"]
 
 
-def _validation(errors: dict[str, list[str]]) -> JSONResponse:
-    return _problem(400, "One or more validation errors occurred.", errors=errors)
+def _problem(status: int, title: str, detail: str | None = None, *, style: ErrorStyle = "problem",
+             errors: dict[str, list[str]] | None = None, code: str | None = None) -> JSONResponse:
+    """An error body in one of the shapes reference D says to expect (see the module docstring)."""
+    trace = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-00"
+    if style == "problem":
+        body: dict[str, Any] = {"type": f"https://httpstatuses.io/{status}", "title": title, "status": status}
+        body.update({k: v for k, v in (("errors", errors), ("code", code), ("detail", detail)) if v is not None})
+        body["traceId"] = trace
+        return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    pairs = [(field, text) for field, texts in (errors or {}).items() for text in texts]
+    if style == "message":
+        body = {"statusCode": status, "message": "Validation failed" if errors else detail or title,
+                "code": code or ("ValidationError" if errors else None),
+                "errors": [{"field": field, "message": text} for field, text in pairs]}
+    else:
+        body = {"statusCode": status, "error": title, "code": code,
+                "message": [f"{field} {text}" for field, text in pairs] or [detail or title],
+                "errors": [{"property": field, "message": text} for field, text in pairs]}
+    return JSONResponse({k: v for k, v in body.items() if v is not None}, status_code=status)
 
 
 @dataclass
@@ -81,7 +106,8 @@ class NapsterFake(FakeVendor):
     def __init__(self, api_key: str = "test-napster-key", *, polls_to_complete: int = 3,
                  rate_limit: tuple[int, float] | None = None, rate_limited_routes: Collection[str] | None = None,
                  require_picture_for_v1: bool = True, consent_error_status: int = 403,
-                 ethnicities: Collection[str] = DEFAULT_ETHNICITIES) -> None:
+                 ethnicities: Collection[str] = DEFAULT_ETHNICITIES, error_style: ErrorStyle = "problem",
+                 total_pages: bool = False) -> None:
         self.api_key = api_key
         self.polls_to_complete = polls_to_complete
         self.rate_limit = rate_limit
@@ -89,6 +115,8 @@ class NapsterFake(FakeVendor):
         self.require_picture_for_v1 = require_picture_for_v1
         self.consent_error_status = consent_error_status
         self.ethnicities = list(ethnicities)
+        self.error_style: ErrorStyle = error_style
+        self.total_pages = total_pages
         self.companions: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, dict[str, Any]] = {}
         self.consents: set[str] = set()
@@ -127,6 +155,18 @@ class NapsterFake(FakeVendor):
         else:
             self.consents.add(external_client_id)
 
+    def seed(self, count: int) -> list[str]:
+        """`count` ready custom companions of this organisation, as if made earlier; their ids in order."""
+        ids = []
+        with self._state:
+            for n in range(count):
+                record = self._record({"firstName": f"Companion{n:03d}", "lastName": "Seeded", "gender": "female",
+                                       "description": f"Seeded companion {n}."}, "custom")
+                record.update(status="completed", avatarUrl="/_media/napster/avatar.jpg")
+                self.companions[record["id"]] = record
+                ids.append(record["id"])
+        return ids
+
     def fail_companion(self, companion_id: str, status: str = "failed") -> None:
         """The companion's next poll ends its generation in `status`."""
         self._failures[companion_id] = status
@@ -137,13 +177,19 @@ class NapsterFake(FakeVendor):
             self._advance(companion_id)
 
     # -- plumbing
+    def _error(self, status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+        return _problem(status, title, detail, style=self.error_style, **extra)
+
+    def _validation(self, errors: dict[str, list[str]]) -> JSONResponse:
+        return self._error(400, "One or more validation errors occurred.", errors=errors)
+
     def _guard(self, route: str, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             limited = self._throttle(route)
             if limited is not None:
                 return limited
             if request.headers.get("x-api-key") != self.api_key:
-                return _problem(401, "Unauthorized", "A valid X-Api-Key header is required.")
+                return self._error(401, "Unauthorized", "A valid X-Api-Key header is required.")
             return await handler(request)
 
         return endpoint
@@ -161,7 +207,7 @@ class NapsterFake(FakeVendor):
                 bucket.tokens -= 1
                 return None
             wait = max(1, math.ceil((1 - bucket.tokens) / rate))
-        response = _problem(429, "Too Many Requests", f"Rate limit exceeded. Retry in {wait} seconds.")
+        response = self._error(429, "Too Many Requests", f"Rate limit exceeded. Retry in {wait} seconds.")
         response.headers["Retry-After"] = str(wait)
         return response
 
@@ -169,14 +215,13 @@ class NapsterFake(FakeVendor):
         return {k: self.base_url + v if isinstance(v, str) and v.startswith("/_media/") else v
                 for k, v in record.items()}
 
-    @staticmethod
-    async def _json_body(request: Request) -> dict[str, Any] | Response:
+    async def _json_body(self, request: Request) -> dict[str, Any] | Response:
         try:
             body = json.loads(await request.body())
         except ValueError as exc:
-            return _validation({"$": [f"The JSON value could not be converted: {exc}"]})
+            return self._validation({"$": [f"The JSON value could not be converted: {exc}"]})
         if not isinstance(body, dict):
-            return _validation({"$": ["The request body must be a JSON object."]})
+            return self._validation({"$": ["The request body must be a JSON object."]})
         return body
 
     def _record(self, body: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -217,6 +262,11 @@ class NapsterFake(FakeVendor):
                 bad(field, f"The {field} field must be a publicly reachable absolute https URL.")
         return errors
 
+    @staticmethod
+    def _unknown(body: dict[str, Any], allowed: frozenset[str], errors: dict[str, list[str]]) -> None:
+        for field in sorted(set(body) - allowed):
+            errors.setdefault(field, []).append(f"The {field} field is not a property of this request.")
+
     def _need_media(self, body: dict[str, Any], errors: dict[str, list[str]], *, twin: bool) -> None:
         version = body.get("version") or "v1"
         if version == "v2" and not body.get("videoUrl") and not (twin and body.get("pictureUrl")):
@@ -232,9 +282,10 @@ class NapsterFake(FakeVendor):
         if isinstance(body, Response):
             return body
         errors = self._check(body, ("description",))
+        self._unknown(body, COMPANION_FIELDS, errors)
         self._need_media(body, errors, twin=False)
         if errors:
-            return _validation(errors)
+            return self._validation(errors)
         with self._state:
             record = self._record(body, "custom")
             self.companions[record["id"]] = record
@@ -245,14 +296,15 @@ class NapsterFake(FakeVendor):
         if isinstance(body, Response):
             return body
         errors = self._check(body, ("firstName", "lastName", "description", "gender", "ethnicity", "externalClientId"))
+        self._unknown(body, TWIN_FIELDS, errors)
         external_id = body.get("externalClientId")
         if isinstance(external_id, str) and external_id and not EXTERNAL_ID.match(external_id):
             errors.setdefault("externalClientId", []).append("The externalClientId must match ^[A-Za-z0-9_-]{1,32}$.")
         self._need_media(body, errors, twin=True)
         if errors:
-            return _validation(errors)
+            return self._validation(errors)
         if not (self.org_consent or external_id in self.consents):
-            return _problem(self.consent_error_status, "DigitalTwinConsentRequired",
+            return self._error(self.consent_error_status, "DigitalTwinConsentRequired",
                             "Consent is required before creating a digital twin of a real person.",
                             code="DigitalTwinConsentRequired")
         with self._state:
@@ -266,7 +318,7 @@ class NapsterFake(FakeVendor):
             if companion_id in self.stock:
                 return JSONResponse(self._render(self.stock[companion_id]))
             if companion_id not in self.companions:
-                return _problem(404, "Not Found", f"Companion {companion_id} was not found.")
+                return self._error(404, "Not Found", f"Companion {companion_id} was not found.")
             self.polls[companion_id] = self.polls.get(companion_id, 0) + 1
             self._advance(companion_id)
             return JSONResponse(self._render(self.companions[companion_id]))
@@ -312,7 +364,7 @@ class NapsterFake(FakeVendor):
             if numbers[name] < low or (high is not None and numbers[name] > high):
                 errors[name] = [f"The field {name} must be between {low} and {high or 'any'}."]
         if errors:
-            return _validation(errors)
+            return self._validation(errors)
         search = (query.get("search") or "").lower()
         picked = [item for item in items
                   if (not statuses or item["status"] in statuses)
@@ -321,6 +373,8 @@ class NapsterFake(FakeVendor):
                   and (not search or search in " ".join(str(item.get(k) or "") for k in
                                                         ("firstName", "lastName", "description")).lower())]
         index, size = numbers["pageIndex"], numbers["pageSize"]
-        return JSONResponse({"items": [self._render(i) for i in picked[index * size:(index + 1) * size]],
-                             "totalCount": len(picked), "pageIndex": index, "pageSize": size,
-                             "totalPages": math.ceil(len(picked) / size)})
+        page: dict[str, Any] = {"items": [self._render(i) for i in picked[index * size:(index + 1) * size]],
+                                "totalCount": len(picked), "pageIndex": index, "pageSize": size}
+        if self.total_pages:
+            page["totalPages"] = math.ceil(len(picked) / size)
+        return JSONResponse(page)

@@ -13,16 +13,18 @@ Behaviour where the references are silent (the clients must tolerate these; most
   `conflictTaskUUID` carrying `context: {taskType, taskUUID, deliveryMethod}` (what the official SDK keys on to treat
   a retried submission as accepted). `"ack"` answers the original acknowledgement again instead.
 - getResponse: processing and successful generations are `data` items (one per generation, `status` processing |
-  success); a failed task is an `errors` item with `status: "error"` at HTTP `failed_poll_status` (default 200). An
-  unknown taskUUID -> 400 `taskFailedOrNotFound`. With several tasks in one request: 200 if any `data` item exists,
-  else the status of the first error.
+  success); a failed task is answered with Runware's errors envelope and no data item: `{"errors": [{code, message,
+  taskType, taskUUID}]}` at HTTP `failed_poll_status` (default 200), with no `status` field (reference C: the
+  envelope naming the taskUUID is the failure). An unknown taskUUID -> 400 `taskFailedOrNotFound` naming it. With
+  several tasks in one request: 200 if any `data` item exists, else the status of the first error.
 - inputs.avatar is a HeyGen avatar id from `fake.avatars` (the seed lists allowed ids, not URLs); set
   `accept_avatar_urls=True` to also take https URLs. inputs.audio: UUID or https URL. inputs.background: UUID, https
   URL, data URI or base64. http:// media URLs -> `invalid<Param>`. width x height must be in `allowed_dimensions`.
 - Generation i of a task succeeds on poll `polls_to_complete + i` (`stagger_results=False`: all at once). Results carry
   videoUUID, videoURL (served here; the bytes are always the sample MP4 whatever outputFormat says), seed, and `cost`
   when includeCost. Balance (402 `insufficientCredits`) is only checked when `balance` is set.
-- Webhooks: one POST `{"data": [item]}` per finished generation, `{"errors": [error]}` on failure, up to
+- Webhooks: one POST `{"data": [item]}` per finished generation, `{"errors": [error]}` (the poll's error item) on
+  failure, up to
   `webhook_attempts` tries while the receiver answers non-2xx; uploadEndpoint gets an HTTP PUT of the video bytes.
   Every attempt is recorded in `fake.deliveries`.
 """
@@ -377,7 +379,7 @@ class RunwareFake(FakeVendor):
             self._advance(task)
             if task.error is not None:
                 raise Invalid(task.error["code"], task.error["message"], None, self.failed_poll_status,
-                              task_type="videoInference", task_uuid=task_uuid, status="error")
+                              task_type="videoInference", task_uuid=task_uuid)
             processing = {"taskType": "videoInference", "taskUUID": task_uuid, "status": "processing"}
             return [dict(result) if result else dict(processing) for result in task.results]
 
@@ -394,7 +396,7 @@ class RunwareFake(FakeVendor):
                 code, message = task.fail_with
                 task.error = {"code": code, "message": message}
                 if webhook:
-                    item = {"code": code, "message": message, "status": "error", "taskType": "videoInference",
+                    item = {"code": code, "message": message, "taskType": "videoInference",
                             "taskUUID": task.task_uuid}
                     self._send("POST", webhook, {"errors": [item]})
                 return

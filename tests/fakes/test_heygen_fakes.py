@@ -578,7 +578,7 @@ def test_v3_image_studio_and_cinematic(v3: tuple[HeyGenV3Fake, httpx.Client]) ->
     assert photo.status_code == 200
     scenes = [{"type": "avatar_video", "input": {"type": "avatar", "avatar_id": STOCK_AVATAR, "script": "One"}},
               {"type": "image", "source": asset_input(), "duration": 3},
-              {"type": "video", "source": asset_input(sample_mp4(), "video/mp4"), "playback": "loop"}]
+              {"type": "video", "source": asset_input(sample_mp4(), "video/mp4"), "playback": {"volume": 0.5}}]
     assert client.post("/v3/videos", json={"type": "studio", "scenes": scenes}).status_code == 200
     assert client.post("/v3/videos", json={"type": "studio", "scenes": []}).status_code == 400
     assert client.post("/v3/videos", json={"type": "studio", "scenes": scenes * 17}).status_code == 400

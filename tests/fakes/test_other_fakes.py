@@ -213,9 +213,9 @@ def test_runware_unknown_task_failures_and_batches(runware: tuple[RunwareFake, h
     assert batch.status_code == 200 and len(batch.json()["data"]) == 2 and len(batch.json()["errors"]) == 1
     poll(client, bad["taskUUID"])
     failed = poll(client, bad["taskUUID"])
-    assert failed.status_code == 200
+    assert failed.status_code == 200 and "data" not in failed.json()
     assert failed.json()["errors"][0] == {"code": "contentPolicyViolation", "message": failed.json()["errors"][0][
-        "message"], "taskType": "videoInference", "taskUUID": bad["taskUUID"], "status": "error"}
+        "message"], "taskType": "videoInference", "taskUUID": bad["taskUUID"]}
     fake.fail_task(good["taskUUID"], "timeoutProvider")
     assert poll(client, good["taskUUID"]).json()["errors"][0]["code"] == "timeoutProvider"
 
@@ -458,6 +458,9 @@ def test_napster_auth_and_companion_validation(napster: tuple[NapsterFake, httpx
                                                   "gender": "other", "ethnicity": "Martian", "version": "v3",
                                                   "tags": ["x"]})
     assert set(odd.json()["errors"]) == {"gender", "ethnicity", "version", "tags"}
+    extra = client.post("/public/companions", json={"description": "d", "pictureUrl": "https://cdn.test/a.jpg",
+                                                    "name": "Ava Stone", "externalClientId": "ava"})
+    assert set(extra.json()["errors"]) == {"name", "externalClientId"}
     assert not fake.companions
 
 
@@ -482,7 +485,9 @@ def test_napster_companion_lifecycle_and_listing(napster: tuple[NapsterFake, htt
     assert client.get("/public/companions", params={"search": "SUPPORT"}).json()["items"][0]["id"] == alex["id"]
     assert client.get("/public/companions", params={"gender": "female"}).json()["totalCount"] == 1
     paged = client.get("/public/companions", params={"pageIndex": 1, "pageSize": 1}).json()
-    assert paged["pageIndex"] == 1 and len(paged["items"]) == 1 and paged["totalPages"] == 2
+    assert paged["pageIndex"] == 1 and len(paged["items"]) == 1 and "totalPages" not in paged
+    fake.total_pages = True
+    assert client.get("/public/companions", params={"pageSize": 1}).json()["totalPages"] == 2
     assert client.get("/public/companions", params={"pageSize": 0}).status_code == 400
     assert client.get("/public/companions/napster-stock").json()["totalCount"] == 3
     assert "Asian" in client.get("/public/companions/ethnicities").json()
@@ -506,6 +511,27 @@ def test_napster_digital_twin_consent(napster: tuple[NapsterFake, httpx.Client])
     created = client.post("/public/digital-twins", json=twin)
     assert created.status_code == 201 and created.json()["type"] == "digitalTwin"
     assert client.get(f"/public/companions/{created.json()['id']}").json()["status"] == "generationCompleted"
+
+
+@pytest.mark.parametrize("style", ["message", "message_list"])
+def test_napster_error_bodies_come_in_the_other_documented_shapes(style: Any) -> None:
+    fake = NapsterFake(error_style=style)
+    with serve(fake) as url, httpx.Client(base_url=url, headers=NP_AUTH) as client:
+        missing = client.post("/public/companions", json={"description": "d", "version": "v2"})
+        denied = client.get("/public/companions", headers={"X-Api-Key": "nope"})
+        twin = client.post("/public/digital-twins", json={
+            "firstName": "S", "lastName": "J", "description": "d", "gender": "female", "ethnicity": "Asian",
+            "externalClientId": "s-j", "version": "v2", "videoUrl": "https://cdn.test/s.mp4"})
+    body = missing.json()
+    assert missing.status_code == 400 and "title" not in body and "detail" not in body
+    if style == "message":
+        assert body["message"] == "Validation failed" and body["code"] == "ValidationError"
+        assert body["errors"] == [{"field": "videoUrl", "message": "The videoUrl field is required for version v2."}]
+    else:
+        assert body["message"] == ["videoUrl The videoUrl field is required for version v2."]
+        assert body["errors"][0]["property"] == "videoUrl"
+    assert denied.status_code == 401 and "A valid X-Api-Key" in str(denied.json()["message"])
+    assert twin.status_code == 403 and twin.json()["code"] == "DigitalTwinConsentRequired"
 
 
 def test_napster_rate_limit_and_harness_faults() -> None:

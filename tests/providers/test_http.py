@@ -17,6 +17,7 @@ from avatar_mcp.errors import (
     InvalidRequest,
     NotFound,
     ProviderConnectionError,
+    ProviderError,
     ProviderTimeout,
     RateLimited,
     ServerError,
@@ -169,3 +170,15 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 def test_backoff_grows_and_stays_capped() -> None:
     assert all(0 <= backoff_delay(n) <= 20 for n in range(12))
     assert backoff_delay(0, retry_after=9) >= 9
+
+
+async def test_the_key_never_goes_to_another_site_named_in_an_answer(fake: EchoVendor, http: VendorHTTP) -> None:
+    other = EchoVendor()
+    with serve(other):
+        with pytest.raises(ProviderError) as refused:
+            await http.json("GET", f"{other.base_url}/ok")
+        # A different port is another origin too: nothing reached it, and the message says why.
+        assert other.requests() == []
+        assert KEY not in str(refused.value) and "not sent" in str(refused.value)
+        # The vendor's own absolute URLs still work.
+        assert (await http.json("GET", f"{fake.base_url}/ok"))["ok"] is True

@@ -264,6 +264,21 @@ async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settin
     assert "Change the script" in done["error"]["message"]
 
 
+async def test_a_render_failed_at_runware_ends_failed_with_its_message_on_the_next_poll(settings: Settings,
+                                                                                      fake: RunwareFake) -> None:
+    """Runware answers the poll with its errors envelope naming the task, HTTP 200 and no data item."""
+    fake.polls_to_complete = 5
+    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+        started = await call(client, "create_video", VIDEO)
+        [task_uuid] = fake.tasks
+        fake.fail_task(task_uuid, "inferenceError", "The avatar could not be rendered at this size.")
+        done = await finish(client, started["job_id"])
+    polls = [t for r in fake.requests("POST", "^/v1$") for t in r.json or [] if t.get("taskType") == "getResponse"]
+    assert len(polls) == 1
+    assert done["status"] == "failed" and done["error"]["code"] == "inferenceError"
+    assert "The avatar could not be rendered at this size." in done["error"]["message"]
+
+
 async def _interrupted_job(settings: Settings) -> JobRecord:
     """A job row as a crash leaves it: `submitting`, no vendor id, nothing in vendor_state."""
     spec = VideoSpec.model_validate({"scenes": [SCENE], "orientation": "landscape",

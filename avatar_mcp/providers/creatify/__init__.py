@@ -8,7 +8,10 @@
   several scenes or a scene with a background. Avatars are persona ids; voices are accent ids.
 - Render options (spec.options) are all refused by name: lipsync has none of them (its green_screen puts the
   person on green, which is not remove_background).
-- Creatify has no idempotency key, so creates are never repeated on a lost answer (the job becomes `unknown`).
+- Creatify has no idempotency key, so a create is never sent twice. A create whose answer is lost (a 5xx, a dropped
+  connection) is looked for in Creatify's persona and lipsync lists (`reconcile`, providers/_lost.py): the record
+  made since the job with the same values is the job; otherwise it ends `unknown` with advice. Lipsyncs are always
+  named (the title, else "avatar-mcp <job id>") so that they can be told apart.
 - Paths always end in "/": without it Creatify answers 301, which would turn a POST into a GET.
 """
 
@@ -23,12 +26,20 @@ from pydantic import BaseModel
 
 from avatar_mcp.checklist import estimate_video_seconds
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected, NotFound
+from avatar_mcp.errors import (
+    AvatarNotReady,
+    InvalidInput,
+    MediaRejected,
+    NotFound,
+    ProviderConnectionError,
+    ServerError,
+)
 from avatar_mcp.media import MediaPolicy, classify, require_https
 from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, DigitalTwinSpec, JobRecord, VideoSpec, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import CREATIFY
-from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, VendorHTTP
+from avatar_mcp.providers import _lost as lost
+from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, IdRule, VendorHTTP, segment
 from avatar_mcp.providers.base import (
     CREATE_DIGITAL_TWIN,
     CREATE_VIDEO,
@@ -58,7 +69,8 @@ MAX_WEBHOOK_URL = 200
 """personas_v2 and lipsyncs cap webhook_url at 200 characters."""
 UPLOAD_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov"}
 MAX_PAGES = 20
-PERSONA_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+IDS = IdRule("Creatify", re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}"), "'6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f'")
+"""Persona (avatar) and accent (voice) ids: UUIDs at Creatify; the shape keeps '/', '?', '#' and '..' out."""
 NOTES = ("Custom avatars from your own footage (gender required; 1-5 days, process_status followed to the end, "
          "rejections explained); lipsync videos with stock or custom personas (avatar_id) and accents (voice_id); "
          "several scenes through lipsyncs_v2. Speech audio and backgrounds must be https URLs. No render options.")
@@ -67,7 +79,7 @@ NOTES = ("Custom avatars from your own footage (gender required; 1-5 days, proce
 class CreatifyProvider(BaseProvider):
     name = "creatify"
     title = CREATIFY.title
-    capabilities = Capabilities(operations=CREATIFY.operations, webhooks=True,
+    capabilities = Capabilities(operations=CREATIFY.operations, webhooks=True, findable_create=True,
                                 required_fields={CREATE_DIGITAL_TWIN: ("gender",)}, notes=NOTES)
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_id: str, api_key: str, base_url: str,
@@ -109,16 +121,23 @@ class CreatifyProvider(BaseProvider):
                 files[field] = await self._footage(source, field)
         await ctx.report(0.0, "Uploading the footage to Creatify." if files else "Sending the request to Creatify.")
         if files:
-            record = await self._http.json("POST", "/api/personas_v2/", data=fields, files=files, idempotent=False,
-                                           timeout=UPLOAD_TIMEOUT)
+            record = await self._post("/api/personas_v2/", data=fields, files=files, timeout=UPLOAD_TIMEOUT)
         else:
-            record = await self._http.json("POST", "/api/personas_v2/", json=fields, idempotent=False,
-                                           timeout=self._create_timeout)
+            record = await self._post("/api/personas_v2/", json=fields, timeout=self._create_timeout)
         update = wire.persona_update(record)
         return Submission(vendor_id=str(record["id"]), status="queued" if update.status == "queued" else "processing",
                           progress=update.progress or 0.0, message=update.message, vendor_state={"kind": "persona"},
                           expected_seconds=self._poll_hint or PERSONA_EXPECTED_SECONDS,
                           poll_after=self._poll_hint)
+
+    async def _post(self, path: str, **kwargs: Any) -> Any:
+        """A paid create, sent once. A 5xx answer is as undecided as a lost one (Creatify may have made it): it is
+        reported as sent, and the service looks for it (`reconcile`) instead of failing or resending it."""
+        try:
+            return await self._http.json("POST", path, idempotent=False, **kwargs)
+        except ServerError as exc:
+            raise ProviderConnectionError(f"{exc} Creatify may or may not have made it.", provider=self.name,
+                                          request_sent=True) from exc
 
     async def _footage(self, source: str, field: str) -> tuple[str, bytes, str]:
         """A local video for multipart upload: inside the media roots, MP4 or MOV by its content."""
@@ -131,10 +150,10 @@ class CreatifyProvider(BaseProvider):
         return f"{field}.{extension}", data, local.mime
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
-        if not PERSONA_ID.match(avatar_id):
+        if not IDS.pattern.fullmatch(avatar_id):
             return None  # never let an argument reshape the request path
         try:
-            record = await self._http.json("GET", f"/api/personas/{avatar_id}/")
+            record = await self._http.json("GET", f"/api/personas/{segment(avatar_id)}/")
         except NotFound:
             return None
         return wire.persona_info(record)
@@ -159,6 +178,22 @@ class CreatifyProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        endpoint, payload = self._video_request(spec, ctx.job_id)
+        await self._check_avatars({s.avatar_id for s in spec.scenes if s.avatar_id})
+        if (webhook := self._webhook(ctx)) is not None:
+            payload["webhook_url"] = webhook
+        await ctx.report(0.0, "Sending the video to Creatify.")
+        record = await self._post(f"/api/{endpoint}/", json=payload, timeout=self._create_timeout)
+        update = wire.lipsync_update(record)
+        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
+        return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
+                          "queued", progress=update.progress or 0.0, message=update.message,
+                          vendor_state={"kind": endpoint},
+                          expected_seconds=self._poll_hint or seconds * LIPSYNC_SECONDS_PER_VIDEO_SECOND,
+                          poll_after=self._poll_hint)
+
+    def _video_request(self, spec: VideoSpec, job_id: str) -> tuple[str, dict[str, Any]]:
+        """(endpoint, payload) of a checked spec, without the webhook; the same for the same job every time."""
         check_options(self.name, spec.options, ())
         wire.reject([p for i, s in enumerate(spec.scenes) for p in wire.unsupported(s, i)])
         ratio = wire.aspect_ratio(spec)
@@ -166,9 +201,9 @@ class CreatifyProvider(BaseProvider):
             if not scene.avatar_id:
                 raise InvalidInput(f"scenes.{index}.avatar_id is missing: pick a persona from list_avatars.",
                                    field=f"scenes.{index}.avatar_id")
-        await self._check_avatars({s.avatar_id for s in spec.scenes if s.avatar_id})
-        single = len(spec.scenes) == 1 and spec.scenes[0].background is None
-        if single:
+            IDS.check(scene.avatar_id, f"scenes.{index}.avatar_id", where="list_avatars (provider 'creatify')")
+            IDS.check_optional(scene.voice_id, f"scenes.{index}.voice_id", where="list_voices (provider 'creatify')")
+        if len(spec.scenes) == 1 and spec.scenes[0].background is None:
             payload, endpoint = self._lipsync(spec, ratio), "lipsyncs"
         else:
             if spec.caption:
@@ -177,20 +212,8 @@ class CreatifyProvider(BaseProvider):
             payload = {"aspect_ratio": ratio, "video_inputs": [wire.scene_input(s, i) for i, s in
                                                                enumerate(spec.scenes)]}
             endpoint = "lipsyncs_v2"
-        if spec.title:
-            payload["name"] = spec.title
-        if (webhook := self._webhook(ctx)) is not None:
-            payload["webhook_url"] = webhook
-        await ctx.report(0.0, "Sending the video to Creatify.")
-        record = await self._http.json("POST", f"/api/{endpoint}/", json=payload, idempotent=False,
-                                       timeout=self._create_timeout)
-        update = wire.lipsync_update(record)
-        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
-        return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
-                          "queued", progress=update.progress or 0.0, message=update.message,
-                          vendor_state={"kind": endpoint},
-                          expected_seconds=self._poll_hint or seconds * LIPSYNC_SECONDS_PER_VIDEO_SECOND,
-                          poll_after=self._poll_hint)
+        payload["name"] = spec.title or f"avatar-mcp {job_id}"
+        return endpoint, payload
 
     def _lipsync(self, spec: VideoSpec, ratio: str) -> dict[str, Any]:
         scene = spec.scenes[0]
@@ -219,13 +242,37 @@ class CreatifyProvider(BaseProvider):
     async def get_job(self, job: JobRecord) -> JobUpdate:
         kind = job.vendor_state.get("kind") or ("persona" if job.operation != CREATE_VIDEO else "lipsyncs")
         path = "/api/personas/{}/" if kind == "persona" else f"/api/{kind}/{{}}/"
-        record = await self._http.json("GET", path.format(job.vendor_id))
+        record = await self._http.json("GET", path.format(segment(str(job.vendor_id))))
         update = wire.persona_update(record) if kind == "persona" else wire.lipsync_update(record)
         if update.status in ("queued", "processing"):
             reviewing = kind == "persona" and record.get("process_status") == "reviewing"
             update.poll_after = self._poll_hint if self._poll_hint is not None else \
                 (REVIEW_POLL_SECONDS if reviewing else None)
         return update
+
+    async def reconcile(self, job: JobRecord) -> JobUpdate | None:
+        """A create whose answer was lost: the persona or lipsync made since the job with the values it was sent
+        with, found in Creatify's lists (None when there is none; several are named, not guessed between)."""
+        arguments = job.request.get("arguments") or {}
+        if job.operation == CREATE_DIGITAL_TWIN:
+            spec = DigitalTwinSpec.model_validate(arguments)
+            kind, path = "persona", "/api/personas/"
+            wanted: dict[str, Any] = {"creator_name": spec.name, "gender": wire.gender_code(spec.gender)}
+            what = "custom avatar"
+        else:
+            kind, wanted = self._video_request(VideoSpec.model_validate(arguments), job.id)
+            path, what = f"/api/{kind}/", "video"
+        found = lost.candidates(await self._listing(path, None), wanted, job.created_at, created_key="created_at")
+        if not found:
+            return None
+        if len(found) > 1:
+            return lost.ambiguous("Creatify", what, [str(r["id"]) for r in found])
+        record = found[0]
+        update = wire.persona_update(dict(record)) if kind == "persona" else wire.lipsync_update(dict(record))
+        return update.model_copy(update={
+            "vendor_id": str(record["id"]), "vendor_state": {"kind": kind}, "poll_after": self._poll_hint,
+            "message": f"Found at Creatify after the answer to the submission was lost (nothing was sent twice). "
+                       f"{update.message or ''}".strip()})
 
     def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
         if operation != CREATE_VIDEO or not isinstance(spec, VideoSpec):

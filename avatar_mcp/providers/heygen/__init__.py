@@ -48,7 +48,7 @@ from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import HEYGEN
 from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
 from avatar_mcp.providers.heygen.backend import HeyGenBackend
-from avatar_mcp.providers.heygen.common import Timing
+from avatar_mcp.providers.heygen.common import IDS, Timing
 
 __all__ = ["HeyGenProvider", "Timing"]
 
@@ -59,7 +59,8 @@ def webhooks_configured(settings: Settings) -> bool:
 
 
 class HeyGenProvider(BaseProvider):
-    """HeyGen through the backend `HEYGEN_API_VERSION` selects. Every operation is the backend's."""
+    """HeyGen through the backend `HEYGEN_API_VERSION` selects. Every operation is the backend's, after the ids it
+    was given are checked against HeyGen's id shape (common.IDS), for both API generations at once."""
 
     name: ClassVar[str] = "heygen"
     title: ClassVar[str] = "HeyGen"
@@ -106,18 +107,24 @@ class HeyGenProvider(BaseProvider):
         return await self.backend.create_photo_avatar(spec, ctx, generation)
 
     async def train_photo_avatar(self, avatar_id: str, ctx: SubmitContext) -> Submission:
-        return await self.backend.train_photo_avatar(avatar_id, ctx)
+        return await self.backend.train_photo_avatar(IDS.check(avatar_id, "avatar_id"), ctx)
 
     async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
         return await self.backend.create_digital_twin(spec, ctx)
 
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        for i, scene in enumerate(spec.scenes):
+            IDS.check_optional(scene.avatar_id, f"scenes.{i}.avatar_id")
+            IDS.check_optional(scene.voice_id, f"scenes.{i}.voice_id")
         return await self.backend.create_video(spec, ctx)
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        IDS.check_optional(spec.voice_id, "voice_id")
         return await self.backend.create_photo_video(spec, ctx)
 
     async def create_video_from_prompt(self, spec: PromptVideoSpec, ctx: SubmitContext) -> Submission:
+        IDS.check_optional(spec.avatar_id, "avatar_id")
+        IDS.check_optional(spec.voice_id, "voice_id")
         return await self.backend.create_video_from_prompt(spec, ctx)
 
     async def get_job(self, job: JobRecord) -> JobUpdate:
@@ -136,10 +143,10 @@ class HeyGenProvider(BaseProvider):
         return await self.backend.list_avatars(query)
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
-        return await self.backend.avatar_status(avatar_id)
+        return await self.backend.avatar_status(IDS.check(avatar_id, "avatar_id"))
 
     async def delete_avatar(self, avatar_id: str) -> None:
-        await self.backend.delete_avatar(avatar_id)
+        await self.backend.delete_avatar(IDS.check(avatar_id, "avatar_id"))
 
     def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
         return self.backend.estimate_cost(operation, spec)

@@ -10,6 +10,7 @@ HeyGen answers in three shapes (reference/vendor-apis.md A, heygen-v3.md 1):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
@@ -21,9 +22,13 @@ from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import ServerError
 from avatar_mcp.models import Cost, PhotoVideoSpec, PromptVideoSpec, VideoSpec
 from avatar_mcp.providers import base as ops
-from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorErrorInfo
+from avatar_mcp.providers._http import CREATE_TIMEOUT, IdRule, VendorErrorInfo
 
 PROVIDER = "heygen"
+IDS = IdRule("HeyGen", re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"),
+             "'josh_lite3_20230714' or '1bd001e7e50f421d891986aad5158bc8'")
+"""HeyGen's avatar, look, group, voice, video and asset ids (both API generations); a leading letter or digit keeps
+'.' and '..' out."""
 M = TypeVar("M", bound=BaseModel)
 
 _CODE_STATUS: Mapping[str, int] = {

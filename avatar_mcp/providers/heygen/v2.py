@@ -34,7 +34,7 @@ from avatar_mcp.models import (
 )
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import base as ops
-from avatar_mcp.providers._http import UPLOAD_TIMEOUT, VendorHTTP
+from avatar_mcp.providers._http import UPLOAD_TIMEOUT, VendorHTTP, segment
 from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v2_status as status
 from avatar_mcp.providers.heygen import v2_wire as wire
@@ -205,7 +205,7 @@ class V2Backend(HeyGenBackend):
         if info.kind != "photo":
             raise InvalidInput(f"{avatar_id} is not a photo avatar; only photo avatar groups can be trained.",
                                field="avatar_id")
-        look = await self._get(f"/v2/photo_avatar/{avatar_id}", wire.PhotoAvatar, "the photo avatar")
+        look = await self._get(f"/v2/photo_avatar/{segment(avatar_id)}", wire.PhotoAvatar, "the photo avatar")
         group_id = look.group_id or look.id
         await self._create("/v2/photo_avatar/train", wire.TrainRequest(group_id=group_id), Answer, "training")
         return Submission(vendor_id=group_id, status="queued", vendor_state=self.state(),
@@ -279,16 +279,16 @@ class V2Backend(HeyGenBackend):
         assert vid is not None
         op = job.operation
         if op == ops.GENERATE_PHOTO:
-            return status.generation(await self._get(f"/v2/photo_avatar/generation/{vid}", wire.Generation,
+            return status.generation(await self._get(f"/v2/photo_avatar/generation/{segment(vid)}", wire.Generation,
                                                      "the photo generation"))
         if op == ops.CREATE_PHOTO_AVATAR:
-            return status.photo_avatar(await self._get(f"/v2/photo_avatar/{vid}", wire.PhotoAvatar,
+            return status.photo_avatar(await self._get(f"/v2/photo_avatar/{segment(vid)}", wire.PhotoAvatar,
                                                        "the photo avatar"))
         if op == ops.TRAIN_PHOTO_AVATAR:
-            return status.training(vid, await self._get(f"/v2/photo_avatar/train/status/{vid}", wire.TrainStatus,
-                                                        "the training"))
+            return status.training(vid, await self._get(f"/v2/photo_avatar/train/status/{segment(vid)}",
+                                                        wire.TrainStatus, "the training"))
         if op == ops.CREATE_DIGITAL_TWIN:
-            return status.twin(await self._get(f"/v2/video_avatar/{vid}", wire.Twin, "the digital twin"))
+            return status.twin(await self._get(f"/v2/video_avatar/{segment(vid)}", wire.Twin, "the digital twin"))
         answer = await self._get("/v1/video_status.get", wire.VideoStatus, "the video status", video_id=vid)
         return status.video(answer, job)
 
@@ -327,8 +327,8 @@ class V2Backend(HeyGenBackend):
         if cached is not None and time.monotonic() - self._catalogue_at < CATALOGUE_TTL_SECONDS:
             return cached
         lookups: list[tuple[str, Callable[[Any], AvatarInfo], type[Answer]]] = [
-            (f"/v2/photo_avatar/{avatar_id}", status.photo_info, wire.PhotoAvatar),
-            (f"/v2/video_avatar/{avatar_id}", status.twin_info, wire.Twin)]
+            (f"/v2/photo_avatar/{segment(avatar_id)}", status.photo_info, wire.PhotoAvatar),
+            (f"/v2/video_avatar/{segment(avatar_id)}", status.twin_info, wire.Twin)]
         for path, convert, model in lookups:
             try:
                 return convert(await self._get(path, model, "the avatar"))
@@ -346,8 +346,8 @@ class V2Backend(HeyGenBackend):
 
     async def delete_avatar(self, avatar_id: str) -> None:
         self._catalogue.pop(avatar_id, None)
-        for path in (f"/v2/photo_avatar_group/{avatar_id}", f"/v2/photo_avatar/{avatar_id}",
-                     f"/v2/video_avatar/{avatar_id}"):
+        for path in (f"/v2/photo_avatar_group/{segment(avatar_id)}", f"/v2/photo_avatar/{segment(avatar_id)}",
+                     f"/v2/video_avatar/{segment(avatar_id)}"):
             try:
                 await self.http.request("DELETE", path)
                 return

@@ -34,15 +34,24 @@ from avatar_mcp.models import (
 )
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import base as ops
+from avatar_mcp.providers._http import segment
 from avatar_mcp.providers.base import Submission, SubmitContext
 from avatar_mcp.providers.heygen import v3_mapping as mapping
 from avatar_mcp.providers.heygen import v3_options as options
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
 from avatar_mcp.providers.heygen.backend import result_with, voice_matches
-from avatar_mcp.providers.heygen.common import AUDIO_GUESS_SECONDS, PROVIDER, Timing, data_of, decode, scene_dicts
+from avatar_mcp.providers.heygen.common import (
+    AUDIO_GUESS_SECONDS,
+    IDS,
+    PROVIDER,
+    Timing,
+    data_of,
+    decode,
+    scene_dicts,
+)
 from avatar_mcp.providers.heygen.media_refs import MediaRef, plan
-from avatar_mcp.providers.heygen.v3_assets import KIND_MAX_BYTES, MIMES, MULTIPART_MAX_BYTES, Uploader
+from avatar_mcp.providers.heygen.v3_assets import KIND_MAX_BYTES, MIMES, MULTIPART_MAX_BYTES, Uploader, account_key
 from avatar_mcp.providers.heygen.v3_jobs import REPLAY, V3Jobs
 
 ENGINES_REMEMBERED = 512
@@ -68,11 +77,15 @@ class V3Backend(V3Jobs):
                  timing: Timing, multipart_max_bytes: int = MULTIPART_MAX_BYTES) -> None:
         super().__init__(http=http, api_key=api_key, base_url=base_url, media=media, media_dir=media_dir,
                          timing=timing)
-        self.uploader = Uploader(self.http, multipart_max_bytes=multipart_max_bytes)
+        self.uploader = Uploader(self.http, account=account_key(base_url, api_key),
+                                 multipart_max_bytes=multipart_max_bytes)
         self.engines: dict[str, list[str]] = {}
 
     def _plan(self, source: str, field: str, kind: MediaKind) -> MediaRef:
-        return plan(self.media, source, kinds=(kind,), max_bytes=KIND_MAX_BYTES[kind], field=field, mimes=MIMES[kind])
+        ref = plan(self.media, source, kinds=(kind,), max_bytes=KIND_MAX_BYTES[kind], field=field, mimes=MIMES[kind])
+        if ref.kind == "asset":
+            IDS.check(ref.value, field, where="an earlier upload (asset:<asset id>)")
+        return ref
 
     def _plan_photo(self, source: str, field: str) -> MediaRef:
         ref = self._plan(source, field, "image")
@@ -81,7 +94,7 @@ class V3Backend(V3Jobs):
         return ref
 
     async def _asset(self, ref: MediaRef | None, ctx: SubmitContext) -> wire.AssetInput | None:
-        return None if ref is None else await self.uploader.asset(ref, ctx.idempotency_key, ctx.report)
+        return None if ref is None else await self.uploader.asset(ref, ctx.idempotency_key, ctx.report, ctx.assets)
 
     # ------------------------------------------------------------------------------------------ avatars
     async def generate_photo(self, spec: PhotoGenerationSpec, ctx: SubmitContext) -> Submission:
@@ -123,13 +136,13 @@ class V3Backend(V3Jobs):
         if chosen is None or not chosen.key:
             raise InvalidInput(f"Job {generation.id} has candidates {sorted(candidates)}; pick one of those.",
                                field="from_generation.index")
-        look = await self._get(f"/v3/avatars/looks/{chosen.key}", wire.Look, "the avatar")
+        look = await self._get(f"/v3/avatars/looks/{segment(chosen.key)}", wire.Look, "the avatar")
         if status.look_state(look) != "completed":
             raise InvalidInput(f"The generated avatar {look.id} is {status.look_state(look)}; follow job "
                                f"{generation.id} with check_job first.", field="from_generation")
         if look.name != spec.name:
             rename = wire.LookRename(name=spec.name).body()
-            await self.http.request("PATCH", f"/v3/avatars/looks/{look.id}", json=rename)
+            await self.http.request("PATCH", f"/v3/avatars/looks/{segment(look.id)}", json=rename)
         done = status.ready(look)
         return Submission(vendor_id=look.id, status="succeeded", progress=1.0, message=done.message,
                           result=done.result, vendor_state=self.state(group_id=look.group_id))
@@ -138,13 +151,13 @@ class V3Backend(V3Jobs):
         """v3 trains photo avatars by itself: this job follows the group until HeyGen reports it completed."""
         look_id: str | None = None
         try:
-            look = await self._get(f"/v3/avatars/looks/{avatar_id}", wire.Look, "the avatar")
+            look = await self._get(f"/v3/avatars/looks/{segment(avatar_id)}", wire.Look, "the avatar")
             group_id, look_id = look.group_id or avatar_id, look.id
             if look.avatar_type not in (None, "photo_avatar"):
                 raise InvalidInput(f"{avatar_id} is not a photo avatar; only photo avatars are trained.",
                                    field="avatar_id")
         except NotFound:
-            group_id = (await self._get(f"/v3/avatars/{avatar_id}", wire.Group, "the avatar group")).id
+            group_id = (await self._get(f"/v3/avatars/{segment(avatar_id)}", wire.Group, "the avatar group")).id
         return Submission(vendor_id=group_id, status="processing", progress=0.1,
                           vendor_state=self.state(look_id=look_id), expected_seconds=self.timing.photo_avatar_seconds,
                           message="HeyGen v3 trains photo avatars automatically (no extra credits); this job "
@@ -172,7 +185,7 @@ class V3Backend(V3Jobs):
 
     async def _consent(self, group_id: str, video: MediaRef | None, ctx: SubmitContext) -> tuple[str | None, list[str]]:
         """Consent by video where the plan allows it (Enterprise); otherwise HeyGen's consent page for the subject."""
-        path, key = f"/v3/avatars/{group_id}/consent", f"{ctx.idempotency_key}:consent"
+        path, key = f"/v3/avatars/{segment(group_id)}/consent", f"{ctx.idempotency_key}:consent"
         if video is not None:
             request = wire.ConsentRequest(consent_video=await self._asset(video, ctx))
             try:
@@ -264,7 +277,7 @@ class V3Backend(V3Jobs):
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
         try:
-            look = await self._get(f"/v3/avatars/looks/{avatar_id}", wire.Look, "the avatar")
+            look = await self._get(f"/v3/avatars/looks/{segment(avatar_id)}", wire.Look, "the avatar")
         except NotFound:
             return None
         if len(self.engines) >= ENGINES_REMEMBERED:
@@ -273,7 +286,7 @@ class V3Backend(V3Jobs):
         return status.look_info(look)
 
     async def delete_avatar(self, avatar_id: str) -> None:
-        for path in (f"/v3/avatars/looks/{avatar_id}", f"/v3/avatars/{avatar_id}"):
+        for path in (f"/v3/avatars/looks/{segment(avatar_id)}", f"/v3/avatars/{segment(avatar_id)}"):
             try:
                 await self.http.request("DELETE", path)
                 return

@@ -36,6 +36,7 @@ from avatar_mcp.models import (
     utcnow,
 )
 from avatar_mcp.providers import base as ops
+from avatar_mcp.providers._http import segment
 from avatar_mcp.providers.base import JobUpdate, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
@@ -119,10 +120,11 @@ class V3Jobs(HeyGenBackend):
         if job.operation == ops.CREATE_VIDEO_FROM_PROMPT:
             return await self._prompt_video(job)
         if job.operation in VIDEO_OPERATIONS:
-            return status.video(await self._get(f"/v3/videos/{vid}", wire.Video, "the video"), job)
+            return status.video(await self._get(f"/v3/videos/{segment(vid)}", wire.Video, "the video"), job)
         if job.operation == ops.TRAIN_PHOTO_AVATAR:
-            return status.group_update(await self._get(f"/v3/avatars/{vid}", wire.Group, "the avatar group"), job)
-        return status.look_update(await self._get(f"/v3/avatars/looks/{vid}", wire.Look, "the avatar"), job)
+            group = await self._get(f"/v3/avatars/{segment(vid)}", wire.Group, "the avatar group")
+            return status.group_update(group, job)
+        return status.look_update(await self._get(f"/v3/avatars/looks/{segment(vid)}", wire.Look, "the avatar"), job)
 
     async def _prompt_video(self, job: JobRecord) -> JobUpdate:
         """The agent session until it names its video, then the video (in the same poll, to finish without delay)."""
@@ -130,24 +132,27 @@ class V3Jobs(HeyGenBackend):
         named: dict[str, Any] = {}
         if not video_id:
             session_id = job.vendor_state.get("session_id") or job.vendor_id
-            session = await self._get(f"/v3/video-agents/{session_id}", wire.AgentSession, "the video agent session")
+            session = await self._get(f"/v3/video-agents/{segment(str(session_id))}", wire.AgentSession,
+                                      "the video agent session")
             update = status.agent_update(session, job)
             if update is not None:
                 return update
             video_id = session.video_id
             named = {"vendor_id": video_id, "vendor_state": {"video_id": video_id}}
-        update = status.video(await self._get(f"/v3/videos/{video_id}", wire.Video, "the video"), job)
+        update = status.video(await self._get(f"/v3/videos/{segment(str(video_id))}", wire.Video, "the video"), job)
         return status.agent_video(update, job).model_copy(update=named)
 
     async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
-        """Videos through GET /v3/videos/statuses (one request per 100 open videos); a finished one costs one more
-        request for its URLs. Avatars are asked one by one (there is no batch endpoint for looks)."""
+        """Videos through GET /v3/videos/statuses (one request per 100 open videos; items are named `video_id` and
+        carry no URLs), then one GET per video the batch says is completed, for its URLs. Avatars are asked one by
+        one (there is no batch endpoint for looks)."""
         videos = [j for j in jobs if self.follows_video(j) and j.vendor_id and self.foreign(j) is None]
         updates: dict[str, JobUpdate] = {}
         for chunk in chunks(videos, STATUS_BATCH):
             ids = ",".join(str(j.vendor_id) for j in chunk)
             body = await self.http.json("GET", "/v3/videos/statuses", params={"video_ids": ids})
-            items = {i.id: i for i in (decode(wire.StatusItem, x, "a video status") for x in data_of(body) or [])}
+            found = [decode(wire.StatusItem, x, "a video status") for x in data_of(body) or []]
+            items = {i.video_id: i for i in found if i.video_id}
             for job in chunk:
                 item = items.get(str(job.vendor_id))
                 if item is None or item.status == "not_found":
@@ -156,7 +161,8 @@ class V3Jobs(HeyGenBackend):
                 elif item.status == "completed":
                     updates[job.id] = await self._single(job)
                 else:
-                    running = status.video_running(item.status, job, item.failure_code, item.failure_message)
+                    error = item.error or wire.StatusError()
+                    running = status.video_running(item.status, job, error.code, error.message)
                     updates[job.id] = status.agent_video(running, job)
         for job in jobs:
             if job.id not in updates:

@@ -1,8 +1,11 @@
 """The unified specs as HeyGen v3 requests (pure functions over v3_wire's models).
 
-One speaking scene becomes `type: avatar`; several scenes (or a silent one) become `type: studio`, where a silent
-scene is an `image` scene showing a still for its duration: the scene's background image, else the avatar's own
-preview image (v3 has no silent avatar). The eight AI-photo checklist fields become a `type: prompt` prompt.
+One speaking scene becomes `type: avatar`; several scenes (or a silent one) become `type: studio` (reference 4, exact
+shapes): a speaking avatar is an `avatar_video` scene whose background can only be a colour (`{type: color, color}`);
+a silent scene is an `image` scene showing a still for its duration: the scene's background image, else the avatar's
+own preview image (v3 has no silent avatar); a scene without an avatar shows its image background while its script or
+audio plays. Studio videos have no output_format, fit or remove_background. The eight AI-photo checklist fields become
+a `type: prompt` prompt.
 """
 
 from __future__ import annotations
@@ -11,15 +14,16 @@ from typing import Any
 
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.models import AvatarInfo, Background, PhotoGenerationSpec, PhotoVideoSpec, Scene, VideoSpec
-from avatar_mcp.providers.heygen.v3_options import Knobs
+from avatar_mcp.providers.heygen.v3_options import Knobs, is_single_avatar
 from avatar_mcp.providers.heygen.v3_wire import (
     AssetInput,
-    AvatarInput,
     AvatarScene,
     AvatarVideo,
     Caption,
     ImageScene,
     ImageVideo,
+    SceneAvatarInput,
+    SceneBackground,
     StudioVideo,
     UrlAsset,
     V3Background,
@@ -103,8 +107,20 @@ def check_video(spec: VideoSpec) -> list[str]:
     """What v3 would reject, raised before any request; returns warnings for settings v3 has no field for."""
     if spec.output_format == "mov":
         raise InvalidInput("HeyGen v3 renders mp4 or webm, not mov.", field="output_format")
+    studio = not is_single_avatar(spec)
+    if studio and spec.output_format != "mp4":
+        raise InvalidInput("HeyGen v3 makes this video (several scenes, or a scene without a speaking avatar) as a "
+                           "studio video, which is always mp4: webm (with its transparent background) is for "
+                           "one-scene videos. Use output_format mp4, or make one video per scene.",
+                           field="output_format")
     warnings: list[str] = []
     for i, scene in enumerate(spec.scenes):
+        speaking = scene.avatar_id is not None and scene.silence_seconds is None
+        if studio and speaking and scene.background is not None and scene.background.type != "color":
+            raise InvalidInput(f"scenes.{i}.background: in a video of several scenes HeyGen v3 puts a speaking "
+                               f"avatar on a colour only (an image background works in a one-scene video, or on a "
+                               f"silent scene or a scene without an avatar). Use a colour, or make this scene a "
+                               f"video of its own.", field=f"scenes.{i}.background")
         if scene.script and not scene.voice_id:
             raise InvalidInput(f"scenes.{i}.voice_id is required with a script: pick one with list_voices.",
                                field=f"scenes.{i}.voice_id")
@@ -123,27 +139,31 @@ def check_video(spec: VideoSpec) -> list[str]:
     return warnings
 
 
-def is_single_avatar(spec: VideoSpec) -> bool:
-    only = spec.scenes[0]
-    return len(spec.scenes) == 1 and only.avatar_id is not None and only.silence_seconds is None
-
-
 def _speech(scene: Scene, audio: AssetInput | None, volume: float | None) -> dict[str, Any]:
-    audio_fields: dict[str, Any] = {}
-    if isinstance(audio, UrlAsset):
-        audio_fields["audio_url"] = audio.url
-    elif audio is not None:
-        audio_fields["audio_asset_id"] = audio.asset_id
     settings = voice_settings(scene.speed, scene.pitch, scene.locale, volume) if scene.script else None
-    return {"script": scene.script, "voice_id": scene.voice_id if scene.script else None, **audio_fields,
+    return {"script": scene.script, "voice_id": scene.voice_id if scene.script else None, **_audio_fields(audio),
             "voice_settings": settings}
 
 
 def output(spec: VideoSpec, callback_id: str, knobs: Knobs) -> dict[str, Any]:
+    """The fields every video has (a studio video has no others)."""
     aspect, resolution = aspect_and_resolution(spec.orientation, spec.size() if spec.dimension else None)
-    return {"aspect_ratio": aspect, "resolution": knobs.resolution or resolution or "720p", "fit": knobs.fit,
-            "output_format": spec.output_format, "caption": Caption(style="default") if spec.caption else None,
-            "title": spec.title, "callback_id": callback_id}
+    return {"aspect_ratio": aspect, "resolution": knobs.resolution or resolution or "720p",
+            "caption": Caption(style="default") if spec.caption else None, "title": spec.title,
+            "callback_id": callback_id}
+
+
+def scene_background(bg: Background | None) -> SceneBackground | None:
+    """A studio scene's colour (check_video has refused image backgrounds behind a speaking avatar)."""
+    if bg is None or bg.type != "color" or not bg.value:
+        return None
+    return SceneBackground(color=bg.value)
+
+
+def _audio_fields(audio: AssetInput | None) -> dict[str, Any]:
+    if isinstance(audio, UrlAsset):
+        return {"audio_url": audio.url}
+    return {"audio_asset_id": audio.asset_id} if audio is not None else {}
 
 
 def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int, AssetInput],
@@ -156,14 +176,16 @@ def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int
         assert scene.avatar_id is not None
         return AvatarVideo(avatar_id=scene.avatar_id, **_speech(scene, audio.get(0), knobs.volume),
                            background=background(scene.background, backgrounds.get(0), "scenes.0.background"),
-                           **knobs.avatar(), **output(spec, callback_id, knobs))
+                           **knobs.avatar(), **knobs.one_person(),
+                           output_format="webm" if spec.output_format == "webm" else "mp4",
+                           **output(spec, callback_id, knobs))
     scenes: list[AvatarScene | ImageScene] = []
     for i, scene in enumerate(spec.scenes):
         bg = backgrounds.get(i)
         if scene.avatar_id is not None and scene.silence_seconds is None:
-            scenes.append(AvatarScene(input=AvatarInput(
+            scenes.append(AvatarScene(input=SceneAvatarInput(
                 avatar_id=scene.avatar_id, **_speech(scene, audio.get(i), knobs.volume),
-                background=background(scene.background, bg, f"scenes.{i}.background"), **knobs.avatar())))
+                background=scene_background(scene.background), **knobs.avatar())))
             continue
         preview = avatars[scene.avatar_id].preview_image_url if scene.avatar_id in avatars else None
         source = bg or (UrlAsset(url=preview) if preview else None)
@@ -173,10 +195,8 @@ def build_video(spec: VideoSpec, avatars: dict[str, AvatarInfo], audio: dict[int
                                field=f"scenes.{i}.background")
         if scene.silence_seconds is not None:
             scenes.append(ImageScene(source=source, duration=scene.silence_seconds))
-        elif scene.script:
-            scenes.append(ImageScene(source=source, script=scene.script, voice_id=scene.voice_id))
         else:
-            scenes.append(ImageScene(source=source, audio=audio.get(i)))
+            scenes.append(ImageScene(source=source, **_speech(scene, audio.get(i), None)))
     return StudioVideo(scenes=scenes, **output(spec, callback_id, knobs))
 
 
@@ -196,13 +216,9 @@ def image_video(spec: PhotoVideoSpec, image: AssetInput, audio: AssetInput | Non
     knobs = knobs or Knobs(fit=spec.fit, motion_prompt=spec.motion_prompt)
     settings = voice_settings(spec.speed, spec.pitch, None, knobs.volume) if spec.script else None
     speech: dict[str, Any] = {"script": spec.script, "voice_id": spec.voice_id if spec.script else None,
-                              "voice_settings": settings}
-    if isinstance(audio, UrlAsset):
-        speech["audio_url"] = audio.url
-    elif audio is not None:
-        speech["audio_asset_id"] = audio.asset_id
+                              "voice_settings": settings, **_audio_fields(audio)}
     return ImageVideo(image=image, **speech, **knobs.motion(), aspect_ratio=ORIENTATION_ASPECT[spec.orientation],
-                      resolution=knobs.resolution, fit=knobs.fit,
+                      resolution=knobs.resolution, **knobs.one_person(),
                       background=background(spec.background, bg, "background"),
                       caption=Caption(style="default") if spec.caption else None, title=spec.title,
                       output_format="webm" if spec.output_format == "webm" else None, callback_id=callback_id)

@@ -1,8 +1,9 @@
 """RenderOptions on HeyGen v3 (reference/heygen-v3.md 4), checked against what v3 would refuse before any request.
 
 Each avatar input (the one `type: avatar` / `type: image` video, or every speaking `avatar_video` scene of a studio
-video) takes `engine: {type}`, `remove_background`, `expressiveness` (photo looks on Avatar IV only),
-`motion_prompt` and `voice_settings.volume` (spoken scripts only). The whole video takes `resolution` and `fit`.
+video) takes `engine: {type}`, `expressiveness` (photo looks on Avatar IV only), `motion_prompt` and
+`voice_settings.volume` (spoken scripts only). The whole video takes `resolution`; `fit` and `remove_background`
+exist only on a one-person (`avatar` / `image`) video, so a studio video refuses them by name.
 `engine.reference_look_id` (Avatar V) is not offered.
 """
 
@@ -20,6 +21,8 @@ VIDEO_OPTIONS = ("engine", "resolution", "fit", "remove_background", "expressive
 """What create_video and create_photo_video take on v3 (the photo video's engine is always avatar_iv)."""
 DEFAULT_ENGINE = "avatar_iv"
 PER_AVATAR = ("engine", "remove_background", "expressiveness", "motion_prompt", "volume")
+ONE_PERSON_ONLY = ("fit", "remove_background")
+"""Fields of `avatar` / `image` videos that a studio (multi-scene) video does not have."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +38,16 @@ class Knobs:
     fit: Literal["cover", "contain"] | None = None
 
     def motion(self) -> dict[str, Any]:
-        """Fields of a photo (ImageVideo) or avatar input."""
-        return {"remove_background": self.remove_background, "expressiveness": self.expressiveness,
-                "motion_prompt": self.motion_prompt}
+        """Fields of every person input (ImageVideo, AvatarVideo, a studio scene's avatar input)."""
+        return {"expressiveness": self.expressiveness, "motion_prompt": self.motion_prompt}
 
     def avatar(self) -> dict[str, Any]:
-        """Fields of one avatar input (AvatarInput / AvatarVideo)."""
+        """Fields of one avatar input (SceneAvatarInput / AvatarVideo)."""
         return {**self.motion(), "engine": Engine(type=self.engine) if self.engine else None}
+
+    def one_person(self) -> dict[str, Any]:
+        """The output fields only a one-person (`avatar` / `image`) video has."""
+        return {"fit": self.fit, "remove_background": self.remove_background}
 
 
 def _refuse(message: str, name: str) -> InvalidInput:
@@ -54,6 +60,12 @@ def _motion_prompt(value: str | None) -> str | None:
     return value
 
 
+def is_single_avatar(spec: VideoSpec) -> bool:
+    """One speaking avatar: a `type: avatar` video; anything else is a studio video."""
+    only = spec.scenes[0]
+    return len(spec.scenes) == 1 and only.avatar_id is not None and only.silence_seconds is None
+
+
 def speaking_avatars(spec: VideoSpec) -> list[tuple[int, Scene]]:
     """The scenes that become avatar inputs (v3_mapping: an avatar that is not silent)."""
     return [(i, s) for i, s in enumerate(spec.scenes) if s.avatar_id is not None and s.silence_seconds is None]
@@ -64,6 +76,12 @@ def for_video(given: Mapping[str, Any], spec: VideoSpec, avatars: Mapping[str, A
     """The options of a create_video, refused where v3 would refuse them. `engines` are the looks' supported
     engines (empty when HeyGen did not list them); `derived_resolution` comes from `dimension`."""
     scenes = speaking_avatars(spec)
+    studio = [name for name in ONE_PERSON_ONLY if name in given] if not is_single_avatar(spec) else []
+    if studio:
+        names = " and ".join(f"options.{name}" for name in studio)
+        raise _refuse(f"HeyGen v3 makes this video (several scenes, or a scene without a speaking avatar) as a studio "
+                      f"video, which has no {names}: those exist only on one-scene videos. Remove "
+                      f"{'it' if len(studio) == 1 else 'them'}, or make one video per scene.", studio[0])
     unplaced = [name for name in PER_AVATAR if name in given]
     if unplaced and not scenes:
         raise _refuse(f"options.{unplaced[0]} applies to the avatar's speech and movement, and every scene here is "

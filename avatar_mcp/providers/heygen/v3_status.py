@@ -86,7 +86,9 @@ def group_update(group: wire.Group, job: JobRecord) -> JobUpdate:
 
 
 RUNNING: dict[str, tuple[JobStatus, float]] = {"pending": ("queued", 0.1), "waiting": ("queued", 0.05),
-                                               "processing": ("processing", 0.5)}
+                                               "queued": ("queued", 0.1), "processing": ("processing", 0.5)}
+"""Running statuses of GET /v3/videos/{id} (pending, processing; `waiting` in the spec's example) and of the
+statuses batch (queued, processing)."""
 
 
 def video_running(status: str, job: JobRecord, code: str | None = None, reason: str | None = None) -> JobUpdate:

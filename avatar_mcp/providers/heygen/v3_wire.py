@@ -38,10 +38,19 @@ class Engine(Wire):
 
 
 class V3Background(Wire):
+    """The background of an `avatar` / `image` video: `{type: color, value}` or `{type: image, url | asset_id}`."""
+
     type: Literal["color", "image"]
     value: str | None = None
     url: str | None = None
     asset_id: str | None = None
+
+
+class SceneBackground(Wire):
+    """A studio scene's background: colour only, spelled `{type: "color", color: "#RRGGBB"}` (reference 4)."""
+
+    type: Literal["color"] = "color"
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
 
 class Caption(Wire):
@@ -58,32 +67,46 @@ class Speech(Wire):
 
 
 class Motion(Wire):
-    """How the person moves and looks (RenderOptions): per avatar input in a studio video."""
+    """How the person moves (RenderOptions): on the one avatar or image video, and on every studio avatar input."""
 
-    remove_background: bool | None = None
     expressiveness: Literal["high", "medium", "low"] | None = None
     motion_prompt: str | None = None
 
 
-class AvatarInput(Speech, Motion):
+class SceneAvatarInput(Speech, Motion):
+    """A studio `avatar_video` scene's input: no remove_background (that is an avatar / image video field)."""
+
     type: Literal["avatar"] = "avatar"
     avatar_id: str
     engine: Engine | None = None
-    background: V3Background | None = None
+    background: SceneBackground | None = None
 
 
-class Output(Wire):
+class StudioOutput(Wire):
+    """What a studio video takes besides its scenes: no fit, output_format or remove_background."""
+
     aspect_ratio: str | None = None
     resolution: Literal["4k", "1080p", "720p"] | None = None
-    fit: Literal["cover", "contain"] | None = None
-    output_format: Literal["mp4", "webm"] | None = None
     caption: Caption | None = None
     title: str | None = None
     callback_id: str | None = None
 
 
-class AvatarVideo(AvatarInput, Output):
+class Output(StudioOutput):
+    """The output of a one-person (`avatar` / `image`) video."""
+
+    fit: Literal["cover", "contain"] | None = None
+    output_format: Literal["mp4", "webm"] | None = None
+    remove_background: bool | None = None
+
+
+class AvatarVideo(Speech, Motion, Output):
     """POST /v3/videos type avatar (one scene). callback_url is never sent: those deliveries are unsigned."""
+
+    type: Literal["avatar"] = "avatar"
+    avatar_id: str
+    engine: Engine | None = None
+    background: V3Background | None = None
 
 
 class ImageVideo(Speech, Motion, Output):
@@ -96,19 +119,20 @@ class ImageVideo(Speech, Motion, Output):
 
 class AvatarScene(Wire):
     type: Literal["avatar_video"] = "avatar_video"
-    input: AvatarInput
+    input: SceneAvatarInput
 
 
-class ImageScene(Wire):
+class ImageScene(Speech):
+    """A still-image scene: shown for `duration` seconds, or while a script or an audio file is heard."""
+
     type: Literal["image"] = "image"
     source: AssetInput
     duration: float | None = None
-    script: str | None = None
-    voice_id: str | None = None
-    audio: AssetInput | None = None
 
 
-class StudioVideo(Output):
+class StudioVideo(StudioOutput):
+    """POST /v3/videos type studio: several scenes, one video, rendered all or nothing."""
+
     type: Literal["studio"] = "studio"
     scenes: list[AvatarScene | ImageScene]
 
@@ -247,11 +271,18 @@ class AgentSession(Answer):
     messages: list[AgentMessage] = Field(default_factory=list)
 
 
+class StatusError(Answer):
+    code: str | None = None
+    message: str | None = None
+
+
 class StatusItem(Answer):
-    id: str
+    """One item of GET /v3/videos/statuses: named by `video_id` (null for a batch item not made yet), status
+    queued | processing | completed | failed | not_found, `error` when failed, and no URLs."""
+
+    video_id: str | None = None
     status: str
-    failure_code: str | None = None
-    failure_message: str | None = None
+    error: StatusError | None = None
 
 
 class V3Voice(Answer):

@@ -24,7 +24,14 @@ import anyio.to_thread
 from pydantic import ValidationError
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import InvalidInput, MediaRejected, NotFound, ProviderStatusError, ServerError
+from avatar_mcp.errors import (
+    InvalidInput,
+    MediaRejected,
+    NotFound,
+    ProviderConnectionError,
+    ProviderStatusError,
+    ServerError,
+)
 from avatar_mcp.media import MediaPolicy, classify, require_https
 from avatar_mcp.models import ORIENTATION_SIZES, Background, JobError, JobRecord, PhotoVideoSpec, VideoSpec, utcnow
 from avatar_mcp.netclient import SharedHTTP
@@ -56,6 +63,9 @@ BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
 """A local background image travels inline as a data URI (the seed allows one): keep the request small."""
 PHOTO_FIT_DEFAULT = PhotoVideoSpec.model_fields["fit"].default
 """create_photo_video's own `fit` when not given: options.fit may replace it without a conflict."""
+VOICE_ADVICE = ("a HeyGen voice id (Avatar V speaks with HeyGen's voices: list_voices with provider 'heygen' shows "
+                "them, when HeyGen is configured)")
+"""Runware has no voice list of its own (seed 004: speech.voice takes HeyGen's voice ids, default 'auto')."""
 NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGen avatar id (also for "
          "create_photo_video), speech from a script or an https/UUID audio file; a local background image is sent "
          "inline. Options: quality, variants (1-4 results), ttl_seconds, safety, upload_url, fit, "
@@ -65,13 +75,18 @@ NOTES = ("HeyGen Avatar V through Runware: one scene per video, avatars by HeyGe
 class RunwareProvider(BaseProvider):
     name = "runware"
     title = RUNWARE.title
-    capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES)
+    capabilities = Capabilities(operations=RUNWARE.operations, idempotent_create=True, webhooks=True, notes=NOTES,
+                                default_voice_id=wire.AUTO_VOICE, voice_advice=VOICE_ADVICE)
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
                  create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
         self.media = media
+        auth = {"Authorization": f"Bearer {api_key}"}
         self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_error,
-                                auth_headers={"Authorization": f"Bearer {api_key}"}, secrets=[api_key])
+                                auth_headers=auth, secrets=[api_key])
+        self._polls = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=wire.parse_poll_error,
+                                 auth_headers=auth, secrets=[api_key])
+        """getResponse polls: a task's errors envelope is its outcome, read from the body (wire.parse_poll_error)."""
         self._create_timeout = create_timeout
         self._poll_hint = poll_hint
         """Tests shorten the schedule with this; None lets the adaptive schedule decide."""
@@ -102,8 +117,9 @@ class RunwareProvider(BaseProvider):
         wire.reject(wire.unsupported_scene(scene))
         if not scene.avatar_id:
             raise InvalidInput("scenes.0.avatar_id is missing: give a HeyGen avatar id.", field="scenes.0.avatar_id")
+        voice = wire.IDS.check_optional(scene.voice_id, "scenes.0.voice_id", where="list_voices (provider 'heygen')")
         return await self._task(ctx, options, avatar=wire.avatar_id(scene.avatar_id, "scenes.0.avatar_id"),
-                                script=scene.script, audio=scene.audio, voice=scene.voice_id, language=scene.locale,
+                                script=scene.script, audio=scene.audio, voice=voice, language=scene.locale,
                                 speed=scene.speed, pitch=scene.pitch, background=scene.background, size=spec.size(),
                                 caption=spec.caption, fit=options.get("fit"), output_format=spec.output_format)
 
@@ -116,8 +132,9 @@ class RunwareProvider(BaseProvider):
         if spec.fit not in (PHOTO_FIT_DEFAULT, fit):
             raise InvalidInput(f"fit is {spec.fit!r} but options.fit is {fit!r}: give one of them.",
                                field="options.fit")
+        voice = wire.IDS.check_optional(spec.voice_id, "voice_id", where="list_voices (provider 'heygen')")
         return await self._task(ctx, options, avatar=wire.avatar_id(spec.image, "image"), script=spec.script,
-                                audio=spec.audio, voice=spec.voice_id, language=None, speed=spec.speed,
+                                audio=spec.audio, voice=voice, language=None, speed=spec.speed,
                                 pitch=spec.pitch, background=spec.background,
                                 size=ORIENTATION_SIZES[spec.orientation], caption=spec.caption, fit=fit,
                                 output_format=spec.output_format)
@@ -151,7 +168,8 @@ class RunwareProvider(BaseProvider):
             settings["removeBackground"] = options["remove_background"]
         speech = None
         if script is not None:
-            speech = {"text": script, "voice": voice or "auto", "language": language, "volume": options.get("volume"),
+            speech = {"text": script, "voice": voice or wire.AUTO_VOICE, "language": language,
+                      "volume": options.get("volume"),
                       "speed": speed, "pitch": pitch}
         fields = {"taskUUID": task_uuid_for(ctx.job_id), "outputFormat": FORMATS[output_format],
                   "webhookURL": ctx.callback_url, **wire.task_options(options), "inputs": inputs, "width": size[0],
@@ -177,7 +195,12 @@ class RunwareProvider(BaseProvider):
     async def _submit(self, task: VideoInference, ctx: SubmitContext) -> Submission:
         ctx.vendor_state.update(task_uuid=task.taskUUID, number_results=task.numberResults)
         await ctx.report(0.0, "Sending the task to Runware.")
-        await self._send(task)
+        try:
+            await self._send(task)
+        except ServerError as exc:
+            # Runware may have taken it: the job stays `submitting`, and reconcile asks about the same taskUUID.
+            raise ProviderConnectionError(f"{exc} The task is checked again with the same taskUUID (never paid "
+                                          f"twice).", provider=self.name, request_sent=True) from exc
         return Submission(vendor_id=task.taskUUID, status="queued", vendor_state=dict(ctx.vendor_state),
                           expected_seconds=self._poll_hint or EXPECTED_VIDEO_SECONDS, poll_after=self._poll_hint,
                           message="Runware accepted the task; HeyGen Avatar V is rendering.")
@@ -201,21 +224,29 @@ class RunwareProvider(BaseProvider):
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:
         task_uuid = job.vendor_id or job.vendor_state.get("task_uuid") or task_uuid_for(job.id)
-        body = await self._http.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
-                                     idempotent=True)
+        body = await self._polls.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
+                                      idempotent=True)
         expected = int(job.vendor_state.get("number_results") or 1)
         return self._update(body, task_uuid, expected)
 
     def _update(self, body: Any, task_uuid: str, expected: int) -> JobUpdate:
+        """A getResponse answer: an errors item naming the task is its failure (with Runware's reason), except
+        `taskFailedOrNotFound`, which may also mean "not known (yet)": that is NotFound, for the service's rule
+        (a job the vendor keeps not knowing fails) and for reconcile (a task never received is sent again)."""
         data = [d for d in wire.items(body, "data") if d.get("taskUUID") in (None, task_uuid)]
         for error in wire.items(body, "errors"):
-            if error.get("taskUUID") in (None, task_uuid) and error.get("status") == "error":
-                code = str(error.get("code") or "taskFailed")
-                message = (f"Runware could not make the video: {error.get('message') or code} (code {code}). "
-                           + ("Change the script or avatar and try again." if "olicy" in code or "afety" in code
-                              else "Nothing more will happen with this job; submit it again to retry."))
-                return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
-                                 poll_after=None)
+            if error.get("taskUUID") != task_uuid:
+                continue
+            code = str(error.get("code") or "taskFailed")
+            reason = str(error.get("message") or code)
+            if code == wire.NOT_FOUND:
+                raise NotFound(f"Runware does not know task {task_uuid} (or it failed without a reason): {reason}",
+                               provider=self.name, status_code=404, vendor_code=code)
+            message = (f"Runware could not make the video: {reason} (code {code}). "
+                       + ("Change the script or avatar and try again." if "olicy" in code or "afety" in code
+                          else "Nothing more will happen with this job; submit it again to retry."))
+            return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
+                             poll_after=None)
         done = [d for d in data if d.get("status") == "success"]
         total = max(expected, len(data), 1)
         if done and len(done) >= total:

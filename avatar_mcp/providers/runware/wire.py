@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from avatar_mcp.errors import InvalidInput, MediaRejected
 from avatar_mcp.media import classify, require_https
 from avatar_mcp.models import Cost, JobResult, MediaOutput, Scene
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import IdRule, VendorErrorInfo
 
 if TYPE_CHECKING:
     import httpx
@@ -27,12 +27,19 @@ MODEL: Literal["heygen:avatar@5"] = "heygen:avatar@5"
 CONFLICT = "conflictTaskUUID"
 """A known taskUUID sent again: the official SDK takes it as "already accepted"."""
 NOT_FOUND = "taskFailedOrNotFound"
+AUTO_VOICE = "auto"
+"""speech.voice's default (seed 004): Avatar V picks the voice itself."""
 FORMATS = {"mp4": "MP4", "webm": "WEBM", "mov": "MOV"}
 AVATAR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+IDS = IdRule("HeyGen Avatar V", re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"),
+             "'Abigail_expressive_2024112501' (avatars) or '1bd001e7e50f421d891986aad5158bc8' (voices)")
+"""The HeyGen avatar and voice ids a videoInference names (they travel in the body; checked all the same)."""
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 CAPTION_KEYS = re.compile(r"(caption|srt|subtitle).*url$", re.IGNORECASE)
 """The seed promises a sidecar SRT with captions but does not name its field: take any *caption*/*srt* URL."""
 _STATUS_BY_CODE = {"invalidApiKey": 401, "insufficientCredits": 402, NOT_FOUND: 404, "rateLimitExceeded": 429}
+ACCOUNT_CODES = frozenset({"invalidApiKey", "insufficientCredits", "rateLimitExceeded"})
+"""Errors about the account or the request rate, never about one task's outcome."""
 
 
 class _Wire(BaseModel):
@@ -52,7 +59,7 @@ class Inputs(_Wire):
 
 class Speech(_Wire):
     text: str = Field(min_length=1, max_length=5000)
-    voice: str = Field(default="auto", min_length=1)
+    voice: str = Field(default=AUTO_VOICE, min_length=1)
     language: str | None = Field(default=None, min_length=1)
     volume: float | None = Field(default=None, ge=0, le=1)
     speed: float | None = Field(default=None, ge=0.5, le=1.5)
@@ -131,6 +138,22 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
                            param=str(param) if param else None)
 
 
+def parse_poll_error(response: httpx.Response) -> VendorErrorInfo | None:
+    """A getResponse answer: an `errors` item naming a taskUUID is that task's outcome, whatever the HTTP status
+    below 500 (Runware answers a failed task with the errors envelope and no data item, often with HTTP 200; the
+    official SDK's `_extract_items` takes it as the failure): the caller reads it from the body. Account errors
+    (key, credits, rate), 5xx and errors naming no task go through `parse_error`."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    errors = items(body, "errors")
+    outcomes = [e for e in errors if e.get("taskUUID") and str(e.get("code") or "") not in ACCOUNT_CODES]
+    if response.status_code < 500 and errors and len(outcomes) == len(errors):
+        return None
+    return parse_error(response)
+
+
 # ---------------------------------------------------------------------------------------------- mapping helpers
 
 OPTIONS = ("fit", "remove_background", "quality", "variants", "ttl_seconds", "safety", "upload_url", "volume")
@@ -192,11 +215,12 @@ def avatar_id(value: str, field: str) -> str:
     text = value.strip()
     if classify(text) == "asset":
         text = text.split(":", 1)[1]
-    if AVATAR_ID.match(text):
+    if AVATAR_ID.match(text) and IDS.pattern.fullmatch(text):
         return text
     looks_like_file = classify(text) == "url" or "/" in text or "\\" in text or bool(PurePath(text).suffix)
     what = "a picture file or URL" if looks_like_file else f"{value!r}"
-    raise InvalidInput(f"Runware's HeyGen Avatar V animates a HeyGen avatar by id, not {what}. Pass a HeyGen avatar "
+    raise InvalidInput(f"{field}: Runware's HeyGen Avatar V animates a HeyGen avatar by id, not {what}. Nothing was "
+                       f"sent. Pass a HeyGen avatar "
                        f"id (a photo avatar or digital twin, e.g. from list_avatars with provider 'heygen'), or make "
                        f"the photo talk with provider 'heygen' (Avatar IV) or 'local'.", field=field)
 

@@ -44,8 +44,8 @@ async def ai_photo_to_two_scene_video(session: Session, api: str, photo: Path) -
     video = await session.call("create_video", {"provider": "heygen", "orientation": "landscape", "caption": True,
                                                 "scenes": [
         {"avatar_id": avatar_id, "script": "Welcome to the product tour.", "voice_id": voice,
-         "background": {"type": "image", "url": str(photo)}},
-        {"avatar_id": avatar_id, "silence_seconds": 2, "background": {"type": "color", "value": "#203040"}}]})
+         "background": {"type": "color", "value": "#203040"}},
+        {"avatar_id": avatar_id, "silence_seconds": 2, "background": {"type": "image", "url": str(photo)}}]})
     assert video["status"] == "queued", video
     done = await session.finish(video)
     result = done["result"]

@@ -58,8 +58,8 @@ async def test_studio_videos_carry_the_options_on_every_speaking_avatar(
     settings = heygen_settings(tmp_path, media_root, v3, None)
     async with heygen_service(settings) as (service, provider):
         look = await photo_look(service, photo)
-        spec = VideoSpec(options={"engine": "avatar_iv", "expressiveness": "high", "volume": 0.5, "resolution": "4k",
-                                  "fit": "cover"}, scenes=[
+        spec = VideoSpec(options={"engine": "avatar_iv", "expressiveness": "high", "volume": 0.5, "resolution": "4k"},
+                         scenes=[
             Scene(avatar_id=look, script="One.", voice_id=VOICE),
             Scene(avatar_id=look, audio="voice.mp3"),
             Scene(avatar_id=look, silence_seconds=2)])
@@ -72,7 +72,7 @@ async def test_studio_videos_carry_the_options_on_every_speaking_avatar(
     assert heard["input"]["audio_asset_id"] in v3.assets and "voice_settings" not in heard["input"]
     assert {k: heard["input"][k] for k in motion} == motion
     assert silent["type"] == "image" and set(silent) == {"type", "source", "duration"}
-    assert (body["resolution"], body["fit"]) == ("4k", "cover") and job.vendor_id in v3.videos
+    assert body["resolution"] == "4k" and "fit" not in body and job.vendor_id in v3.videos
 
 
 async def test_photo_video_options_win_over_the_spec_and_join_its_motion_prompt(

@@ -1,0 +1,61 @@
+"""Napster's answers read whatever their shape: error reasons in every body shape reference D lists, and listings
+paged by totalCount (no totalPages needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp.client import Client
+from pydantic import SecretStr
+
+from avatar_mcp.config import Settings
+from tests.conftest import make_settings
+from tests.fakes._harness import serve
+from tests.fakes.napster import NapsterFake
+from tests.providers._vendors import call, fails, server
+from tests.providers.test_napster import COMPANION, KEY, fast
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["problem", "message", "message_list"])
+def fake(request: pytest.FixtureRequest) -> Iterator[NapsterFake]:
+    vendor = NapsterFake(error_style=request.param)
+    with serve(vendor):
+        yield vendor
+
+
+@pytest.fixture
+def settings(tmp_path: Path, media_root: Path, fake: NapsterFake) -> Settings:
+    return make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
+
+
+async def test_napsters_reasons_reach_the_assistant_whatever_the_shape_of_its_error_body(
+        settings: Settings, fake: NapsterFake) -> None:
+    refused_picture = {**COMPANION, "picture": "https://cdn.example.com/my photo.jpg"}  # Napster refuses the space
+    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        picture = await fails(client, "create_companion", refused_picture)
+        fake.api_key = "rotated"
+        key = await fails(client, "list_avatars", {"provider": "napster"})
+    assert "pictureUrl" in picture and "must be a publicly reachable absolute https URL" in picture
+    assert "Fix the request" in picture
+    assert "A valid X-Api-Key header is required" in key and "API key was refused" in key
+
+
+@pytest.mark.parametrize("total_pages", [False, True])
+async def test_list_avatars_returns_all_250_companions_paging_by_total_count(
+        tmp_path: Path, media_root: Path, total_pages: bool) -> None:
+    fake = NapsterFake(total_pages=total_pages)
+    made = fake.seed(250)
+    with serve(fake):
+        settings = make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
+        async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+            listed: dict[str, Any] = await call(client, "list_avatars", {"provider": "napster", "limit": 500})
+    ids = [a["avatar_id"] for a in listed["avatars"]]
+    assert [i for i in ids if i in set(made)] == made  # 250 of 250, in Napster's order
+    assert len(ids) == 250 + len(fake.stock)
+    pages = [int(r.query["pageIndex"]) for r in fake.requests("GET", "^/public/companions$")]
+    assert pages == [0, 1, 2]  # 100 + 100 + 50: no fourth request
