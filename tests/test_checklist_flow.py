@@ -228,7 +228,7 @@ async def test_a_path_outside_the_media_roots_is_refused_before_anything_is_aske
         jobs = await jobs_in(client)
     assert form.forms == []
     assert photo.is_error and "outside the media roots" in photo.content[0].text
-    assert backdrop.is_error and "/etc/hostname.jpg" in backdrop.content[0].text
+    assert backdrop.is_error and "scenes[0].background.url: '/etc/hostname.jpg'" in backdrop.content[0].text
     assert jobs == []
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
+from avatar_mcp.errors import MediaRejected
 from avatar_mcp.media import MediaKind, MediaPolicy, classify
 
 _FIELDS: dict[str, dict[str, tuple[MediaKind, ...]]] = {
@@ -49,7 +50,11 @@ def media_arguments(operation: str, request: dict[str, Any]) -> Iterator[tuple[s
 
 
 def check_media(media: MediaPolicy, operation: str, request: dict[str, Any]) -> None:
-    """Refuse (MediaRejected) the first local media file that cannot be used, before anything is asked."""
-    for _where, value, kinds in media_arguments(operation, request):
+    """Refuse (MediaRejected, naming the argument) the first local media file that cannot be used, before anything
+    is asked."""
+    for where, value, kinds in media_arguments(operation, request):
         if classify(value) == "path" and _looks_like_a_file(value.strip()):
-            media.open_local(value, kinds=kinds)
+            try:
+                media.open_local(value, kinds=kinds)
+            except MediaRejected as exc:
+                raise MediaRejected(f"Nothing was sent. {where}: {exc}", source=exc.source) from exc
