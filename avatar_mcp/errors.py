@@ -17,6 +17,7 @@ fields carry the same facts for code (retry timing, status codes, the providers 
     │       ├── RateLimited             429: slow down (retry_after seconds)
     │       └── ServerError             5xx: the vendor failed
     ├── ProviderNotConfigured           no API key for the provider asked for
+    ├── ProviderUnavailable             the provider's software is not installed (the `local` extra)
     ├── CapabilityMissing               the provider cannot do this operation (providers_with)
     ├── JobNotFound                     unknown job id
     ├── ChecklistIncomplete             required fields are missing and could not be asked
@@ -140,6 +141,16 @@ class ProviderNotConfigured(AvatarError):
         )
         self.provider = provider
         self.env_vars = tuple(env_vars)
+
+
+class ProviderUnavailable(AvatarError):
+    """The provider's software is not installed here (the local studio without the `local` extra)."""
+
+    code = "provider_unavailable"
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(reason)
+        self.provider = provider
 
 
 class CapabilityMissing(AvatarError):

@@ -293,8 +293,8 @@ class CompanionSpec(BaseModel):
 class Background(BaseModel):
     model_config = _STRICT
     type: Literal["color", "image", "video"] = "color"
-    value: str | None = Field(default=None, description="Hex colour like #1e2a3a (type color).")
-    url: str | None = Field(default=None, description="Image or video: local path, https URL or asset key.")
+    value: str | None = Field(default=None, description="color: '#1e2a3a'.")
+    url: str | None = Field(default=None, description="image/video: local path, https URL or asset key.")
     fit: Fit = "cover"
     play_style: PlayStyle = "loop"
 
@@ -309,12 +309,12 @@ class Background(BaseModel):
 
 
 class Scene(BaseModel):
-    """One scene: who speaks, what they say (script, audio or silence), with which voice, over what."""
+    """One scene: who speaks, what (script, audio or silence), with which voice, over what."""
 
     model_config = _STRICT
     avatar_id: str | None = None
     script: str | None = Field(default=None, max_length=5000)
-    audio: str | None = Field(default=None, description="Local path, https URL or asset key of speech audio.")
+    audio: str | None = Field(default=None, description="Speech file: local path, https URL or asset key.")
     silence_seconds: float | None = Field(default=None, ge=1, le=100)
     voice_id: str | None = None
     speed: float = Field(default=1.0, ge=0.5, le=1.5)
@@ -354,25 +354,21 @@ ORIENTATION_SIZES: dict[str, tuple[int, int]] = {
 
 
 class RenderOptions(BaseModel):
-    """Vendor render knobs. Each provider uses the ones it supports and refuses the others by name, before
-    anything is sent (list_providers' notes say which provider takes which)."""
+    """Vendor render knobs: each provider refuses the ones it lacks, by name, before sending."""
 
     model_config = _STRICT
-    engine: Literal["avatar_iv", "avatar_v", "avatar_iii"] | None = Field(
-        default=None, description="HeyGen v3 avatar engine (default avatar_iv).")
-    resolution: Literal["720p", "1080p", "4k"] | None = Field(default=None, description="HeyGen v3 output resolution.")
-    fit: Literal["cover", "contain"] | None = Field(default=None, description="How the avatar fills the frame.")
-    remove_background: bool | None = Field(default=None, description="Cut the person out of their backdrop.")
-    expressiveness: Literal["high", "medium", "low"] | None = Field(
-        default=None, description="HeyGen v3 Avatar IV photo looks: how lively the face is.")
-    motion_prompt: str | None = Field(default=None, max_length=1000, description="How the person should move.")
-    quality: int | None = Field(default=None, ge=20, le=99, description="Runware output quality (default 95).")
-    variants: int | None = Field(default=None, ge=1, le=4, description="Runware: how many results to make (1-4).")
-    ttl_seconds: int | None = Field(default=None, ge=60, description="Runware: how long result URLs live.")
-    safety: Literal["none", "fast", "full"] | None = Field(default=None, description="Runware content check mode.")
-    upload_url: str | None = Field(default=None, max_length=2000,
-                                   description="Runware: https URL the finished video is PUT to as well.")
-    volume: float | None = Field(default=None, ge=0, le=1, description="Speech volume (Runware, HeyGen v3).")
+    engine: Literal["avatar_iv", "avatar_v", "avatar_iii"] | None = Field(default=None, description="HeyGen v3")
+    resolution: Literal["720p", "1080p", "4k"] | None = Field(default=None, description="HeyGen v3")
+    fit: Literal["cover", "contain"] | None = None
+    remove_background: bool | None = None
+    expressiveness: Literal["high", "medium", "low"] | None = Field(default=None, description="HeyGen v3 photos")
+    motion_prompt: str | None = Field(default=None, max_length=1000)
+    quality: int | None = Field(default=None, ge=20, le=99, description="Runware")
+    variants: int | None = Field(default=None, ge=1, le=4, description="Runware: results to make")
+    ttl_seconds: int | None = Field(default=None, ge=60, description="Runware: URL lifetime")
+    safety: Literal["none", "fast", "full"] | None = Field(default=None, description="Runware content check")
+    upload_url: str | None = Field(default=None, max_length=2000, description="Runware: also PUT the video here")
+    volume: float | None = Field(default=None, ge=0, le=1, description="Speech volume")
 
     def given(self) -> dict[str, Any]:
         """The options that were set, by name."""

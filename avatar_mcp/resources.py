@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from avatar_mcp.app import service_of
-from avatar_mcp.errors import AvatarError
+from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound
 
 if TYPE_CHECKING:
     from avatar_mcp.models import JobResult, MediaOutput
@@ -38,13 +38,20 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=1, default=str)
 
 
+def resource_error(exc: AvatarError) -> ResourceError:
+    """Not found (an unknown job or provider) for what does not exist; the server maps it to the era's code."""
+    if isinstance(exc, JobNotFound) or (isinstance(exc, InvalidInput) and exc.field == "provider"):
+        return ResourceNotFoundError(str(exc))
+    return ResourceError(str(exc))
+
+
 async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
     """A job's handle plus the complete request as submitted (after the checklist; no secrets, no file contents)."""
     service = await service_of(ctx)
     try:
         job = await service.get(job_id)
     except AvatarError as exc:
-        raise ResourceError(str(exc)) from exc
+        raise resource_error(exc) from exc
     return service.detail(job).model_dump_json(indent=1, exclude_none=True)
 
 
@@ -110,7 +117,7 @@ async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str)
     try:
         items = await catalogue(await service_of(ctx), provider, operation)
     except AvatarError as exc:
-        raise ResourceError(str(exc)) from exc
+        raise resource_error(exc) from exc
     return _json([i.model_dump(exclude_none=True) for i in items])
 
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools.tool_manager import ToolManager
-from mcp_types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult, DiscoverResult, InputRequiredResult, SetLevelRequestParams
 from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
@@ -28,6 +29,7 @@ from avatar_mcp.app import AppContext
 from avatar_mcp.apps import StudioApp
 from avatar_mcp.config import Settings
 from avatar_mcp.guard import ToolGuard
+from avatar_mcp.joblog import OPEN_STATUSES, JobLog, is_legacy
 from avatar_mcp.listing_cache import ToolListCache
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
 from avatar_mcp.resources import register as register_resources
@@ -35,7 +37,12 @@ from avatar_mcp.resources import register_completions
 from avatar_mcp.webhooks import register_webhooks
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from mcp.server.context import ServerRequestContext
+    from mcp.server.lowlevel.helper_types import ReadResourceContents
     from mcp.server.mcpserver import Context
+    from pydantic import AnyUrl
 
     from avatar_mcp.runtime import ProviderFactory
     from avatar_mcp.service import AvatarService
@@ -43,6 +50,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 START_GRACE_SECONDS = 0.3
+RESOURCE_NOT_FOUND = -32002
+"""The 2025-11-25 revision's code for an unknown resource (2026-07-28 retired it for -32602, the SDK's default)."""
 
 INSTRUCTIONS = """\
 Make talking-avatar videos. Typical flows:
@@ -70,11 +79,29 @@ class AvatarServer(MCPServer[AppContext]):
         self._tools_built = False
         self._tools_lock = threading.Lock()
         self._tool_cache = ToolListCache(settings.data_dir / "cache")
+        self.job_log = JobLog()
+        # The 2026-07-28 wire rejects logging/setLevel before any handler runs, so only older sessions reach it.
+        self._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, self.job_log.set_level)
+        self._without_logging_in_discover()
         register_resources(self, self.current_service)
         register_completions(self, self.current_service)
         register_webhooks(self, settings, self.current_service)
         for prompt in load_prompts():
             self.add_prompt(as_mcp_prompt(prompt))
+
+    def _without_logging_in_discover(self) -> None:
+        """server/discover (2026-07-28 only) must not advertise the logging capability that era removed."""
+        entry = self._lowlevel_server.get_request_handler("server/discover")
+        assert entry is not None
+        discover = entry.handler
+
+        async def era_discover(ctx: ServerRequestContext[Any, Any], params: Any) -> Any:
+            result = await discover(ctx, params)
+            if isinstance(result, DiscoverResult):
+                result.capabilities.logging = None
+            return result
+
+        self._lowlevel_server.add_request_handler("server/discover", entry.params_type, era_discover)
 
     async def current_service(self) -> AvatarService | None:
         """The service once it is open (waiting for it if it is opening); None outside a session or on failure."""
@@ -117,15 +144,36 @@ class AvatarServer(MCPServer[AppContext]):
 
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[AppContext, Any] | None = None) -> CallToolResult | InputRequiredResult:
+        """Call a tool; the session then follows (in its log) any job the answer names."""
         self.guard.check_arguments(name, arguments)
         await self._ensure_tools()
+        request = _request_of(context)
         try:
-            return await super().call_tool(name, arguments, context)
+            if request is None:
+                return await super().call_tool(name, arguments, context)
+            with self.job_log.request(request.session, request.request_id):
+                result = await super().call_tool(name, arguments, context)
         except ToolError as exc:
             explained = self.guard.explain(name, exc)
             if explained is exc:
                 raise
             raise explained from exc
+        if isinstance(result, CallToolResult) and isinstance(result.structured_content, dict):
+            answer = result.structured_content
+            if isinstance(answer.get("job_id"), str) and answer.get("status") in OPEN_STATUSES:
+                self.job_log.watch(request.session, answer["job_id"])
+        return result
+
+    async def read_resource(self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None
+                            ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """Read a resource; an unknown one is the era's "resource not found" error."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError as exc:
+            request = _request_of(context)
+            if request is not None and is_legacy(request.session):
+                raise MCPError(code=RESOURCE_NOT_FOUND, message=str(exc), data={"uri": str(uri)}) from exc
+            raise
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self.build_tools()
@@ -154,6 +202,7 @@ class AvatarServer(MCPServer[AppContext]):
             # Imported in a worker thread: the event loop must stay free to answer the session's first requests.
             module = await anyio.to_thread.run_sync(importlib.import_module, "avatar_mcp.runtime")
             async with module.open_service(self.config, self.provider_factory) as service:
+                service.events.listeners.append(self.job_log.on_job_event)
                 app.open(service)
                 await anyio.sleep_forever()
         except Exception as exc:
@@ -181,6 +230,16 @@ async def _lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
 def build_server(settings: Settings, provider_factory: ProviderFactory | None = None) -> AvatarServer:
     """The MCP server with every tool, resource and prompt."""
     return AvatarServer(settings, provider_factory)
+
+
+def _request_of(context: Context[AppContext, Any] | None) -> ServerRequestContext[Any, Any] | None:
+    """The request behind a handler's context, or None when called outside a request (tests, warm-up)."""
+    if context is None:
+        return None
+    try:
+        return context.request_context
+    except ValueError:
+        return None
 
 
 def _sdk_log_level(settings: Settings) -> Any:

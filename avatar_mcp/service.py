@@ -325,7 +325,7 @@ class AvatarService:
                                           next_poll_at=None, message=message)
         except StaleWrite:
             return await self.store.get(job_id)  # it finished (or moved on) meanwhile
-        self.events.changed(job)
+        await self.events.changed(job)
         running = self.engine.pool.running(job_id)
         if running is not None:
             running.halt("canceled")

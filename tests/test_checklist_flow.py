@@ -76,7 +76,7 @@ async def test_a_declined_form_submits_nothing_and_says_so(settings: Settings, m
         handle = result.structured_content
         assert await jobs_in(client) == []
     assert handle["status"] == "declined"
-    assert handle["job_id"] is None
+    assert handle.get("job_id") is None
     assert "Nothing was submitted" in handle["message"]
 
 
@@ -91,7 +91,7 @@ async def test_without_elicitation_the_answer_lists_exactly_the_missing_fields(s
     assert set(missing) == {"pose", "appearance"}
     assert missing["pose"]["allowed_values"] == list(POSES)
     assert missing["pose"]["default"] == "half_body"
-    assert missing["appearance"]["allowed_values"] is None
+    assert missing["appearance"].get("allowed_values") is None
     assert "pose" in handle["message"] and "appearance" in handle["message"]
 
 
@@ -179,7 +179,7 @@ async def test_without_forms_a_single_use_code_bound_to_the_request_confirms_spe
         done = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": code}))
         again = (await client.call_tool("create_video", {**CONFIRMED_VIDEO, "confirm_spend": code}))
         jobs = await jobs_in(client)
-    assert asked["status"] == "needs_confirmation" and asked["job_id"] is None
+    assert asked["status"] == "needs_confirmation" and asked.get("job_id") is None
     assert asked["estimated_cost"]["amount"] == 1.0 and f"confirm_spend='{code}'" in asked["message"]
     assert "1 credits" in flagged.content[0].text  # the text-only summary says what to ask
     assert elsewhere.structured_content["status"] == "needs_confirmation"  # a code for another request
@@ -215,3 +215,37 @@ async def test_the_voice_catalogue_is_read_once_per_call_however_many_rounds_it_
         assert srv.app_context is not None and srv.app_context.current is not None
         provider = srv.app_context.current.entries["countdown"].provider
     assert provider.voice_lists == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_path_outside_the_media_roots_is_refused_before_anything_is_asked(settings: Settings,
+                                                                                  mode: str) -> None:
+    form = FormRecorder()
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        photo = await client.call_tool("create_photo_video", {"image": "/etc/passwd", "provider": "local"})
+        backdrop = await client.call_tool("create_video", {"provider": "countdown", "scenes": [
+            {"background": {"type": "image", "url": "/etc/hostname.jpg"}}]})
+        jobs = await jobs_in(client)
+    assert form.forms == []
+    assert photo.is_error and "outside the media roots" in photo.content[0].text
+    assert backdrop.is_error and "scenes[0].background.url: '/etc/hostname.jpg'" in backdrop.content[0].text
+    assert jobs == []
+
+
+async def test_a_file_of_the_wrong_kind_is_refused_before_anything_is_asked(settings: Settings) -> None:
+    not_a_photo = settings.media_roots[0] / "notes.jpg"
+    not_a_photo.write_text("just text")
+    form = FormRecorder()
+    async with Client(server(settings), mode="legacy", elicitation_callback=form) as client:
+        result = await client.call_tool("create_photo_video", {"image": str(not_a_photo), "provider": "local"})
+    assert form.forms == []
+    assert result.is_error and "image is needed" in result.content[0].text
+
+
+def test_vendor_ids_in_media_arguments_are_left_to_the_provider(settings: Settings) -> None:
+    from avatar_mcp.media import MediaPolicy
+    from avatar_mcp.tools._media_check import check_media
+
+    policy = MediaPolicy(settings.media_roots, max_bytes=10_000_000)
+    check_media(policy, "create_photo_video", {"image": "a1b2c3d4e5f6", "script": "Hi"})
+    check_media(policy, "create_photo_avatar", {"image": "asset:abc"})

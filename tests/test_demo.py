@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from avatar_mcp.demo import failure_line
 from tests.conftest import SETTINGS_ENV
 from tests.providers.local._video import streams
 
@@ -31,3 +32,20 @@ def test_the_demo_renders_a_captioned_talking_video_offline(tmp_path: Path) -> N
     srt = video.with_suffix(".srt").read_text()
     assert "talking portrait" in srt and "Model Context Protocol" in srt
     assert "defaults applied: {'name': 'My avatar'}" in done.stdout
+
+
+def test_a_failed_demo_says_why_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
+    env["AVATAR_MCP_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run([sys.executable, "-m", "avatar_mcp", "demo", "--provider", "heygen"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "demo: the provider 'heygen' is not ready (set HEYGEN_API_KEY). Ready here: local."]
+
+
+def test_the_failure_line_is_the_innermost_cause_of_nested_exception_groups() -> None:
+    nested = BaseExceptionGroup("outer", [BaseExceptionGroup("inner", [
+        ConnectionError("the server closed the pipe")])])
+    assert failure_line(nested) == "demo: failed: ConnectionError: the server closed the pipe"
+    assert failure_line(SystemExit("demo: check_job failed:\n  multi\n line")) == "demo: check_job failed: multi line"

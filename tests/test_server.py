@@ -181,3 +181,13 @@ async def test_the_background_poller_finishes_jobs_nobody_is_checking(settings: 
                 await anyio.sleep(0.2)
     assert listed[0]["job_id"] == job_id
     assert listed[0]["result"]["duration_seconds"] == 1.5
+
+
+async def test_annotations_tell_which_tools_write(settings: Settings) -> None:
+    async with Client(server(settings), mode="legacy") as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    writes = {name for name, tool in tools.items() if tool.annotations and not tool.annotations.read_only_hint}
+    assert {"download_result", "cancel_job", "delete_avatar", "create_video"} <= writes
+    assert tools["delete_avatar"].annotations.destructive_hint is True
+    assert tools["download_result"].annotations.destructive_hint is False
+    assert {"check_job", "list_jobs", "list_providers", "list_voices"}.isdisjoint(writes)

@@ -76,7 +76,7 @@ class JobEngine:
         job = await self.store.update(lease.job_id, lease=lease, expect=expect, release=release, **changes)
         if release:
             self.keeper.forget(lease.job_id)
-        self.events.changed(job)
+        await self.events.changed(job)
         return job
 
     async def renew(self, lease: Lease) -> None:
@@ -310,7 +310,7 @@ class JobEngine:
         """Make an open vendor job due now (a webhook said it changed while another process held it)."""
         if job.status in POLLABLE:
             with contextlib.suppress(StaleWrite):
-                self.events.changed(await self.store.update(job.id, expect=POLLABLE, next_poll_at=utcnow()))
+                await self.events.changed(await self.store.update(job.id, expect=POLLABLE, next_poll_at=utcnow()))
 
     async def sweep(self, min_age: float | None = None) -> int:
         """Remove attempt folders that nobody works on any more (their process died mid-work), untouched for

@@ -111,7 +111,9 @@ class Finisher:
             result = await self._fresh(job)
             await download_outputs(self.http, result, attempt, self.max_bytes, job.id)
             result = await self._place(lease, result, attempt)
-            return await engine.commit(lease, status="succeeded", release=True, result=result)
+            done = await engine.commit(lease, status="succeeded", release=True, result=result)
+            await engine.events.changed(done, "downloaded")
+            return done
         finally:
             workspace.discard(attempt)
             engine.keeper.forget(job_id)

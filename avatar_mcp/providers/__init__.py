@@ -63,12 +63,22 @@ def _factory(name: str) -> Factory:
     return factory
 
 
+def unavailable_reason(spec: ProviderSpec) -> str | None:
+    """Why a provider cannot run in this environment (the local studio without its extra), from an import probe."""
+    if spec is not LOCAL:
+        return None
+    from avatar_mcp.providers.local.requirements import unavailable_reason as studio_missing
+
+    return studio_missing()
+
+
 def build_providers(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> list[ProviderEntry]:
     entries = []
     for spec in SPECS:
         provider: Provider | None = None
-        if spec.configured(settings):
+        reason = unavailable_reason(spec)
+        if spec.configured(settings) and reason is None:
             provider = _factory(spec.name)(settings, http, media)
         entries.append(ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars,
-                                     operations=spec.operations, provider=provider))
+                                     operations=spec.operations, provider=provider, unavailable=reason))
     return entries

@@ -263,6 +263,8 @@ class ProviderEntry:
     env_vars: tuple[str, ...]
     operations: frozenset[str]
     provider: Provider | None = None
+    unavailable: str | None = None
+    """Why the provider cannot run here although nothing needs configuring (its software is not installed)."""
 
     @property
     def configured(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from avatar_mcp.errors import CapabilityMissing, InvalidInput, ProviderNotConfigured
+from avatar_mcp.errors import CapabilityMissing, InvalidInput, ProviderNotConfigured, ProviderUnavailable
 from avatar_mcp.models import JobRecord, ProviderInfo
 from avatar_mcp.providers.base import Provider, ProviderEntry
 
@@ -29,7 +29,7 @@ class ProviderSet:
             ProviderInfo(
                 name=e.name, title=e.title, configured=e.configured, capabilities=sorted(self.operations(e)),
                 missing_settings=[] if e.configured else list(e.env_vars),
-                notes=e.provider.capabilities.notes if e.provider is not None else None,
+                notes=e.provider.capabilities.notes if e.provider is not None else e.unavailable,
             )
             for e in self.entries.values()
         ]
@@ -63,6 +63,8 @@ class ProviderSet:
         if operation not in entry.operations:
             raise CapabilityMissing(name, operation, self.able(operation))
         if entry.provider is None:
+            if entry.unavailable is not None:
+                raise ProviderUnavailable(name, entry.unavailable)
             raise ProviderNotConfigured(name, entry.env_vars)
         reason = entry.provider.capabilities.unavailable.get(operation)
         if reason is not None:
@@ -72,6 +74,8 @@ class ProviderSet:
     def for_job(self, job: JobRecord) -> Provider:
         """The provider that holds a job; its settings may have been removed since."""
         entry = self.entries.get(job.provider)
+        if entry is not None and entry.provider is None and entry.unavailable is not None:
+            raise ProviderUnavailable(job.provider, entry.unavailable)
         if entry is None or entry.provider is None:
             env = ", ".join(entry.env_vars) if entry is not None else "its settings"
             raise ProviderNotConfigured(job.provider, [env])

@@ -21,15 +21,20 @@ from pydantic import BaseModel, ValidationError
 from avatar_mcp.apps import tool_meta
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.jobs import thumbnails
-from avatar_mcp.models import JobHandle, JobRecord
+from avatar_mcp.models import JobHandle, JobList, JobRecord
+from avatar_mcp.tools._schema import JOB_HANDLE_SCHEMA, JOB_LIST_SCHEMA, compact
 
 logger = logging.getLogger(__name__)
 
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-READ_LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-CREATES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
-DESTROYS = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+# Hints left out take the spec's defaults (not read-only, destructive, not idempotent, open world); the
+# destructive hint is always spelled out, for clients that read a missing hint as false.
+READ_ONLY = ToolAnnotations(read_only_hint=True)
+READ_LOCAL = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+CREATES = ToolAnnotations(destructive_hint=False)
+WRITES_LOCAL = ToolAnnotations(destructive_hint=False, idempotent_hint=True)
+"""Fetches from a vendor and writes files into the server's data dir (again: the same files)."""
+DESTROYS = ToolAnnotations(destructive_hint=True, idempotent_hint=True)
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -93,7 +98,14 @@ def job_result(handle: JobHandle, job: JobRecord | None = None) -> CallToolResul
             image = _inline_image(result.preview_image_path)
             if image is not None:
                 content.append(image)
-    return CallToolResult(content=content, structured_content=handle.model_dump(mode="json"))
+    return CallToolResult(content=content, structured_content=data)
+
+
+def answer(model: BaseModel) -> CallToolResult:
+    """A tool's typed answer without null fields (the compact output schemas leave nulls out)."""
+    data = model.model_dump(mode="json", exclude_none=True)
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(data, indent=1))],
+                          structured_content=data)
 
 
 def _size(path: Path) -> int | None:
@@ -144,11 +156,16 @@ def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
     for spec in specs:
         tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False,
                                   description=inspect.cleandoc(spec.fn.__doc__ or ""), meta=tool_meta(spec.fn.__name__))
+        tool.parameters = compact(tool.parameters)
         model = output_model(spec.fn)
-        if model not in schemas:
+        if model is JobHandle:
+            schemas[model] = JOB_HANDLE_SCHEMA
+        elif model is JobList:
+            schemas[model] = JOB_LIST_SCHEMA
+        elif model not in schemas:
             derived = FuncMetadata(arg_model=tool.fn_metadata.arg_model, output_model=model).output_schema
             assert derived is not None
-            schemas[model] = derived
+            schemas[model] = compact(derived)
         tool.fn_metadata.output_model = model
         tool.fn_metadata.output_schema = schemas[model]
         tools.append(tool)

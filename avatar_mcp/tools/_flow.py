@@ -44,6 +44,7 @@ from avatar_mcp.ledger import Ledger
 from avatar_mcp.models import CatalogQuery, Cost, JobHandle
 from avatar_mcp.providers.base import LIST_VOICES, Provider
 from avatar_mcp.tools._common import tool_errors
+from avatar_mcp.tools._media_check import check_media
 
 if TYPE_CHECKING:
     from avatar_mcp.service import AvatarService
@@ -144,6 +145,7 @@ async def make_plan(ctx: Context[Any, Any], operation: str, provider_name: str |
     with tool_errors():
         service = await service_of(ctx)
         provider = service.providers.pick(provider_name, operation)
+        check_media(service.media, operation, request)
         catalogue = await _catalogue(service, provider, operation, request)
         facts = _facts(provider, operation, request)
         questions = missing_fields(operation, facts, catalogue)

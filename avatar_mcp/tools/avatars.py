@@ -27,17 +27,15 @@ from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import CREATES, ToolSpec, tool_errors
 from avatar_mcp.tools.catalog import ProviderName
 
-OnMissing = Annotated[_flow.OnMissing, Field(
-    description="What to do when required fields are missing: 'ask' the user (a form when the client supports "
-                "it, else a needs_input answer listing the questions), or fill suggested 'default's.")]
+OnMissing = Annotated[_flow.OnMissing, Field(description="'default': fill missing fields instead of asking.")]
 Confirm = Annotated[bool | Annotated[str, Field(max_length=64)], Field(
-    description="Only when an answer had status needs_confirmation: its confirmation_code, once the user has "
-                "approved that cost. true alone never spends when the server asks for confirmation.")]
-Wait = Annotated[float, Field(ge=0, le=600, description="Wait up to this many seconds for the job before answering.")]
-MediaArg = Annotated[str | None, Field(
-    max_length=2000, description="A local path inside the media roots, an https URL, or an uploaded asset key.")]
-Name = Annotated[str | None, Field(max_length=100, description="A name for the new avatar.")]
+    description="After needs_confirmation: its confirmation_code, once the user approved.")]
+Wait = Annotated[float, Field(ge=0, le=600)]
+MediaArg = Annotated[str | None, Field(max_length=2000,
+                                       description="Local path (media roots), https URL or asset key.")]
+Name = Annotated[str | None, Field(max_length=100)]
 Answers = ElicitationResult[Any]
+PhotoAge = Annotated[Age | None, Field(description="Apparent age.")]
 
 
 def _photo_request(name: str | None, age: str | None, gender: str | None, ethnicity: str | None,
@@ -58,14 +56,13 @@ async def _ask_photo(ctx: Context[Any, Any], name: str | None, age: str | None, 
 async def generate_photo_avatar(
     ctx: Context[Any, Any],
     name: Name = None,
-    age: Annotated[Age | None, Field(description="Apparent age.")] = None,
-    gender: Annotated[PhotoGender | None, Field(description="Gender.")] = None,
-    ethnicity: Annotated[Ethnicity | None, Field(description="Ethnicity.")] = None,
-    orientation: Annotated[PhotoOrientation | None, Field(description="Image orientation.")] = None,
-    pose: Annotated[Pose | None, Field(description="Framing.")] = None,
-    style: Annotated[PhotoStyle | None, Field(description="Visual style.")] = None,
-    appearance: Annotated[str | None, Field(max_length=1000, description="Look in words: hair, clothing, "
-                                                                         "colours, setting (<= 1000 chars).")] = None,
+    age: PhotoAge = None,
+    gender: Annotated[PhotoGender | None, Field()] = None,
+    ethnicity: Annotated[Ethnicity | None, Field()] = None,
+    orientation: Annotated[PhotoOrientation | None, Field()] = None,
+    pose: Annotated[Pose | None, Field()] = None,
+    style: Annotated[PhotoStyle | None, Field()] = None,
+    appearance: Annotated[str | None, Field(max_length=1000, description="Hair, clothing, colours, setting.")] = None,
     on_missing: OnMissing = "ask",
     provider: ProviderName = None,
     confirm_spend: Confirm = False,
@@ -74,11 +71,9 @@ async def generate_photo_avatar(
 ) -> Annotated[CallToolResult, JobHandle]:
     """Generate AI photos of a person who does not exist, to become a photo avatar.
 
-    All eight fields are required by the vendor (name, age, gender, ethnicity, orientation, pose, style,
-    appearance); missing ones are asked before anything is spent (or defaulted with on_missing='default';
-    the answer lists defaults_applied). Returns a job of kind photo_generation; when it succeeds, result.candidates
-    holds about four images (shown inline). Next: create_photo_avatar(from_generation={job_id, index}).
-    The local provider draws illustrated portraits (not photos) offline.
+    All eight fields are required; missing ones are asked first (or defaulted). Returns a photo_generation job;
+    on success result.candidates holds the images. Next: create_photo_avatar(from_generation={job_id, index}).
+    The local provider draws illustrations offline.
     """
     request = _photo_request(name, age, gender, ethnicity, orientation, pose, style, appearance)
     return await _flow.run(ctx, "generate_photo_avatar", provider, on_missing, confirm_spend, request, answers,
@@ -125,11 +120,10 @@ async def create_photo_avatar(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_photo_avatar)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Turn a photo into a talking avatar: an uploaded photo (image) or a generated candidate (from_generation).
+    """Turn a photo (image) or a generated candidate (from_generation) into a reusable talking avatar.
 
-    Photo rules: JPEG or PNG, at least 512x512, under 10 MB, exactly one clear front-facing face (see the
-    resource avatar://guides/photo-requirements). Returns a job of kind avatar that ends when the avatar is
-    ready; result.avatar_id is then usable in create_video.
+    Photo: JPEG/PNG, >= 512x512, < 10 MB, one front-facing face (avatar://guides/photo-requirements). Returns an
+    avatar job; result.avatar_id then goes into create_video. To animate a photo once, use create_photo_video.
     """
     chosen, generation = await _generation(ctx, from_generation, provider)
     request = {"image": image, "from_generation": from_generation.model_dump() if from_generation else None,
@@ -151,9 +145,9 @@ async def train_photo_avatar(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_train)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Train a photo avatar group on its looks so new looks and motion come out consistent (HeyGen: 4 credits).
+    """Train a photo avatar group so its looks and motion stay consistent (HeyGen v2: 4 credits).
 
-    Returns a job of kind training; it succeeds when training is ready.
+    Returns a training job that succeeds when training is done.
     """
     request = {"avatar_id": avatar_id}
     return await _flow.run(ctx, "train_photo_avatar", provider, "ask", confirm_spend, request, answers,
@@ -175,14 +169,14 @@ async def _ask_twin(ctx: Context[Any, Any], video: str | None, consent_video: st
 
 async def create_digital_twin(
     ctx: Context[Any, Any],
-    video: Annotated[str | None, Field(max_length=2000, description="Training footage of the person speaking to "
-                                       "camera: local path in the media roots, https URL or asset key.")] = None,
-    consent_video: Annotated[str | None, Field(max_length=2000, description="The person reading the vendor's consent "
-                                               "statement on camera, where the vendor requires it.")] = None,
+    video: Annotated[str | None, Field(max_length=2000, description="Footage of the person speaking to camera: "
+                                       "local path (media roots), https URL or asset key.")] = None,
+    consent_video: Annotated[str | None, Field(max_length=2000, description="The person reading the vendor's "
+                                               "consent statement, where required.")] = None,
     name: Name = None,
-    version: Annotated[Literal["v1", "v2"] | None, Field(description="Napster model (v2 = from video).")] = None,
-    gender: Annotated[TwinGender | None, Field(description="Gender, where the vendor asks for it.")] = None,
-    ethnicity: Annotated[str | None, Field(max_length=100, description="Where the vendor asks for it.")] = None,
+    version: Annotated[Literal["v1", "v2"] | None, Field(description="Napster model.")] = None,
+    gender: Annotated[TwinGender | None, Field()] = None,
+    ethnicity: Annotated[str | None, Field(max_length=100)] = None,
     description: Annotated[str | None, Field(max_length=2000, description="Who the twin is (Napster).")] = None,
     on_missing: OnMissing = "ask",
     provider: ProviderName = None,
@@ -190,11 +184,10 @@ async def create_digital_twin(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_twin)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Create a digital twin (a video avatar of a real person) from their own footage.
+    """Create a digital twin (a video avatar of a real person) from their own footage, with their consent.
 
-    Vendors need consent from the person filmed: some take a consent video, others answer with a consent page
-    (result.consent_url) the person must open. Footage tips: resource avatar://guides/reference-video. Returns a
-    job of kind avatar; creation can take hours at vendors. The local studio re-animates the footage offline.
+    Some vendors take a consent video, others answer result.consent_url for the person to open. Tips:
+    avatar://guides/reference-video. Returns an avatar job (hours at vendors; the local studio is quick).
     """
     request = _twin_request(video, consent_video, name, version, gender, ethnicity, description)
     return await _flow.run(ctx, "create_digital_twin", provider, on_missing, confirm_spend, request, answers,
@@ -218,15 +211,14 @@ async def _ask_companion(ctx: Context[Any, Any], description: str | None, versio
 
 async def create_companion(
     ctx: Context[Any, Any],
-    description: Annotated[str | None, Field(max_length=2000, description="Who the companion is: personality, "
-                                             "role, tone.")] = None,
-    version: Annotated[Literal["v1", "v2"] | None, Field(description="v1 from a picture (fast); v2 from a video of "
-                                                          "the person speaking (best, can take hours).")] = None,
+    description: Annotated[str | None, Field(max_length=2000, description="Personality, role, tone.")] = None,
+    version: Annotated[Literal["v1", "v2"] | None, Field(description="v1 from a picture (fast), v2 from a video "
+                                                                     "(best, hours).")] = None,
     picture: MediaArg = None,
     video: MediaArg = None,
     first_name: Annotated[str | None, Field(max_length=100)] = None,
     last_name: Annotated[str | None, Field(max_length=100)] = None,
-    gender: Annotated[Literal["male", "female", "nonBinary"] | None, Field(description="Gender.")] = None,
+    gender: Annotated[Literal["male", "female", "nonBinary"] | None, Field()] = None,
     ethnicity: Annotated[str | None, Field(max_length=100)] = None,
     on_missing: OnMissing = "ask",
     provider: ProviderName = None,
@@ -234,10 +226,9 @@ async def create_companion(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_companion)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Create a real-time companion avatar (Napster): v1 from a picture, v2 from a video of the person speaking.
+    """Create a real-time companion avatar (Napster): v1 from a picture (~15 min), v2 from a video (hours).
 
-    v1 takes about 15 minutes, v2 can take hours (see avatar://guides/avatar-models). The companion is usable
-    once its job succeeds (status readyToUse at the vendor). Returns a job of kind avatar.
+    See avatar://guides/avatar-models. Returns an avatar job; the companion is usable once it succeeds.
     """
     request = _companion_request(description, version, picture, video, first_name, last_name, gender, ethnicity)
     return await _flow.run(ctx, "create_companion", provider, on_missing, confirm_spend, request, answers,

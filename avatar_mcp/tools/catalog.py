@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from avatar_mcp.app import service_of
 from avatar_mcp.models import AvatarInfo, CatalogQuery, ProviderList, Voice
 from avatar_mcp.providers.base import DELETE_AVATAR, LIST_AVATARS, LIST_VOICES
-from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, tool_errors
+from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, answer, tool_errors
 
-ProviderName = Annotated[str | None, Field(
-    description="Provider to use (see list_providers); default: the configured default, else 'local'.",
-    max_length=40)]
-Query = Annotated[str | None, Field(description="Words to look for in names.", max_length=200)]
-Language = Annotated[str | None, Field(description="Language or locale, e.g. 'en' or 'en-US'.", max_length=40)]
-Gender = Annotated[str | None, Field(description="e.g. 'female', 'male'.", max_length=20)]
-Limit = Annotated[int, Field(ge=1, le=500, description="At most this many entries.")]
+ProviderName = Annotated[str | None, Field(description="See list_providers.", max_length=40)]
+Query = Annotated[str | None, Field(description="Words in the name.", max_length=200)]
+Language = Annotated[str | None, Field(description="e.g. 'en' or 'en-US'.", max_length=40)]
+Gender = Annotated[str | None, Field(description="e.g. 'female'.", max_length=20)]
+Limit = Annotated[int, Field(ge=1, le=500)]
 
 
 class AvatarList(BaseModel):
@@ -37,14 +36,14 @@ class Deleted(BaseModel):
     deleted: bool = True
 
 
-async def list_providers(ctx: Context[Any, Any]) -> ProviderList:
-    """List the avatar-video providers, whether each is configured (has its API key), and what each can do.
+async def list_providers(ctx: Context[Any, Any]) -> Annotated[CallToolResult, ProviderList]:
+    """List the providers, whether each is configured (API key set) or installed, and what each can do.
 
-    'local' is the offline studio: always available, free, a 2D-animated preview rather than a neural
-    lip-sync. Pass a provider's name as `provider` to any other tool.
+    Use first to pick a provider. 'local' is the free offline studio (a 2D-animated preview, not a neural
+    lip-sync). Pass a name as `provider` to other tools.
     """
     service = await service_of(ctx)
-    return ProviderList(providers=service.providers.infos(), default_provider=service.providers.default_name())
+    return answer(ProviderList(providers=service.providers.infos(), default_provider=service.providers.default_name()))
 
 
 def _filter(items: list[Any], query: str | None, language: str | None, gender: str | None, limit: int) -> list[Any]:
@@ -60,39 +59,40 @@ def _filter(items: list[Any], query: str | None, language: str | None, gender: s
 
 
 async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, query: Query = None,
-                       gender: Gender = None, limit: Limit = 50) -> AvatarList:
-    """List avatars you can put in a video (avatar_id for create_video), including your own photo avatars
-    and digital twins, with preview images and default voices where the vendor gives them."""
+                       gender: Gender = None, limit: Limit = 50) -> Annotated[CallToolResult, AvatarList]:
+    """List avatars for create_video (avatar_id), your own photo avatars and twins included, with previews and
+    default voices."""
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, LIST_AVATARS)
         found = await service.catalogue(chosen, "avatars", CatalogQuery(query=query, gender=gender, limit=limit))
-        return AvatarList(provider=chosen.name, avatars=_filter(found, query, None, gender, limit))
+        return answer(AvatarList(provider=chosen.name, avatars=_filter(found, query, None, gender, limit)))
 
 
 async def list_voices(ctx: Context[Any, Any], provider: ProviderName = None, query: Query = None,
-                      language: Language = None, gender: Gender = None, limit: Limit = 50) -> VoiceList:
-    """List voices (voice_id for create_video and create_photo_video), filtered by language and gender."""
+                      language: Language = None, gender: Gender = None,
+                      limit: Limit = 50) -> Annotated[CallToolResult, VoiceList]:
+    """List voices (voice_id for create_video and create_photo_video), by language and gender."""
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, LIST_VOICES)
         found = await service.catalogue(chosen, "voices", CatalogQuery(query=query, language=language, gender=gender,
                                                                         limit=limit))
-        return VoiceList(provider=chosen.name, voices=_filter(found, query, language, gender, limit))
+        return answer(VoiceList(provider=chosen.name, voices=_filter(found, query, language, gender, limit)))
 
 
 async def delete_avatar(
     ctx: Context[Any, Any],
     avatar_id: Annotated[str, Field(min_length=1, max_length=200, description="The avatar to delete.")],
     provider: ProviderName = None,
-) -> Deleted:
-    """Delete one of your own avatars (photo avatar, digital twin) at the provider. This cannot be undone."""
+) -> Annotated[CallToolResult, Deleted]:
+    """Delete one of your own avatars (photo avatar, digital twin) at the provider. Cannot be undone."""
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, DELETE_AVATAR)
         await chosen.delete_avatar(avatar_id)
         service.forget_avatars(chosen.name)
-        return Deleted(provider=chosen.name, avatar_id=avatar_id)
+        return answer(Deleted(provider=chosen.name, avatar_id=avatar_id))
 
 
 TOOLS: list[ToolSpec] = [

@@ -10,14 +10,20 @@ from pydantic import Field
 
 from avatar_mcp.app import service_of
 from avatar_mcp.models import JobHandle, JobList, JobRecord
-from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, job_result, tool_errors
+from avatar_mcp.tools._common import (
+    DESTROYS,
+    READ_LOCAL,
+    READ_ONLY,
+    WRITES_LOCAL,
+    ToolSpec,
+    answer,
+    job_result,
+    tool_errors,
+)
 
-JobId = Annotated[str, Field(description="The job_id a create tool returned (looks like 'job_...').",
-                             min_length=1, max_length=100)]
-WaitSeconds = Annotated[float, Field(
-    default=0, ge=0, le=600,
-    description="Wait up to this many seconds for the job to finish, with progress notifications meanwhile. "
-                "0 answers at once.")]
+JobId = Annotated[str, Field(description="From a create tool ('job_...').", min_length=1, max_length=100)]
+WaitSeconds = Annotated[float, Field(default=0, ge=0, le=600, description="Wait up to this long for the end, "
+                                                                          "with progress notifications.")]
 
 
 async def report(ctx: Context[Any, Any], job: JobRecord) -> None:
@@ -27,13 +33,11 @@ async def report(ctx: Context[Any, Any], job: JobRecord) -> None:
 
 async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSeconds = 0) -> Annotated[
         CallToolResult, JobHandle]:
-    """Report a job's status, progress and (when finished) its result.
+    """Report a job's status, progress and, when finished, its result (local files, avatar_id, candidates).
 
-    Use after any create tool. With wait_seconds > 0 it waits up to that long for the job to finish, sending
-    progress notifications; otherwise it answers at once from the job store (a background poller keeps it
-    current). 'finishing' means the vendor is done and the files are being downloaded. When status is
-    'succeeded', result holds local paths of the downloaded files (video_path, captions_path, thumbnail_path),
-    the vendor URLs, avatar_id or photo candidates. When it is still open, call again after poll_after_seconds.
+    Use after any create tool. wait_seconds > 0 waits for the end with progress notifications; otherwise it
+    answers at once. 'finishing' = the vendor is done and the files are downloading. While the job is open, call
+    again after poll_after_seconds.
     """
     service = await service_of(ctx)
     with tool_errors():
@@ -48,39 +52,33 @@ async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSec
 async def list_jobs(
     ctx: Context[Any, Any],
     status: Annotated[Literal["open", "submitting", "queued", "processing", "finishing", "succeeded", "failed",
-                              "canceled", "unknown"] | None,
-                      Field(description="Only jobs in this state ('open' = not finished yet).")] = None,
-    kind: Annotated[Literal["photo_generation", "avatar", "training", "video"] | None,
-                    Field(description="Only jobs of this kind.")] = None,
-    provider: Annotated[str | None, Field(description="Only jobs of this provider.", max_length=40)] = None,
-    limit: Annotated[int, Field(ge=1, le=200, description="At most this many jobs.")] = 20,
-) -> JobList:
-    """List jobs this server knows, newest first, from its durable store (they survive restarts).
+                              "canceled", "unknown"] | None, Field(description="'open' = not finished.")] = None,
+    kind: Literal["photo_generation", "avatar", "training", "video"] | None = None,
+    provider: Annotated[str | None, Field(max_length=40)] = None,
+    limit: Annotated[int, Field(ge=1, le=200)] = 20,
+) -> Annotated[CallToolResult, JobList]:
+    """List the jobs this server knows, newest first (they survive restarts), as check_job's handles.
 
-    Use to find a job_id again, or to see what is still running. Each entry is a job handle as check_job
-    returns it (without refreshing from the vendor).
+    Use to find a job_id again or see what is still running.
     """
     service = await service_of(ctx)
     with tool_errors():
         jobs = await service.list_jobs(status=status, kind=kind, provider=provider, limit=limit)
-        return JobList(jobs=[service.handle(j) for j in jobs])
+        return answer(JobList(jobs=[service.handle(j) for j in jobs]))
 
 
-async def cancel_job(ctx: Context[Any, Any], job_id: JobId) -> JobHandle:
-    """Stop an unfinished job.
-
-    Local renders stop at once. Vendors without a cancel call may still finish (and charge for) the job; the
-    answer says so. A finished job is returned unchanged.
-    """
+async def cancel_job(ctx: Context[Any, Any], job_id: JobId) -> Annotated[CallToolResult, JobHandle]:
+    """Stop an unfinished job. Local renders stop at once; vendors without a cancel call may still finish (and
+    charge for) it, as the answer says. A finished job is returned unchanged."""
     service = await service_of(ctx)
     with tool_errors():
-        return service.handle(await service.cancel(job_id))
+        return job_result(service.handle(await service.cancel(job_id)))
 
 
 async def download_result(ctx: Context[Any, Any], job_id: JobId) -> Annotated[CallToolResult, JobHandle]:
-    """Download a finished job's files (again) into the server's data dir, with fresh vendor URLs.
+    """Download a finished job's files again into the server's data dir, with fresh vendor URLs.
 
-    Use when check_job reported a warning that a download failed, or the local files were deleted.
+    Use when check_job warned that a download failed, or the local files were deleted.
     """
     service = await service_of(ctx)
     with tool_errors():
@@ -92,5 +90,5 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(check_job, "Check a job", READ_ONLY),
     ToolSpec(list_jobs, "List jobs", READ_LOCAL),
     ToolSpec(cancel_job, "Cancel a job", DESTROYS),
-    ToolSpec(download_result, "Download a job's result", READ_ONLY),
+    ToolSpec(download_result, "Download a job's result", WRITES_LOCAL),
 ]

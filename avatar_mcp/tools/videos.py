@@ -15,17 +15,12 @@ from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
 from avatar_mcp.tools.catalog import ProviderName
 
 Scenes = Annotated[list[Scene] | None, Field(
-    max_length=50,
-    description="The scenes in order. Each: avatar_id (from list_avatars or a create tool), one of script (text to "
-                "speak), audio (a speech file) or silence_seconds, voice_id (from list_voices; for script), and "
-                "optional background {type: color|image|video, value '#hex' | url, fit, play_style}.")]
+    max_length=50, description="In order. Each: avatar_id (list_avatars), one of script, audio or silence_seconds, "
+                               "voice_id (list_voices), background.")]
 Options = Annotated[RenderOptions | None, Field(
-    description="Vendor render knobs (engine, resolution, fit, remove_background, quality, variants, ...). A provider "
-                "refuses, by name, the ones it does not support, before anything is sent.")]
-VoiceLanguage = Annotated[str | None, Field(max_length=40, description="Preferred voice language when a voice must "
-                                                                       "be picked, e.g. 'en'.")]
-VoiceGender = Annotated[str | None, Field(max_length=20, description="Preferred voice gender when a voice must be "
-                                                                     "picked, e.g. 'female'.")]
+    description="Vendor knobs; a provider refuses, by name, those it lacks (see list_providers notes).")]
+VoiceLanguage = Annotated[str | None, Field(max_length=40, description="Voice language if one must be picked.")]
+VoiceGender = Annotated[str | None, Field(max_length=20, description="Voice gender if one must be picked.")]
 
 
 def _video_request(scenes: list[Scene] | None, orientation: str | None, dimension: Dimension | None, caption: bool,
@@ -49,12 +44,11 @@ async def _ask_video(ctx: Context[Any, Any], scenes: list[Scene] | None, orienta
 async def create_video(
     ctx: Context[Any, Any],
     scenes: Scenes = None,
-    orientation: Annotated[Orientation | None, Field(description="landscape 1280x720, portrait 720x1280 or "
-                                                                 "square 720x720.")] = None,
-    dimension: Annotated[Dimension | None, Field(description="Exact size instead of orientation.")] = None,
-    caption: Annotated[bool, Field(description="Burn captions into the video (an SRT file comes too).")] = False,
+    orientation: Annotated[Orientation | None, Field(description="1280x720, 720x1280 or 720x720.")] = None,
+    dimension: Annotated[Dimension | None, Field(description="Exact size instead.")] = None,
+    caption: Annotated[bool, Field(description="Burn captions in (an SRT comes too).")] = False,
     title: Annotated[str | None, Field(max_length=200)] = None,
-    output_format: Annotated[OutputFormat, Field(description="mp4 (default), webm or mov.")] = "mp4",
+    output_format: OutputFormat = "mp4",
     options: Options = None,
     voice_language: VoiceLanguage = None,
     voice_gender: VoiceGender = None,
@@ -64,12 +58,12 @@ async def create_video(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_video)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Make a talking-avatar video of 1-50 scenes (avatar + script/audio/silence + voice + background).
+    """Make a talking-avatar video of 1-50 scenes with existing avatars (avatar + script/audio/silence + voice +
+    background).
 
-    Missing avatar, script, voice or orientation are asked before anything is spent (a voice can be chosen by
-    voice_language/voice_gender, and defaults to the avatar's own voice). An avatar that is still training is
-    waited for or reported. Returns a job of kind video at once; follow it with check_job. On success result has
-    video_path (downloaded locally), video_url, captions_path, thumbnail_path and duration_seconds.
+    Missing avatar, script, voice or orientation are asked first (the voice defaults to the avatar's own).
+    Returns a video job at once; follow it with check_job. On success result has video_path, captions_path,
+    duration_seconds.
     """
     request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
                              voice_gender)
@@ -105,17 +99,16 @@ async def create_photo_video(
     image: MediaArg = None,
     script: Annotated[str | None, Field(max_length=5000, description="What the photo says.")] = None,
     audio: MediaArg = None,
-    voice_id: Annotated[str | None, Field(max_length=200, description="Voice for the script (list_voices).")] = None,
-    orientation: Annotated[Orientation, Field(description="Video shape.")] = "landscape",
-    fit: Annotated[str, Field(pattern="^(cover|contain)$", description="cover or contain.")] = "cover",
-    motion_prompt: Annotated[str | None, Field(max_length=1000, description="How the person should move "
-                                               "(HeyGen Avatar IV).")] = None,
+    voice_id: Annotated[str | None, Field(max_length=200, description="From list_voices.")] = None,
+    orientation: Orientation = "landscape",
+    fit: Annotated[str, Field(pattern="^(cover|contain)$")] = "cover",
+    motion_prompt: Annotated[str | None, Field(max_length=1000, description="How the person moves (HeyGen).")] = None,
     title: Annotated[str | None, Field(max_length=200)] = None,
     caption: Annotated[bool, Field(description="Burn captions in.")] = False,
-    speed: Annotated[float, Field(ge=0.5, le=1.5, description="Speech speed.")] = 1.0,
-    pitch: Annotated[int, Field(ge=-50, le=50, description="Voice pitch.")] = 0,
-    background: Annotated[Background | None, Field(description="Background behind the person.")] = None,
-    output_format: Annotated[OutputFormat, Field(description="mp4, webm or mov.")] = "mp4",
+    speed: Annotated[float, Field(ge=0.5, le=1.5)] = 1.0,
+    pitch: Annotated[int, Field(ge=-50, le=50)] = 0,
+    background: Background | None = None,
+    output_format: OutputFormat = "mp4",
     options: Options = None,
     voice_language: VoiceLanguage = None,
     voice_gender: VoiceGender = None,
@@ -125,9 +118,9 @@ async def create_photo_video(
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_photo_video)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Make one photo talk, without creating an avatar first (HeyGen Avatar IV, Runware Avatar V, local studio).
+    """Make one photo talk without creating an avatar first (HeyGen Avatar IV, Runware Avatar V, local studio).
 
-    Give image and a script (with voice_id) or an audio file. Returns a job of kind video; follow it with check_job.
+    Give image and a script (voice_id) or audio. Returns a video job; follow it with check_job.
     """
     request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
                                    speed, pitch, background, output_format, options, voice_language, voice_gender)
@@ -144,21 +137,21 @@ async def _ask_prompt_video(ctx: Context[Any, Any], prompt: str | None, avatar_i
 
 async def create_video_from_prompt(
     ctx: Context[Any, Any],
-    prompt: Annotated[str | None, Field(max_length=10000, description="What the video is about: topic, audience, "
-                                        "tone, length, key points. The vendor's agent writes and edits it.")] = None,
-    avatar_id: Annotated[str | None, Field(max_length=200, description="Avatar to present it (optional).")] = None,
-    voice_id: Annotated[str | None, Field(max_length=200, description="Voice to use (optional).")] = None,
-    orientation: Annotated[Literal["landscape", "portrait"] | None, Field(description="Video shape.")] = None,
+    prompt: Annotated[str | None, Field(max_length=10000, description="Topic, audience, tone, length, key "
+                                                                      "points.")] = None,
+    avatar_id: Annotated[str | None, Field(max_length=200)] = None,
+    voice_id: Annotated[str | None, Field(max_length=200)] = None,
+    orientation: Literal["landscape", "portrait"] | None = None,
     on_missing: OnMissing = "ask",
     provider: ProviderName = None,
     confirm_spend: Confirm = False,
     wait_seconds: Wait = 0,
     answers: Annotated[Answers, Resolve(_ask_prompt_video)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
-    """Make a whole video from a description: the vendor's agent writes the script, picks scenes and edits
-    (HeyGen v3 Video Agent). Use create_video instead when you have the exact script and avatar.
+    """Make a whole video from a description: the vendor's agent writes, casts and edits it (HeyGen v3 Video
+    Agent). Use create_video instead when you have the exact script and avatar.
 
-    Returns a job of kind video; follow it with check_job. The result is like create_video's.
+    Returns a video job; follow it with check_job.
     """
     request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
     return await _flow.run(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request, answers,

@@ -1,7 +1,7 @@
 // The view's pure rules: no DOM, no host. web/test/logic.test.mjs holds them to their word.
 
 /** Job states in which check_job may still report something new (avatar_mcp/models.py OPEN_STATUSES). */
-export const OPEN = new Set(["submitting", "queued", "processing"]);
+export const OPEN = new Set(["submitting", "queued", "processing", "finishing"]);
 
 export const POLL_MIN_SECONDS = 0.5;
 export const POLL_MAX_SECONDS = 30;

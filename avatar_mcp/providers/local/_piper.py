@@ -1,14 +1,17 @@
 """Piper neural TTS with phoneme alignments, for the bundled voice packages.
 
-Alignments need the voice model patched once (its `w_ceil` tensor made a graph output). The patched copy is
-cached under the caller's cache directory, so later loads skip the `onnx` round trip; loaded voices stay in
-a module-level cache shared by render threads.
+Alignments need the voice model patched once (its `w_ceil` tensor made a graph output). It is patched in
+memory and handed to onnxruntime, which saves its optimised graph under the caller's cache directory: a new
+process then opens the voice from that file in ~0.15 s of CPU instead of ~0.75 s, without the `onnx` round trip
+(the optimisation level is EXTENDED, which holds no hardware-specific kernels). Loaded voices stay in a
+module-level cache shared by render threads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -55,13 +58,17 @@ def _package_paths(package: PiperPackage) -> tuple[Path, Path]:
     return Path(module.model_path()), Path(module.config_path())
 
 
-def _patched_model(model: Path, cache_dir: Path) -> Path:
-    """The alignment-patched copy of `model`, made once and cached (keyed by the source file's identity)."""
+def _optimized_path(model: Path, cache_dir: Path) -> Path:
+    """Where the aligned, optimised graph of `model` is cached (keyed by the source file and onnxruntime)."""
+    import onnxruntime as ort
+
     stat = model.stat()
-    key = hashlib.sha256(f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    target = cache_dir / "piper" / f"{model.stem}.aligned-{key}.onnx"
-    if target.is_file():
-        return target
+    key = hashlib.sha256(f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{ort.__version__}".encode())
+    return cache_dir / "piper" / f"{model.stem}.aligned-{key.hexdigest()[:12]}.ort.onnx"
+
+
+def _aligned(model: Path) -> bytes | str:
+    """The model with its alignment output added, in memory (or its path when it has one already, or cannot)."""
     import onnx
     from piper.patch_voice_with_alignment import add_alignment_output
 
@@ -69,12 +76,28 @@ def _patched_model(model: Path, cache_dir: Path) -> Path:
     try:
         add_alignment_output(proto)
     except ValueError:
-        return model  # already exposes alignments, or cannot: use the model as shipped
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-    onnx.save(proto, str(partial))
-    partial.replace(target)
-    return target
+        return str(model)
+    serialized: bytes = proto.SerializeToString()
+    return serialized
+
+
+def _session(model: Path, cache_dir: Path) -> Any:
+    """An onnxruntime session for the aligned `model`: from the cached optimised graph, made on first use."""
+    import onnxruntime as ort
+
+    optimized = _optimized_path(model, cache_dir)
+    options = ort.SessionOptions()
+    if optimized.is_file():
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        return ort.InferenceSession(str(optimized), options, providers=["CPUExecutionProvider"])
+    optimized.parent.mkdir(parents=True, exist_ok=True)
+    partial = optimized.with_name(f"{optimized.name}.{os.getpid()}.{threading.get_ident()}.part")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(partial)
+    session = ort.InferenceSession(_aligned(model), options, providers=["CPUExecutionProvider"])
+    if partial.is_file():
+        partial.replace(optimized)
+    return session
 
 
 def load_voice(package: PiperPackage, cache_dir: Path) -> _LoadedVoice:
@@ -84,10 +107,12 @@ def load_voice(package: PiperPackage, cache_dir: Path) -> _LoadedVoice:
         if loaded is not None:
             return loaded
         from piper import PiperVoice
+        from piper.config import PiperConfig
 
         model, config = _package_paths(package)
-        patched = _patched_model(model, cache_dir)
-        loaded = _LoadedVoice(PiperVoice.load(str(patched), str(config)))
+        settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+        loaded = _LoadedVoice(PiperVoice(config=settings, session=_session(model, cache_dir),
+                                         download_dir=cache_dir))
         _VOICES[package.module] = loaded
         return loaded
 

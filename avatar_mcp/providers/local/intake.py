@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,8 @@ if TYPE_CHECKING:
     from avatar_mcp.providers.local.studio import BackgroundPlan
 
 MIN_PHOTO_PX = 512
+LANDMARKS_VERSION = 1
+"""Bump when the face search changes what it finds: remembered landmarks are then found again."""
 MAX_PORTRAIT_PX = 1600
 """Larger photos are scaled down: the rig's cost grows with the face's size, and video frames are smaller anyway."""
 
@@ -66,13 +71,27 @@ def background_plan(background: Background | None, path: Path | None) -> Backgro
     return BackgroundPlan(background.type, path=path, fit=background.fit, play_style=background.play_style)
 
 
-def check_photo(path: Path, source: str) -> tuple[Any, Any]:
-    """The seed's photo rules: a JPEG/PNG (by content), at least 512x512, exactly one clear face."""
+def _landmarks_file(data: bytes, cache_dir: Path) -> Path:
+    from avatar_mcp.providers.local.requirements import landmark_model
+
+    model = landmark_model()
+    key = hashlib.sha256(data + f"|{LANDMARKS_VERSION}|{model.stat().st_size if model else 0}".encode()).hexdigest()
+    return cache_dir / "landmarks" / f"{key[:32]}.json"
+
+
+def check_photo(path: Path, source: str, cache_dir: Path | None = None) -> tuple[Any, Any]:
+    """The seed's photo rules: a JPEG/PNG (by content), at least 512x512, exactly one clear face.
+
+    With `cache_dir`, the face found in a photo is remembered by the photo's content: the same photo again (a
+    second clip of the same portrait) skips loading the face model and searching, most of a short clip's setup.
+    """
+    import numpy as np
+
     from avatar_mcp.media import sniff_mime
     from avatar_mcp.providers.local.face import detect_faces, load_image
 
-    with path.open("rb") as fh:
-        mime = sniff_mime(fh.read(64))
+    data = path.read_bytes()
+    mime = sniff_mime(data[:64])
     if mime not in ("image/jpeg", "image/png"):
         raise MediaRejected(f"{source!r} is {mime or 'not an image'}; photos must be JPEG or PNG.", source=source)
     image = load_image(path)
@@ -80,14 +99,23 @@ def check_photo(path: Path, source: str) -> tuple[Any, Any]:
     if min(width, height) < MIN_PHOTO_PX:
         raise MediaRejected(f"{source!r} is {width}x{height} pixels; photos must be at least "
                             f"{MIN_PHOTO_PX}x{MIN_PHOTO_PX}. Use a larger photo.", source=source)
-    faces = detect_faces(image)
-    if not faces:
-        raise MediaRejected(f"No face was found in {source!r}. Use a photo of one person facing the camera, face "
-                            f"clearly visible and well lit.", source=source)
-    if len(faces) > 1:
-        raise MediaRejected(f"{len(faces)} faces were found in {source!r}; use a photo with exactly one person.",
-                            source=source)
-    points = faces[0].points
+    remembered = _landmarks_file(data, cache_dir) if cache_dir is not None else None
+    if remembered is not None and remembered.is_file():
+        points = np.asarray(json.loads(remembered.read_text()), dtype=np.float64)
+    else:
+        faces = detect_faces(image)
+        if not faces:
+            raise MediaRejected(f"No face was found in {source!r}. Use a photo of one person facing the camera, "
+                                f"face clearly visible and well lit.", source=source)
+        if len(faces) > 1:
+            raise MediaRejected(f"{len(faces)} faces were found in {source!r}; use a photo with exactly one "
+                                f"person.", source=source)
+        points = faces[0].points
+        if remembered is not None:
+            remembered.parent.mkdir(parents=True, exist_ok=True)
+            partial = remembered.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(json.dumps(np.asarray(points).tolist()))
+            partial.replace(remembered)
     scale = MAX_PORTRAIT_PX / max(width, height)
     if scale < 1:
         import cv2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,16 @@ REALTIME_FACTOR = 2.5
 """Rough render speed (seconds of video per second of work), for the first poll."""
 TWIN_ADVISED_SECONDS = (60.0, 300.0)
 GENDER_TO_VOICE = {"Woman": "female", "Man": "male", "female": "female", "male": "male"}
+SPOKEN_AHEAD_KEPT = 4
+"""Speech made ahead for this many photo videos at most (a job taken over by another process leaves its own)."""
+
+
+def _checked_for_render(path: Path, source: str, cache_dir: Path) -> tuple[Any, Any]:
+    """check_photo, then the renderer's modules imported on the same thread while the speech is still being made."""
+    checked = check_photo(path, source, cache_dir)
+    import avatar_mcp.providers.local.studio  # noqa: F401 - imported for its side effect: loaded before the render
+
+    return checked
 
 
 class LocalProvider(BaseProvider):
@@ -83,6 +94,10 @@ class LocalProvider(BaseProvider):
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.inputs = Inputs(media, http, media_dir)
         self.library = AvatarLibrary(self.root)
+        # A photo video's speech is made while its photo is checked: the voice model and the face model load side
+        # by side instead of one after the other (most of a short clip's fixed cost). The render picks it up here.
+        self.speech_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech-ahead")
+        self._spoken: dict[str, Future[Any]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
@@ -161,7 +176,7 @@ class LocalProvider(BaseProvider):
         else:
             assert spec.image is not None
             path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image)
+            image, points = await anyio.to_thread.run_sync(check_photo, path, spec.image, self.cache_dir)
             avatar_id = self.library.new_id(kind)
             avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
                 avatar_id, spec.name, kind, image, points, gender=None, default_voice_id=None, source=spec.image))
@@ -216,7 +231,7 @@ class LocalProvider(BaseProvider):
         if not spec.picture:
             raise InvalidInput("A v1 companion is made from a picture: give picture.", field="picture")
         path = await self.inputs.file(spec.picture, ("image",), ctx.job_id, "picture", PHOTO_MAX_BYTES)
-        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.picture)
+        image, points = await anyio.to_thread.run_sync(check_photo, path, spec.picture, self.cache_dir)
         avatar_id = self.library.new_id("companion")
         avatar = await anyio.to_thread.run_sync(lambda: self.library.save_portrait(
             avatar_id, name, "companion", image, points, gender=gender, default_voice_id=self._voice_for(gender),
@@ -311,11 +326,13 @@ class LocalProvider(BaseProvider):
         return LocalWork("render", run, "Rendering in the local studio.")
 
     def _scene_plan(self, avatar: Any, scene: Scene, voice: str, audio: Path | None,
-                    background: BackgroundPlan) -> ScenePlan:
+                    background: BackgroundPlan, spoken_ahead: Future[Any] | None = None) -> ScenePlan:
         from avatar_mcp.providers.local import speech
         from avatar_mcp.providers.local.studio import ScenePlan
 
-        if scene.script is not None:
+        if spoken_ahead is not None:
+            spoken = spoken_ahead.result()
+        elif scene.script is not None:
             spoken = speech.synthesize(scene.script, voice, speed=scene.speed, pitch=scene.pitch,
                                        cache_dir=self.cache_dir)
         elif audio is not None:
@@ -344,9 +361,17 @@ class LocalProvider(BaseProvider):
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
         check_options(self.name, spec.options, ())
-        path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-        await anyio.to_thread.run_sync(check_photo, path, spec.image)
-        await self._photo_video_inputs(spec, ctx.job_id)
+        voice, _, _ = await self._photo_video_inputs(spec, ctx.job_id)
+        if spec.script is not None:
+            self._speak_ahead(ctx.job_id, spec.script, spec, voice)
+        try:
+            path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
+            await anyio.to_thread.run_sync(_checked_for_render, path, spec.image, self.cache_dir)
+        except BaseException:
+            spoken = self._spoken.pop(ctx.job_id, None)
+            if spoken is not None:
+                spoken.cancel()
+            raise
         seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else 10.0
         return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
                           message="Queued in the local studio.", poll_after=0.5)
@@ -362,6 +387,14 @@ class LocalProvider(BaseProvider):
         background = await self.inputs.background(spec.background, job_id, 0)
         return voice, audio, background
 
+    def _speak_ahead(self, job_id: str, script: str, spec: PhotoVideoSpec, voice: str) -> None:
+        from avatar_mcp.providers.local import speech
+
+        while len(self._spoken) >= SPOKEN_AHEAD_KEPT:
+            self._spoken.pop(next(iter(self._spoken))).cancel()
+        self._spoken[job_id] = self.speech_ahead.submit(speech.synthesize, script, voice, speed=spec.speed,
+                                                        pitch=spec.pitch, cache_dir=self.cache_dir)
+
     async def _photo_video_work(self, spec: PhotoVideoSpec, job_id: str) -> LocalWork:
         path = await self.inputs.file(spec.image, ("image",), job_id, "photo", PHOTO_MAX_BYTES)
         voice, audio, background = await self._photo_video_inputs(spec, job_id)
@@ -372,9 +405,10 @@ class LocalProvider(BaseProvider):
         def run(ws: Workspace) -> JobResult:
             from avatar_mcp.providers.local.studio import Portrait
 
-            image, points = check_photo(path, spec.image)
+            spoken = self._spoken.pop(job_id, None)  # made while the create checked the photo, in this process
+            image, points = _checked_for_render(path, spec.image, self.cache_dir)
             plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
-                                    background_plan(spec.background, background))
+                                    background_plan(spec.background, background), spoken_ahead=spoken)
             return self._render(ws, [plan], width, height, spec.caption, spec.output_format)
 
         return LocalWork("render", run, "Rendering in the local studio.")
@@ -422,7 +456,14 @@ class LocalProvider(BaseProvider):
                          result=submission.result, poll_after=0.5)
 
     async def cancel(self, job: JobRecord) -> JobUpdate | None:
+        spoken = self._spoken.pop(job.id, None)
+        if spoken is not None:
+            spoken.cancel()
         return JobUpdate(status="canceled", message="Canceled: the studio stopped working on it.")
+
+    async def aclose(self) -> None:
+        self._spoken.clear()
+        self.speech_ahead.shutdown(wait=False, cancel_futures=True)
 
 
 _SPECS: dict[str, type[BaseModel]] = {

@@ -1,0 +1,37 @@
+"""What the MCP registry checks before it lists the server: server.json agrees with the package and the README."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from avatar_mcp import __version__
+from avatar_mcp.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_server_json_names_the_pypi_package_its_version_and_the_readme_marker() -> None:
+    server = json.loads((ROOT / "server.json").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    marker = re.search(r"mcp-name: (\S+)", (ROOT / "README.md").read_text())
+    assert marker is not None and marker.group(1) == server["name"]
+    assert re.fullmatch(r"io\.github\.[A-Za-z0-9-]+/avatar-mcp", server["name"])
+    assert server["version"] == project["version"] == __version__
+    assert len(server["description"]) <= 100
+    (package,) = server["packages"]
+    assert package["registryType"] == "pypi" and package["identifier"] == project["name"]
+    assert package["version"] == project["version"] and package["transport"] == {"type": "stdio"}
+    settings = {name.upper() for name in Settings.model_fields} | {"AVATAR_MCP_" + name.upper()
+                                                                   for name in Settings.model_fields}
+    for variable in package["environmentVariables"]:
+        assert variable["name"] in settings, variable["name"]
+        assert variable["isSecret"] == variable["name"].endswith("_KEY")
+
+
+def test_the_license_file_matches_the_package_metadata() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
