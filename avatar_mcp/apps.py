@@ -1,7 +1,7 @@
 """The avatar studio view: an MCP App (the `io.modelcontextprotocol/ui` extension) bound to the job tools.
 
 Hosts that render MCP Apps show `ui://avatar-mcp/studio.html` next to the result of every tool named in
-VIEW_TOOLS: the job's progress live, a photo generation's candidates to pick from, the finished video with its
+view_tools(): the job's progress live, a photo generation's candidates to pick from, the finished video with its
 captions, or the missing fields of a request as a form. The page talks to this server only through the host
 (tools/call, resources/read; media arrives through the `avatar://media/...` resource), so its declared CSP
 allows no network at all.
@@ -32,11 +32,17 @@ APP_MIME_TYPE = "text/html;profile=mcp-app"
 STUDIO_URI = "ui://avatar-mcp/studio.html"
 STUDIO_HTML = Path(__file__).resolve().parent / "ui" / "studio.html"
 
-VIEW_TOOLS = frozenset({
-    "generate_photo_avatar", "create_photo_avatar", "train_photo_avatar", "create_digital_twin", "create_companion",
-    "create_video", "create_photo_video", "create_video_from_prompt", "check_job", "download_result",
-})
-"""The tools whose results the studio shows: the ones answering with one job handle."""
+JOB_VIEW_TOOLS = frozenset({"check_job", "download_result"})
+"""The job tools whose results the studio shows, besides every create tool (operations.py's table)."""
+
+
+def view_tools() -> frozenset[str]:
+    """The tools whose results the studio shows: the ones answering with one job handle. (The table is read here,
+    when tools are built, not at import: this module is on the start-up path.)"""
+    from avatar_mcp.operations import NAMES
+
+    return NAMES | JOB_VIEW_TOOLS
+
 
 STUDIO_UI_META: dict[str, Any] = {"csp": {"connectDomains": [], "resourceDomains": []}, "prefersBorder": True}
 """No origin at all: media comes as data through the host, the library is inlined."""
@@ -44,7 +50,7 @@ STUDIO_UI_META: dict[str, Any] = {"csp": {"connectDomains": [], "resourceDomains
 
 def tool_meta(name: str) -> dict[str, Any] | None:
     """The `_meta` a tool carries: the studio's address for the job tools, nothing for the others."""
-    return {"ui": {"resourceUri": STUDIO_URI}} if name in VIEW_TOOLS else None
+    return {"ui": {"resourceUri": STUDIO_URI}} if name in view_tools() else None
 
 
 def studio_resource(html: Path = STUDIO_HTML) -> FileResource:

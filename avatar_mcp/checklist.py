@@ -11,9 +11,9 @@ The eight AI-photo fields and their exact spellings come from HeyGen's photo-ava
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from avatar_mcp.models import (
     Age,
@@ -25,6 +25,9 @@ from avatar_mcp.models import (
     PhotoStyle,
     Pose,
 )
+
+if TYPE_CHECKING:
+    from avatar_mcp.operations import Operation
 
 NO_DEFAULT: Any = None
 
@@ -142,45 +145,75 @@ class Catalogue:
     """What to answer with when there are no voices to choose from (the question says it, with audio)."""
 
 
-def missing_fields(operation: str, request: Mapping[str, Any], catalogue: Catalogue = Catalogue()) -> list[Question]:
-    """The questions still open for `request` (a dict of tool arguments, None meaning absent).
+@dataclass(frozen=True)
+class Needs:
+    """What the provider adds to the questions, besides its catalogue (from its Capabilities)."""
 
-    `request["_required"]` lists vendor-specific fields (EXTRA_QUESTIONS) that must be asked as well.
-    """
-    questions = _operation_questions(operation, request, catalogue)
+    consent_video: bool = False
+    """A digital twin needs a consent video up front."""
+    image_scenes: bool = False
+    """A video scene with an image background needs no avatar (it shows the image while the speech plays)."""
+    required: tuple[str, ...] = ()
+    """Fields of EXTRA_QUESTIONS this provider needs for the operation on top of the unified ones."""
+
+
+QuestionFn = Callable[[Mapping[str, Any], Catalogue, Needs], list[Question]]
+"""An operation's questions: what is still open in a request (a dict of tool arguments, None meaning absent)."""
+
+
+def missing_fields(operation: Operation, request: Mapping[str, Any], catalogue: Catalogue = Catalogue(),
+                   needs: Needs = Needs()) -> list[Question]:
+    """The questions still open for `request`: the operation's own, then the provider's extra fields."""
+    questions = operation.questions(request, catalogue, needs)
     asked = {q.path for q in questions}
-    for name in request.get("_required") or ():
+    for name in needs.required:
         if name not in asked and _blank(request.get(name)):
             questions.append(EXTRA_QUESTIONS[name])
     return questions
 
 
-def _operation_questions(operation: str, request: Mapping[str, Any], catalogue: Catalogue) -> list[Question]:
-    if operation == "generate_photo_avatar":
-        return [q for q in PHOTO_GENERATION if _blank(request.get(q.path))]
-    if operation == "create_photo_avatar":
-        questions = [q for q in PHOTO_AVATAR[:1] if _blank(request.get(q.path))]
-        if _blank(request.get("image")) and _blank(request.get("from_generation")):
-            questions.append(PHOTO_AVATAR[1])
-        return questions
-    if operation == "create_digital_twin":
-        questions = [q for q in DIGITAL_TWIN if _blank(request.get(q.path))]
-        if request.get("_consent_required") and _blank(request.get("consent_video")):
-            questions.append(TWIN_CONSENT)
-        return questions
-    if operation == "create_companion":
-        questions = [q for q in COMPANION if _blank(request.get(q.path))]
-        version = request.get("version") or "v1"
-        if version == "v1" and _blank(request.get("picture")):
-            questions.append(COMPANION_PICTURE)
-        if version == "v2" and _blank(request.get("video")):
-            questions.append(COMPANION_VIDEO)
-        return questions
-    if operation == "create_video":
-        return _video_questions(request, catalogue)
-    if operation == "create_photo_video":
-        return _photo_video_questions(request, catalogue)
-    if operation == "create_video_from_prompt" and _blank(request.get("prompt")):
+def photo_generation_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    return [q for q in PHOTO_GENERATION if _blank(request.get(q.path))]
+
+
+def photo_avatar_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    questions = [q for q in PHOTO_AVATAR[:1] if _blank(request.get(q.path))]
+    if _blank(request.get("image")) and _blank(request.get("from_generation")):
+        questions.append(PHOTO_AVATAR[1])
+    return questions
+
+
+def no_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    return []
+
+
+def digital_twin_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    questions = [q for q in DIGITAL_TWIN if _blank(request.get(q.path))]
+    if needs.consent_video and _blank(request.get("consent_video")):
+        questions.append(TWIN_CONSENT)
+    return questions
+
+
+def companion_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    questions = [q for q in COMPANION if _blank(request.get(q.path))]
+    version = request.get("version") or "v1"
+    if version == "v1" and _blank(request.get("picture")):
+        questions.append(COMPANION_PICTURE)
+    if version == "v2" and _blank(request.get("video")):
+        questions.append(COMPANION_VIDEO)
+    return questions
+
+
+def companion_tips(request: Mapping[str, Any] | None, pending: list[Question]) -> str | None:
+    """The reference-video tips: in a form when a v2 companion (made from a video) is asked for or may be chosen;
+    always in a needs_input answer (`request` None), where the assistant relays the questions itself."""
+    if request is None or request.get("version") == "v2" or any(q.form_name == "version" for q in pending):
+        return REFERENCE_VIDEO_TIPS
+    return None
+
+
+def prompt_video_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
+    if _blank(request.get("prompt")):
         return [Question("prompt", "prompt", "Describe the video: topic, audience, tone and length.", None,
                          NO_DEFAULT)]
     return []
@@ -202,7 +235,7 @@ def _voice_question(path: str, form_name: str, catalogue: Catalogue, default: st
     return Question(path, form_name, question, ids or None, fallback, labels=dict(catalogue.voices))
 
 
-def _video_questions(request: Mapping[str, Any], catalogue: Catalogue) -> list[Question]:
+def video_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
     scenes: Sequence[Mapping[str, Any]] = request.get("scenes") or []
     questions: list[Question] = []
     if not scenes:
@@ -214,7 +247,7 @@ def _video_questions(request: Mapping[str, Any], catalogue: Catalogue) -> list[Q
     avatar_ids = tuple(a for a, _ in catalogue.avatars)
     for i, scene in enumerate(scenes):
         where = "the avatar" if count == 1 else f"scene {i + 1}"
-        if _blank(scene.get("avatar_id")):
+        if _blank(scene.get("avatar_id")) and not (needs.image_scenes and _image_background(scene)):
             questions.append(Question(f"scenes.{i}.avatar_id", scene_form_name(i, "avatar_id", count),
                                       f"Which avatar should appear in {where}?", avatar_ids or None,
                                       avatar_ids[0] if avatar_ids else NO_DEFAULT, labels=dict(catalogue.avatars)))
@@ -233,6 +266,11 @@ def _video_questions(request: Mapping[str, Any], catalogue: Catalogue) -> list[Q
     return _merge_voice_questions(questions)
 
 
+def _image_background(scene: Mapping[str, Any]) -> bool:
+    background = scene.get("background")
+    return isinstance(background, Mapping) and background.get("type") == "image" and not _blank(background.get("url"))
+
+
 def _merge_voice_questions(questions: list[Question]) -> list[Question]:
     """Several scenes without a voice are asked once: one voice for all of them (the usual wish)."""
     voices = [q for q in questions if q.path.endswith(".voice_id")]
@@ -247,7 +285,7 @@ def _merge_voice_questions(questions: list[Question]) -> list[Question]:
     return out
 
 
-def _photo_video_questions(request: Mapping[str, Any], catalogue: Catalogue) -> list[Question]:
+def photo_video_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Needs) -> list[Question]:
     questions: list[Question] = []
     if _blank(request.get("image")):
         questions.append(Question("image", "image", "Which photo should talk? A local path inside the media roots "

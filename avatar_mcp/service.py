@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import anyio
 from pydantic import BaseModel
 
+from avatar_mcp import operations
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError
+from avatar_mcp.errors import AvatarError, ProviderConnectionError, ProviderStatusError
 from avatar_mcp.jobs import lifecycle
 from avatar_mcp.jobs.engine import AVATAR_KINDS, POLLABLE, JobEngine
 from avatar_mcp.jobs.events import JobEvents
@@ -35,15 +36,8 @@ from avatar_mcp.models import (
     utcnow,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import (
-    OPERATION_KINDS,
-    AssetMemo,
-    ProgressFn,
-    Provider,
-    ProviderEntry,
-    Submission,
-    SubmitContext,
-)
+from avatar_mcp.planning import Plan, Planner, check_job_id
+from avatar_mcp.providers.base import AssetMemo, ProgressFn, Provider, ProviderEntry, Submission, SubmitContext
 from avatar_mcp.providers.local.tasks import RunsLocally
 from avatar_mcp.providers.selection import ProviderSet
 
@@ -75,6 +69,12 @@ class AvatarService:
         self.engine = JobEngine(settings, store, self.providers, http, owner=self.owner, events=self.events,
                                 callback_url=self._callback_url, on_finished=self._finished)
         self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
+        self.planner = Planner(self)
+
+    async def plan(self, operation: str, request: Mapping[str, Any], provider: str | None = None) -> Plan:
+        """What submitting `request` (tool arguments, None meaning absent) would take: the provider, what is still
+        missing, the cost. Refuses at once what can never work (unknown provider, unusable local media)."""
+        return await self.planner.plan(operation, request, provider)
 
     # ------------------------------------------------------------------------------------------ catalogue
 
@@ -103,7 +103,7 @@ class AvatarService:
 
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
-                     target: str | None = None, report: ProgressFn | None = None) -> JobRecord:
+                     report: ProgressFn | None = None) -> JobRecord:
         """Create the job row (leased to this process, so nobody else touches it meanwhile), then call the vendor.
 
         A refusal before anything was sent (bad input, media, capability) leaves no job behind. A vendor's error
@@ -111,16 +111,14 @@ class AvatarService:
         request mid-call) is never forgotten: it is reconciled by its request key where the vendor has one, and
         otherwise becomes `unknown` with advice, so nothing is paid twice or lost.
         """
-        kind = OPERATION_KINDS[operation]
+        op = operations.get(operation)
         request: dict[str, Any] = {"arguments": spec.model_dump(mode="json", exclude_none=True)}
-        if target is not None:
-            request["target"] = target
         if checklist:
             request["checklist"] = checklist
         engine = self.engine
         # Due at once: if this process dies before recording the answer, whoever takes the expired lease
         # reconciles the job.
-        job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
+        job = await self.store.create(JobRecord(id=new_job_id(), kind=op.kind, provider=provider.name,
                                                 operation=operation, request=request, next_poll_at=utcnow()),
                                       owner=self.owner, ttl=engine.ttl)
         lease = engine.keeper.hold(job)
@@ -130,7 +128,7 @@ class AvatarService:
         if report is not None:
             ctx.report = report
         try:
-            submission = await self._call_create(provider, operation, spec, ctx, generation, target)
+            submission = await op.call(provider, spec, ctx, generation)
         except ProviderConnectionError as exc:
             if exc.request_sent and not provider.capabilities.idempotent_create:
                 if provider.capabilities.findable_create:
@@ -190,29 +188,6 @@ class AvatarService:
             # process claims it next reconciles it the same way.
             logger.info("job %s left to be reconciled by the next process", lease.job_id)
 
-    async def _call_create(self, provider: Provider, operation: str, spec: Any, ctx: SubmitContext,
-                           generation: JobRecord | None, target: str | None) -> Submission:
-        from avatar_mcp.providers import base as ops
-
-        if operation == ops.GENERATE_PHOTO:
-            return await provider.generate_photo(spec, ctx)
-        if operation == ops.CREATE_PHOTO_AVATAR:
-            return await provider.create_photo_avatar(spec, ctx, generation)
-        if operation == ops.TRAIN_PHOTO_AVATAR:
-            assert target is not None
-            return await provider.train_photo_avatar(target, ctx)
-        if operation == ops.CREATE_DIGITAL_TWIN:
-            return await provider.create_digital_twin(spec, ctx)
-        if operation == ops.CREATE_COMPANION:
-            return await provider.create_companion(spec, ctx)
-        if operation == ops.CREATE_VIDEO:
-            return await provider.create_video(spec, ctx)
-        if operation == ops.CREATE_PHOTO_VIDEO:
-            return await provider.create_photo_video(spec, ctx)
-        if operation == ops.CREATE_VIDEO_FROM_PROMPT:
-            return await provider.create_video_from_prompt(spec, ctx)
-        raise InvalidInput(f"Unknown operation {operation!r}.")
-
     def _callback_url(self, provider: Provider) -> str | None:
         from avatar_mcp.webhooks import callback_path
 
@@ -269,7 +244,7 @@ class AvatarService:
 
     async def download_result(self, job_id: str) -> JobRecord:
         """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
-        return await self.engine.finisher.redownload(job_id)
+        return await self.engine.finisher.redownload(check_job_id(job_id, "job_id"))
 
     async def shutdown(self) -> None:
         """Stop this process's work and hand its jobs over: another process takes them at once."""
@@ -284,7 +259,7 @@ class AvatarService:
         Never holds a lock and never does work: changes made here wake it at once, changes made by other
         processes are seen by re-reading the job's version every VERSION_POLL_SECONDS."""
         deadline = anyio.current_time() + max(0.0, min(wait_seconds, MAX_WAIT_SECONDS))
-        job = await self.store.get(job_id)
+        job = await self.store.get(check_job_id(job_id, "job_id"))
         reported: tuple[float, str, str | None] | None = None
         reported_at = 0.0
         while True:
@@ -301,7 +276,7 @@ class AvatarService:
                 job = await self.store.get(job_id)
 
     async def get(self, job_id: str) -> JobRecord:
-        return await self.store.get(job_id)
+        return await self.store.get(check_job_id(job_id, "job_id"))
 
     async def list_jobs(self, *, status: str | None = None, kind: str | None = None, provider: str | None = None,
                         limit: int = 20) -> list[JobRecord]:
@@ -310,7 +285,7 @@ class AvatarService:
 
     async def cancel(self, job_id: str) -> JobRecord:
         """Cancel a queued or processing job, whichever process works on it (its lease ends; the worker stops)."""
-        job = await self.store.get(job_id)
+        job = await self.store.get(check_job_id(job_id, "job_id"))
         if job.status not in lifecycle.CANCELABLE:
             return job
         provider = self.providers.for_job(job)

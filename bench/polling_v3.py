@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 from mcp.client import Client  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from avatar_mcp import operations as ops  # noqa: E402
 from avatar_mcp.config import Settings  # noqa: E402
 from avatar_mcp.models import Scene, VideoSpec, utcnow  # noqa: E402
 from avatar_mcp.providers import HEYGEN  # noqa: E402
-from avatar_mcp.providers import base as ops  # noqa: E402
 from avatar_mcp.providers.base import ProviderEntry  # noqa: E402
 from avatar_mcp.providers.heygen import HeyGenProvider  # noqa: E402
 from avatar_mcp.providers.heygen.admin import register_webhook  # noqa: E402

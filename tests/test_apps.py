@@ -49,8 +49,8 @@ async def test_the_job_tools_name_the_studio_and_the_others_carry_no_meta(settin
     async with apps_client(server(settings), mode) as client:
         tools = (await client.list_tools()).tools
     bound = {t.name for t in tools if (t.meta or {}).get("ui", {}).get("resourceUri") == apps.STUDIO_URI}
-    assert bound == apps.VIEW_TOOLS
-    assert all(t.meta is None for t in tools if t.name not in apps.VIEW_TOOLS)
+    assert bound == apps.view_tools()
+    assert all(t.meta is None for t in tools if t.name not in apps.view_tools())
     added = sum(len(json.dumps(t.meta)) for t in tools if t.meta)
     assert added < 700, f"the view's _meta costs {added} characters of tools/list"
 
@@ -214,4 +214,4 @@ async def test_a_new_start_answers_tools_list_from_the_cache_with_the_views_meta
     cached = await fresh.list_tools()
     assert not fresh._tools_built, "the answer came from building the tools, not from the cache"
     assert {t.name for t in cached if (t.meta or {}).get("ui", {}).get("resourceUri") == apps.STUDIO_URI} \
-        == apps.VIEW_TOOLS
+        == apps.view_tools()

@@ -12,12 +12,14 @@ from avatar_mcp.checklist import (
     NO_DEFAULT,
     PHOTO_GENERATION,
     Catalogue,
+    Needs,
     apply_answers,
     check_limits,
     defaults_for,
     estimate_speech_seconds,
     missing_fields,
 )
+from avatar_mcp.operations import get
 
 PHOTO = {q.path: q.default for q in PHOTO_GENERATION}
 VOICES = Catalogue(voices=[("v1", "Ann"), ("v2", "Bob")], avatars=[("a1", "Alex")], avatar_voices={"a1": "v2"})
@@ -31,7 +33,7 @@ def paths(questions: list[Any]) -> list[str]:
 @given(st.sets(st.sampled_from(sorted(PHOTO))))
 def test_exactly_the_blank_photo_fields_are_asked(blank: set[str]) -> None:
     request = {k: (None if k in blank else v) for k, v in PHOTO.items()}
-    assert set(paths(missing_fields("generate_photo_avatar", request))) == blank
+    assert set(paths(missing_fields(get("generate_photo_avatar"), request))) == blank
 
 
 def test_every_photo_field_has_a_default_in_its_allowed_values() -> None:
@@ -43,7 +45,7 @@ def test_every_photo_field_has_a_default_in_its_allowed_values() -> None:
 
 
 def test_a_scene_without_anything_to_say_asks_for_a_script_and_a_voice() -> None:
-    questions = missing_fields("create_video", {"scenes": [{"avatar_id": "a1"}], "orientation": "square"}, VOICES)
+    questions = missing_fields(get("create_video"), {"scenes": [{"avatar_id": "a1"}], "orientation": "square"}, VOICES)
     assert paths(questions) == ["scenes.0.script", "scenes.0.voice_id"]
     voice = questions[1]
     assert voice.allowed == ("v1", "v2") and voice.default == "v2"  # the avatar's own voice
@@ -52,12 +54,12 @@ def test_a_scene_without_anything_to_say_asks_for_a_script_and_a_voice() -> None
 def test_silence_and_audio_scenes_need_no_voice() -> None:
     request = {"orientation": "square", "scenes": [{"avatar_id": "a1", "silence_seconds": 2},
                                                    {"avatar_id": "a1", "audio": "/x.mp3"}]}
-    assert missing_fields("create_video", request, VOICES) == []
+    assert missing_fields(get("create_video"), request, VOICES) == []
 
 
 def test_several_scenes_without_a_voice_are_asked_once() -> None:
     request = {"scenes": [{"avatar_id": "a1", "script": "One."}, {"avatar_id": "a1", "script": "Two."}]}
-    questions = missing_fields("create_video", request, VOICES)
+    questions = missing_fields(get("create_video"), request, VOICES)
     assert [q.form_name for q in questions] == ["voice_id", "orientation"]
     merged, applied = apply_answers(request, questions, {"voice_id": "v1", "orientation": "portrait"})
     assert [s["voice_id"] for s in merged["scenes"]] == ["v1", "v1"]
@@ -68,32 +70,41 @@ def test_several_scenes_without_a_voice_are_asked_once() -> None:
 def test_a_dimension_replaces_the_orientation_question() -> None:
     request = {"dimension": {"width": 640, "height": 480}, "scenes": [{"avatar_id": "a1", "script": "Hi",
                                                                        "voice_id": "v1"}]}
-    assert missing_fields("create_video", request, VOICES) == []
+    assert missing_fields(get("create_video"), request, VOICES) == []
 
 
 def test_defaults_leave_the_questions_without_one() -> None:
-    questions = missing_fields("create_video", {"scenes": [{"avatar_id": "a1"}]}, VOICES)
+    questions = missing_fields(get("create_video"), {"scenes": [{"avatar_id": "a1"}]}, VOICES)
     answers, still = defaults_for(questions)
     assert paths(still) == ["scenes.0.script"]
     assert answers == {"voice_id": "v2", "orientation": "landscape"}
 
 
 def test_companions_ask_for_a_picture_for_v1_and_a_video_for_v2() -> None:
-    v1 = missing_fields("create_companion", {"description": "d", "version": "v1"})
-    v2 = missing_fields("create_companion", {"description": "d", "version": "v2"})
+    v1 = missing_fields(get("create_companion"), {"description": "d", "version": "v1"})
+    v2 = missing_fields(get("create_companion"), {"description": "d", "version": "v2"})
     assert paths(v1) == ["picture"] and paths(v2) == ["video"]
 
 
 def test_vendor_required_fields_and_consent_are_asked_too() -> None:
-    questions = missing_fields("create_digital_twin", {"name": "n", "video": "/v.mp4", "_consent_required": True,
-                                                       "_required": ("gender", "description")})
+    questions = missing_fields(get("create_digital_twin"), {"name": "n", "video": "/v.mp4"}, Catalogue(),
+                               Needs(consent_video=True, required=("gender", "description")))
     assert paths(questions) == ["consent_video", "gender", "description"]
     assert questions[1].allowed == ("female", "male", "nonBinary")
 
 
+def test_a_scene_with_an_image_background_needs_no_avatar_where_the_vendor_shows_the_image() -> None:
+    scene = {"script": "Hello.", "voice_id": "v1", "background": {"type": "image", "url": "https://x.example/a.jpg"}}
+    request = {"orientation": "square", "scenes": [scene, {"script": "Bye.", "voice_id": "v1"}]}
+    video = get("create_video")
+    assert paths(missing_fields(video, request, VOICES, Needs(image_scenes=True))) == ["scenes.1.avatar_id"]
+    assert paths(missing_fields(video, request, VOICES)) == ["scenes.0.avatar_id", "scenes.1.avatar_id"]
+
+
 def test_a_photo_avatar_needs_an_image_unless_a_candidate_is_picked() -> None:
-    assert paths(missing_fields("create_photo_avatar", {"name": "x"})) == ["image"]
-    assert missing_fields("create_photo_avatar", {"name": "x", "from_generation": {"job_id": "j", "index": 0}}) == []
+    assert paths(missing_fields(get("create_photo_avatar"), {"name": "x"})) == ["image"]
+    picked = {"name": "x", "from_generation": {"job_id": "j", "index": 0}}
+    assert missing_fields(get("create_photo_avatar"), picked) == []
 
 
 def test_vendor_limits_are_checked_before_anything_is_sent() -> None:

@@ -215,6 +215,8 @@ async def test_the_voice_catalogue_is_read_once_per_call_however_many_rounds_it_
         assert srv.app_context is not None and srv.app_context.current is not None
         provider = srv.app_context.current.entries["countdown"].provider
     assert provider.voice_lists == 1  # type: ignore[union-attr]
+    # planned once per protocol round: the form's round and the answer's (2026-07-28), or the one call (2025-11-25)
+    assert provider.estimates == (2 if mode == "auto" else 1)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -244,8 +246,20 @@ async def test_a_file_of_the_wrong_kind_is_refused_before_anything_is_asked(sett
 
 def test_vendor_ids_in_media_arguments_are_left_to_the_provider(settings: Settings) -> None:
     from avatar_mcp.media import MediaPolicy
-    from avatar_mcp.tools._media_check import check_media
+    from avatar_mcp.operations import get
+    from avatar_mcp.planning.media import check_media
 
     policy = MediaPolicy(settings.media_roots, max_bytes=10_000_000)
-    check_media(policy, "create_photo_video", {"image": "a1b2c3d4e5f6", "script": "Hi"})
-    check_media(policy, "create_photo_avatar", {"image": "asset:abc"})
+    check_media(policy, get("create_photo_video"), {"image": "a1b2c3d4e5f6", "script": "Hi"})
+    check_media(policy, get("create_photo_avatar"), {"image": "asset:abc"})
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_hostile_job_id_is_refused_naming_its_field(settings: Settings, mode: str) -> None:
+    async with Client(server(settings), mode=mode) as client:
+        pick = await client.call_tool("create_photo_avatar", {"from_generation": {"job_id": "../../etc", "index": 0}})
+        check = await client.call_tool("check_job", {"job_id": "job_1/../../x"})
+        jobs = await jobs_in(client)
+    assert pick.is_error and "from_generation.job_id: '../../etc' is not a job id" in pick.content[0].text
+    assert check.is_error and "job_id: 'job_1/../../x' is not a job id" in check.content[0].text
+    assert jobs == []

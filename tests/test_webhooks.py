@@ -14,9 +14,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from avatar_mcp import operations as ops
 from avatar_mcp.config import Settings
 from avatar_mcp.models import Scene, VideoSpec
-from avatar_mcp.providers import base as ops
 from avatar_mcp.runtime import open_service
 from avatar_mcp.webhooks import callback_path, heygen_signature, route_key
 from tests.conftest import make_settings

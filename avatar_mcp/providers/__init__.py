@@ -10,10 +10,10 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from avatar_mcp import operations as ops
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.base import Provider, ProviderEntry
 
 Factory = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]

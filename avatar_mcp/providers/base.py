@@ -24,7 +24,6 @@ from avatar_mcp.models import (
     Cost,
     DigitalTwinSpec,
     JobError,
-    JobKind,
     JobRecord,
     JobResult,
     JobStatus,
@@ -36,31 +35,19 @@ from avatar_mcp.models import (
     VideoSpec,
     Voice,
 )
-
-# Operation names are the tool names: list_providers shows them to the LLM as they are.
-GENERATE_PHOTO = "generate_photo_avatar"
-CREATE_PHOTO_AVATAR = "create_photo_avatar"
-TRAIN_PHOTO_AVATAR = "train_photo_avatar"
-CREATE_DIGITAL_TWIN = "create_digital_twin"
-CREATE_COMPANION = "create_companion"
-CREATE_VIDEO = "create_video"
-CREATE_PHOTO_VIDEO = "create_photo_video"
-CREATE_VIDEO_FROM_PROMPT = "create_video_from_prompt"
-LIST_VOICES = "list_voices"
-LIST_AVATARS = "list_avatars"
-DELETE_AVATAR = "delete_avatar"
-CANCEL_JOB = "cancel_job"
-
-OPERATION_KINDS: Mapping[str, JobKind] = {
-    GENERATE_PHOTO: "photo_generation",
-    CREATE_PHOTO_AVATAR: "avatar",
-    TRAIN_PHOTO_AVATAR: "training",
-    CREATE_DIGITAL_TWIN: "avatar",
-    CREATE_COMPANION: "avatar",
-    CREATE_VIDEO: "video",
-    CREATE_PHOTO_VIDEO: "video",
-    CREATE_VIDEO_FROM_PROMPT: "video",
-}
+from avatar_mcp.operations import (
+    CREATE_COMPANION,
+    CREATE_DIGITAL_TWIN,
+    CREATE_PHOTO_AVATAR,
+    CREATE_PHOTO_VIDEO,
+    CREATE_VIDEO,
+    CREATE_VIDEO_FROM_PROMPT,
+    DELETE_AVATAR,
+    GENERATE_PHOTO,
+    LIST_AVATARS,
+    LIST_VOICES,
+    TRAIN_PHOTO_AVATAR,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +64,9 @@ class Capabilities:
     webhooks: bool = False
     consent_video_required: bool = False
     """A digital twin needs a consent video up front (HeyGen v2's video_consent_url)."""
+    image_scenes: bool = False
+    """A video scene with an image background needs no avatar: it shows the image while the speech plays (HeyGen v3
+    studio videos). The checklist then asks no avatar_id for such a scene."""
     unavailable: Mapping[str, str] = field(default_factory=dict)
     """Operations of this vendor that its current settings rule out, with what to do (e.g. HeyGen v2 has no
     Video Agent): refused before the checklist asks anything, and left out of list_providers."""

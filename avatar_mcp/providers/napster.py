@@ -19,22 +19,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from avatar_mcp import operations
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError, ServerError
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTwinSpec, JobRecord
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.operations import CREATE_DIGITAL_TWIN
 from avatar_mcp.providers import NAPSTER
 from avatar_mcp.providers import _lost as lost
 from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP, segment
-from avatar_mcp.providers.base import (
-    CREATE_DIGITAL_TWIN,
-    BaseProvider,
-    Capabilities,
-    JobUpdate,
-    Submission,
-    SubmitContext,
-)
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
 from avatar_mcp.providers.napster_wire import (
     CONSENT_CODE,
     EXPECTED_SECONDS,
@@ -196,11 +191,12 @@ class NapsterProvider(BaseProvider):
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         """A create whose answer was lost: the companion or twin made since the job with the values it was sent with
         (names, description, media, externalClientId), found in the organisation's list; None when there is none."""
-        arguments = job.request.get("arguments") or {}
-        if job.operation == CREATE_DIGITAL_TWIN:
-            wanted, what = await self._twin_body(DigitalTwinSpec.model_validate(arguments)), "digital twin"
+        spec = operations.get(job.operation).stored(job)
+        if isinstance(spec, DigitalTwinSpec):
+            wanted, what = await self._twin_body(spec), "digital twin"
         else:
-            wanted, what = await self._companion_body(CompanionSpec.model_validate(arguments)), "companion"
+            assert isinstance(spec, CompanionSpec)
+            wanted, what = await self._companion_body(spec), "companion"
         records: list[dict[str, Any]] = []
         for index in range(RECOVER_PAGES):
             page = await self._http.json("GET", "/public/companions", params={"pageSize": PAGE_SIZE,

@@ -135,6 +135,13 @@ class ToolSpec:
     annotations: ToolAnnotations
 
 
+def creates(fn: Callable[..., Any]) -> ToolSpec:
+    """A create tool, named after its operation: its title comes from the operations table."""
+    from avatar_mcp.operations import get
+
+    return ToolSpec(fn, get(fn.__name__).tool_title, CREATES)
+
+
 def output_model(fn: Callable[..., Any]) -> type[BaseModel]:
     """The one output model a tool declares: `-> Model`, or `-> Annotated[CallToolResult, Model]`."""
     hint = typing.get_type_hints(fn, include_extras=True)["return"]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from avatar_mcp.app import service_of
 from avatar_mcp.models import AvatarInfo, CatalogQuery, ProviderList, Voice
-from avatar_mcp.providers.base import DELETE_AVATAR, LIST_AVATARS, LIST_VOICES
+from avatar_mcp.operations import DELETE_AVATAR, LIST_AVATARS, LIST_VOICES
 from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, answer, tool_errors
 
 ProviderName = Annotated[str | None, Field(description="See list_providers.", max_length=40)]

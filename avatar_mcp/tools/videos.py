@@ -10,7 +10,7 @@ from pydantic import Field
 
 from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, RenderOptions, Scene
 from avatar_mcp.tools import _flow
-from avatar_mcp.tools._common import CREATES, ToolSpec
+from avatar_mcp.tools._common import ToolSpec, creates
 from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait
 from avatar_mcp.tools.catalog import ProviderName
 
@@ -32,13 +32,7 @@ def _video_request(scenes: list[Scene] | None, orientation: str | None, dimensio
             "voice_language": voice_language, "voice_gender": voice_gender}
 
 
-async def _ask_video(ctx: Context[Any, Any], scenes: list[Scene] | None, orientation: str | None,
-                     dimension: Dimension | None, caption: bool, title: str | None, output_format: str,
-                     options: RenderOptions | None, voice_language: str | None, voice_gender: str | None,
-                     on_missing: _flow.OnMissing, provider: str | None, confirm_spend: _flow.Confirmation) -> Any:
-    request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
-                             voice_gender)
-    return await _flow.ask(ctx, "create_video", provider, on_missing, confirm_spend, request)
+_VIDEO = _flow.Flow("create_video", _video_request)
 
 
 async def create_video(
@@ -56,7 +50,8 @@ async def create_video(
     provider: ProviderName = None,
     confirm_spend: Confirm = False,
     wait_seconds: Wait = 0,
-    answers: Annotated[Answers, Resolve(_ask_video)] = None,  # type: ignore[assignment]
+    answers: Annotated[Answers, Resolve(_VIDEO.ask)] = None,  # type: ignore[assignment]
+    call: Annotated[_flow.Call, Resolve(_VIDEO.plan)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
     """Make a talking-avatar video of 1-50 scenes with existing avatars (avatar + script/audio/silence + voice +
     background).
@@ -65,10 +60,7 @@ async def create_video(
     Returns a video job at once; follow it with check_job. On success result has video_path, captions_path,
     duration_seconds.
     """
-    request = _video_request(scenes, orientation, dimension, caption, title, output_format, options, voice_language,
-                             voice_gender)
-    return await _flow.run(ctx, "create_video", provider, on_missing, confirm_spend, request, answers,
-                           wait_seconds)
+    return await _flow.run(ctx, call, answers, wait_seconds)
 
 
 def _photo_video_request(image: str | None, script: str | None, audio: str | None, voice_id: str | None,
@@ -83,15 +75,7 @@ def _photo_video_request(image: str | None, script: str | None, audio: str | Non
             "voice_language": voice_language, "voice_gender": voice_gender}
 
 
-async def _ask_photo_video(ctx: Context[Any, Any], image: str | None, script: str | None, audio: str | None,
-                           voice_id: str | None, orientation: str, fit: str, motion_prompt: str | None,
-                           title: str | None, caption: bool, speed: float, pitch: int, background: Background | None,
-                           output_format: str, options: RenderOptions | None, voice_language: str | None,
-                           voice_gender: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                           confirm_spend: _flow.Confirmation) -> Any:
-    request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
-                                   speed, pitch, background, output_format, options, voice_language, voice_gender)
-    return await _flow.ask(ctx, "create_photo_video", provider, on_missing, confirm_spend, request)
+_PHOTO_VIDEO = _flow.Flow("create_photo_video", _photo_video_request)
 
 
 async def create_photo_video(
@@ -116,23 +100,22 @@ async def create_photo_video(
     provider: ProviderName = None,
     confirm_spend: Confirm = False,
     wait_seconds: Wait = 0,
-    answers: Annotated[Answers, Resolve(_ask_photo_video)] = None,  # type: ignore[assignment]
+    answers: Annotated[Answers, Resolve(_PHOTO_VIDEO.ask)] = None,  # type: ignore[assignment]
+    call: Annotated[_flow.Call, Resolve(_PHOTO_VIDEO.plan)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
     """Make one photo talk without creating an avatar first (HeyGen Avatar IV, Runware Avatar V, local studio).
 
     Give image and a script (voice_id) or audio. Returns a video job; follow it with check_job.
     """
-    request = _photo_video_request(image, script, audio, voice_id, orientation, fit, motion_prompt, title, caption,
-                                   speed, pitch, background, output_format, options, voice_language, voice_gender)
-    return await _flow.run(ctx, "create_photo_video", provider, on_missing, confirm_spend, request, answers,
-                           wait_seconds)
+    return await _flow.run(ctx, call, answers, wait_seconds)
 
 
-async def _ask_prompt_video(ctx: Context[Any, Any], prompt: str | None, avatar_id: str | None, voice_id: str | None,
-                            orientation: str | None, on_missing: _flow.OnMissing, provider: str | None,
-                            confirm_spend: _flow.Confirmation) -> Any:
-    request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
-    return await _flow.ask(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request)
+def _prompt_video_request(prompt: str | None, avatar_id: str | None, voice_id: str | None,
+                          orientation: str | None) -> dict[str, Any]:
+    return {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
+
+
+_PROMPT_VIDEO = _flow.Flow("create_video_from_prompt", _prompt_video_request)
 
 
 async def create_video_from_prompt(
@@ -146,20 +129,19 @@ async def create_video_from_prompt(
     provider: ProviderName = None,
     confirm_spend: Confirm = False,
     wait_seconds: Wait = 0,
-    answers: Annotated[Answers, Resolve(_ask_prompt_video)] = None,  # type: ignore[assignment]
+    answers: Annotated[Answers, Resolve(_PROMPT_VIDEO.ask)] = None,  # type: ignore[assignment]
+    call: Annotated[_flow.Call, Resolve(_PROMPT_VIDEO.plan)] = None,  # type: ignore[assignment]
 ) -> Annotated[CallToolResult, JobHandle]:
     """Make a whole video from a description: the vendor's agent writes, casts and edits it (HeyGen v3 Video
     Agent). Use create_video instead when you have the exact script and avatar.
 
     Returns a video job; follow it with check_job.
     """
-    request = {"prompt": prompt, "avatar_id": avatar_id, "voice_id": voice_id, "orientation": orientation}
-    return await _flow.run(ctx, "create_video_from_prompt", provider, on_missing, confirm_spend, request, answers,
-                           wait_seconds)
+    return await _flow.run(ctx, call, answers, wait_seconds)
 
 
 TOOLS: list[ToolSpec] = [
-    ToolSpec(create_video, "Create a video", CREATES),
-    ToolSpec(create_photo_video, "Make a photo talk", CREATES),
-    ToolSpec(create_video_from_prompt, "Make a video from a description", CREATES),
+    creates(create_video),
+    creates(create_photo_video),
+    creates(create_video_from_prompt),
 ]

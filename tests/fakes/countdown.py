@@ -26,18 +26,8 @@ from avatar_mcp.models import (
     Voice,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import (
-    CREATE_VIDEO,
-    GENERATE_PHOTO,
-    LIST_AVATARS,
-    LIST_VOICES,
-    BaseProvider,
-    Capabilities,
-    JobUpdate,
-    ProviderEntry,
-    Submission,
-    SubmitContext,
-)
+from avatar_mcp.operations import CREATE_VIDEO, GENERATE_PHOTO, LIST_AVATARS, LIST_VOICES
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, ProviderEntry, Submission, SubmitContext
 
 POLLS = 3
 VOICES = [Voice(voice_id="cd-ann", name="Ann", provider="countdown", language="en-US", gender="female"),
@@ -59,6 +49,8 @@ class CountdownProvider(BaseProvider):
         self._lock = threading.Lock()
         self.creates = 0
         self.voice_lists = 0
+        self.estimates = 0
+        """Cost estimates made: one per plan."""
 
     def _update(self, vendor_id: str, delta: int) -> int:
         with self._lock:
@@ -98,6 +90,7 @@ class CountdownProvider(BaseProvider):
         return AVATAR if avatar_id == AVATAR.avatar_id else None
 
     def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
+        self.estimates += 1
         return Cost(amount=1.0, basis="1 credit per video (test rate)")
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from pydantic import BaseModel
 
+from avatar_mcp import operations
 from avatar_mcp.checklist import estimate_video_seconds
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
@@ -37,19 +38,11 @@ from avatar_mcp.errors import (
 from avatar_mcp.media import MediaPolicy, classify, require_https
 from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, DigitalTwinSpec, JobRecord, VideoSpec, Voice
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.operations import CREATE_DIGITAL_TWIN, CREATE_VIDEO
 from avatar_mcp.providers import CREATIFY
 from avatar_mcp.providers import _lost as lost
 from avatar_mcp.providers._http import CREATE_TIMEOUT, UPLOAD_TIMEOUT, IdRule, VendorHTTP, segment
-from avatar_mcp.providers.base import (
-    CREATE_DIGITAL_TWIN,
-    CREATE_VIDEO,
-    BaseProvider,
-    Capabilities,
-    JobUpdate,
-    Submission,
-    SubmitContext,
-    check_options,
-)
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext, check_options
 from avatar_mcp.providers.creatify import wire
 
 if TYPE_CHECKING:
@@ -253,14 +246,14 @@ class CreatifyProvider(BaseProvider):
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         """A create whose answer was lost: the persona or lipsync made since the job with the values it was sent
         with, found in Creatify's lists (None when there is none; several are named, not guessed between)."""
-        arguments = job.request.get("arguments") or {}
-        if job.operation == CREATE_DIGITAL_TWIN:
-            spec = DigitalTwinSpec.model_validate(arguments)
+        spec = operations.get(job.operation).stored(job)
+        if isinstance(spec, DigitalTwinSpec):
             kind, path = "persona", "/api/personas/"
             wanted: dict[str, Any] = {"creator_name": spec.name, "gender": wire.gender_code(spec.gender)}
             what = "custom avatar"
         else:
-            kind, wanted = self._video_request(VideoSpec.model_validate(arguments), job.id)
+            assert isinstance(spec, VideoSpec)
+            kind, wanted = self._video_request(spec, job.id)
             path, what = f"/api/{kind}/", "video"
         found = lost.candidates(await self._listing(path, None), wanted, job.created_at, created_key="created_at")
         if not found:

@@ -70,7 +70,8 @@ class HeyGenProvider(BaseProvider):
         self.capabilities = Capabilities(
             operations=HEYGEN.operations, batch_status=backend.batch_status,
             idempotent_create=backend.idempotent_create, webhooks=webhooks,
-            consent_video_required=backend.consent_video_required, notes=backend.notes,
+            consent_video_required=backend.consent_video_required, image_scenes=backend.image_scenes,
+            notes=backend.notes,
             unavailable=backend.unavailable)
 
     @classmethod

@@ -81,6 +81,7 @@ class HeyGenBackend(ABC):
     batch_status: ClassVar[bool] = False
     idempotent_create: ClassVar[bool] = False
     consent_video_required: ClassVar[bool] = False
+    image_scenes: ClassVar[bool] = False
     notes: ClassVar[str] = ""
     options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     unavailable: ClassVar[Mapping[str, str]] = {}

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import ServerError
 from avatar_mcp.models import Cost, PhotoVideoSpec, PromptVideoSpec, VideoSpec
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers._http import CREATE_TIMEOUT, IdRule, VendorErrorInfo
 
 PROVIDER = "heygen"

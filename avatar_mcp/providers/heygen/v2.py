@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import anyio.to_thread
 
+from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import InvalidInput, InvalidRequest, NotFound, ProviderConnectionError, ServerError
 from avatar_mcp.media import PHOTO_MAX_BYTES, MediaKind, MediaPolicy
@@ -33,7 +34,6 @@ from avatar_mcp.models import (
     Voice,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers._http import UPLOAD_TIMEOUT, VendorHTTP, segment
 from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v2_status as status

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
+from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import AuthError, InvalidInput, NotFound, ServerError
 from avatar_mcp.media import MediaKind, MediaPolicy
@@ -33,7 +34,6 @@ from avatar_mcp.models import (
     Voice,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers._http import segment
 from avatar_mcp.providers.base import Submission, SubmitContext
 from avatar_mcp.providers.heygen import v3_mapping as mapping
@@ -62,6 +62,7 @@ class V3Backend(V3Jobs):
     api = "v3"
     batch_status = True
     idempotent_create = True
+    image_scenes = True
     notes = ("HeyGen API v3 (the live API): photo avatars, AI photos (one prompt avatar per generation, the eight "
              "checklist fields composed into the prompt), Avatar IV videos, multi-scene studio videos (silent scenes "
              "show a still image), digital twins with a consent page, whole videos from a prompt "

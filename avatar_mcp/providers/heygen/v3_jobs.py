@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from pydantic import ValidationError
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import (
     AvatarError,
     AvatarNotReady,
@@ -26,18 +27,12 @@ from avatar_mcp.errors import (
     ServerError,
 )
 from avatar_mcp.models import (
-    DigitalTwinSpec,
     JobRecord,
     PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    PhotoVideoSpec,
-    PromptVideoSpec,
-    VideoSpec,
     utcnow,
 )
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers._http import segment
-from avatar_mcp.providers.base import JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.base import JobUpdate, Provider, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
 from avatar_mcp.providers.heygen.backend import HeyGenBackend, failed, gone_after
@@ -207,22 +202,8 @@ class V3Jobs(HeyGenBackend):
                          result=submission.result, vendor_state=submission.vendor_state)
 
     async def _replay(self, job: JobRecord, ctx: SubmitContext) -> Submission | None:
-        args = job.request.get("arguments") or {}
-        op = job.operation
-        if op == ops.GENERATE_PHOTO:
-            return await self.generate_photo(PhotoGenerationSpec.model_validate(args), ctx)
-        if op == ops.CREATE_PHOTO_AVATAR:
-            spec = PhotoAvatarSpec.model_validate(args)
-            # Picking a generated look creates nothing at HeyGen, so there is nothing to recover.
-            return None if spec.from_generation is not None else await self.create_photo_avatar(spec, ctx, None)
-        if op == ops.TRAIN_PHOTO_AVATAR:
-            return await self.train_photo_avatar(str(job.request.get("target") or args.get("avatar_id")), ctx)
-        if op == ops.CREATE_DIGITAL_TWIN:
-            return await self.create_digital_twin(DigitalTwinSpec.model_validate(args), ctx)
-        if op == ops.CREATE_VIDEO:
-            return await self.create_video(VideoSpec.model_validate(args), ctx)
-        if op == ops.CREATE_PHOTO_VIDEO:
-            return await self.create_photo_video(PhotoVideoSpec.model_validate(args), ctx)
-        if op == ops.CREATE_VIDEO_FROM_PROMPT:
-            return await self.create_video_from_prompt(PromptVideoSpec.model_validate(args), ctx)
-        raise InvalidInput(f"unknown operation {op}")
+        op = ops.get(job.operation)
+        spec = op.stored(job)
+        if isinstance(spec, PhotoAvatarSpec) and spec.from_generation is not None:
+            return None  # picking a generated look creates nothing at HeyGen, so there is nothing to recover
+        return await op.call(cast(Provider, self), spec, ctx, None)

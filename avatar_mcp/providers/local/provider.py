@@ -10,7 +10,7 @@ holds the job's lease (tasks.py): after a crash, another process renders it agai
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from pydantic import BaseModel
 
+from avatar_mcp import operations
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import InvalidInput
@@ -35,27 +36,18 @@ from avatar_mcp.models import (
     PhotoGenerationSpec,
     PhotoVideoSpec,
     Scene,
-    TrainSpec,
     VideoSpec,
     Voice,
 )
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import LOCAL
-from avatar_mcp.providers.base import (
-    CREATE_COMPANION,
-    CREATE_DIGITAL_TWIN,
+from avatar_mcp.operations import (
     CREATE_PHOTO_AVATAR,
     CREATE_PHOTO_VIDEO,
     CREATE_VIDEO,
     GENERATE_PHOTO,
-    TRAIN_PHOTO_AVATAR,
-    BaseProvider,
-    Capabilities,
-    JobUpdate,
-    Submission,
-    SubmitContext,
-    check_options,
 )
+from avatar_mcp.providers import LOCAL
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext, check_options
 from avatar_mcp.providers.local.intake import Inputs, background_plan, check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
 from avatar_mcp.providers.local.tasks import LocalWork, Pool, Workspace
@@ -419,14 +411,14 @@ class LocalProvider(BaseProvider):
 
     async def work(self, job: JobRecord) -> LocalWork:
         """The work of a queued local job, rebuilt from its stored request and the inputs in its folder."""
-        spec: Any = _SPECS[job.operation].model_validate(dict(job.request.get("arguments") or {}))
+        spec: Any = operations.get(job.operation).stored(job)
         if job.operation == GENERATE_PHOTO:
             return LocalWork("prep", lambda ws: self._draw(spec, job.id, ws), "Drawing four illustrated candidates.")
         if job.operation == CREATE_VIDEO:
             return await self._video_work(spec, job.id)
         if job.operation == CREATE_PHOTO_VIDEO:
             return await self._photo_video_work(spec, job.id)
-        if job.operation in (CREATE_DIGITAL_TWIN, CREATE_COMPANION) and getattr(spec, "video", None):
+        if getattr(spec, "video", None):  # a digital twin or a companion made from footage
             return await self._twin_work(job, spec.video)
         raise InvalidInput(f"A local {job.operation} job has no work left to do; create it again.")
 
@@ -437,20 +429,12 @@ class LocalProvider(BaseProvider):
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         """A job whose submission was interrupted (the process died while checking or fetching its inputs):
         submit it again from the stored request. Inputs already fetched are not fetched again."""
-        ctx = SubmitContext(job_id=job.id)
-        spec: Any = _SPECS[job.operation].model_validate(dict(job.request.get("arguments") or {}))
-        logger.info("submitting local job %s (%s) again after an interrupted submission", job.id, job.operation)
-        creates: dict[str, Callable[[Any, SubmitContext], Awaitable[Submission]]] = {
-            GENERATE_PHOTO: self.generate_photo, CREATE_VIDEO: self.create_video,
-            CREATE_PHOTO_VIDEO: self.create_photo_video, CREATE_DIGITAL_TWIN: self.create_digital_twin,
-            CREATE_COMPANION: self.create_companion}
-        if job.operation in creates:
-            submission = await creates[job.operation](spec, ctx)
-        elif job.operation == TRAIN_PHOTO_AVATAR:
-            submission = await self.train_photo_avatar(str(job.request.get("target") or spec.avatar_id), ctx)
-        else:
+        op = operations.get(job.operation)
+        if op.name == CREATE_PHOTO_AVATAR:  # made synchronously: it was stored, or it never existed
             return JobUpdate(status="failed", message="The server stopped before this avatar was stored; create it "
                              "again (nothing was spent).")
+        logger.info("submitting local job %s (%s) again after an interrupted submission", job.id, job.operation)
+        submission = await op.call(self, op.stored(job), SubmitContext(job_id=job.id), None)
         return JobUpdate(status=submission.status, vendor_id=job.id, progress=submission.progress,
                          message="Submitted again after an interrupted submission (local work is free).",
                          result=submission.result, poll_after=0.5)
@@ -464,10 +448,3 @@ class LocalProvider(BaseProvider):
     async def aclose(self) -> None:
         self._spoken.clear()
         self.speech_ahead.shutdown(wait=False, cancel_futures=True)
-
-
-_SPECS: dict[str, type[BaseModel]] = {
-    GENERATE_PHOTO: PhotoGenerationSpec, CREATE_PHOTO_AVATAR: PhotoAvatarSpec, TRAIN_PHOTO_AVATAR: TrainSpec,
-    CREATE_DIGITAL_TWIN: DigitalTwinSpec, CREATE_COMPANION: CompanionSpec, CREATE_VIDEO: VideoSpec,
-    CREATE_PHOTO_VIDEO: PhotoVideoSpec,
-}

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from pydantic import ValidationError
 
+from avatar_mcp import operations
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
     InvalidInput,
@@ -37,15 +38,7 @@ from avatar_mcp.models import ORIENTATION_SIZES, Background, JobError, JobRecord
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers import RUNWARE
 from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP
-from avatar_mcp.providers.base import (
-    CREATE_PHOTO_VIDEO,
-    BaseProvider,
-    Capabilities,
-    JobUpdate,
-    Submission,
-    SubmitContext,
-    check_options,
-)
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext, check_options
 from avatar_mcp.providers.runware import wire
 from avatar_mcp.providers.runware.wire import FORMATS, UUID_TEXT, VideoInference, task_uuid_for
 
@@ -278,8 +271,9 @@ class RunwareProvider(BaseProvider):
         return update.model_copy(update={"vendor_id": task_uuid, "vendor_state": state})
 
     async def _rebuild(self, job: JobRecord) -> VideoInference:
-        arguments = job.request.get("arguments", {})
+        spec = operations.get(job.operation).stored(job)
         ctx = SubmitContext(job_id=job.id)
-        if job.operation == CREATE_PHOTO_VIDEO:
-            return await self.photo_video_task(PhotoVideoSpec.model_validate(arguments), ctx)
-        return await self.video_task(VideoSpec.model_validate(arguments), ctx)
+        if isinstance(spec, PhotoVideoSpec):
+            return await self.photo_video_task(spec, ctx)
+        assert isinstance(spec, VideoSpec)
+        return await self.video_task(spec, ctx)

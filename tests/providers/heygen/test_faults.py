@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from avatar_mcp import operations as ops
 from avatar_mcp.jobs.store import new_job_id
 from avatar_mcp.models import Background, JobRecord, Scene, VideoSpec, utcnow
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.base import SubmitContext
 from tests.fakes._harness import serve
 from tests.fakes.heygen_v2 import HeyGenV2Fake

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from mcp.client import Client
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.models import PhotoAvatarSpec, PhotoVideoSpec, Scene, VideoSpec
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.heygen.common import estimate
 from avatar_mcp.service import AvatarService
 from tests.fakes._harness import serve

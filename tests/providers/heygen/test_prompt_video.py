@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from mcp.client import Client
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.jobs.store import new_job_id
 from avatar_mcp.models import JobRecord, PromptVideoSpec
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.base import SubmitContext
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire

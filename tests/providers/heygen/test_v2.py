@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected
 from avatar_mcp.models import (
     Background,
@@ -21,7 +22,6 @@ from avatar_mcp.models import (
     TrainSpec,
     VideoSpec,
 )
-from avatar_mcp.providers import base as ops
 from avatar_mcp.service import AvatarService
 from tests.fakes._harness import DATA, serve
 from tests.fakes._heygen_common import mp3_silence
@@ -203,7 +203,7 @@ async def test_training_is_sent_once_and_followed_until_ready(
     async with heygen_service(settings) as (service, provider):
         avatar_id = await photo_avatar(service, photo)
         cost = provider.estimate_cost(ops.TRAIN_PHOTO_AVATAR, TrainSpec(avatar_id=avatar_id))
-        job = await service.submit(ops.TRAIN_PHOTO_AVATAR, TrainSpec(avatar_id=avatar_id), provider, target=avatar_id)
+        job = await service.submit(ops.TRAIN_PHOTO_AVATAR, TrainSpec(avatar_id=avatar_id), provider)
         job = await service.refresh(job.id, force=True)
     assert job.status == "succeeded" and job.result is not None and job.result.avatar_group_id == avatar_id
     assert len(v2.requests("POST", "/v2/photo_avatar/train$")) == 1 and v2.used_credits == 4

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import AvatarNotReady, InvalidInput
 from avatar_mcp.models import (
     Background,
@@ -20,7 +21,6 @@ from avatar_mcp.models import (
     Scene,
     VideoSpec,
 )
-from avatar_mcp.providers import base as ops
 from avatar_mcp.providers.heygen.v3_mapping import compose_prompt
 from avatar_mcp.service import AvatarService
 from tests.fakes._harness import serve

@@ -9,9 +9,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from avatar_mcp import operations as ops
 from avatar_mcp.jobs.poller import Poller
 from avatar_mcp.models import Scene, VideoSpec, utcnow
-from avatar_mcp.providers import base as ops
 from avatar_mcp.service import AvatarService
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.heygen_v3 import HeyGenV3Fake

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.client import Client
 
+from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.models import VideoSpec
-from avatar_mcp.providers import base as ops
 from tests.fakes._harness import sample_mp4
 from tests.fakes._heygen_v3_schema import IMAGE_SCENE, SCENE_AVATAR_INPUT, STUDIO_VIDEO
 from tests.fakes.heygen_v3 import HeyGenV3Fake
-from tests.providers.heygen.conftest import STOCK, VOICE, heygen_service, heygen_settings
+from tests.providers.heygen.conftest import STOCK, VOICE, heygen_service, heygen_settings, server
 
 pytestmark = pytest.mark.anyio
 
@@ -83,3 +84,17 @@ async def test_a_one_scene_video_keeps_its_output_format_fit_and_image_backgroun
     assert body["type"] == "avatar" and job.status == "queued"
     assert (body["output_format"], body["fit"], body["remove_background"]) == ("mp4", "contain", False)
     assert body["background"]["type"] == "image" and body["background"]["asset_id"] in v3.assets
+
+
+async def test_a_scene_showing_an_image_is_not_asked_for_an_avatar_and_renders_as_an_image_scene(
+        v3: HeyGenV3Fake, tmp_path: Path, media_root: Path, photo: Path) -> None:
+    settings = heygen_settings(tmp_path, media_root, v3, None)
+    scene = {"script": "Here is the product.", "voice_id": VOICE, "background": {"type": "image", "url": "me.jpg"}}
+    async with Client(server(settings), mode="legacy") as client:  # no forms: a question would be needs_input
+        result = await client.call_tool("create_video", {"provider": "heygen", "orientation": "landscape",
+                                                         "scenes": [scene, SPEAK]})
+    handle = result.structured_content or {}
+    assert handle.get("status") == "queued", handle
+    [body] = studio_requests(v3)
+    shown = body["scenes"][0]
+    assert shown["type"] == "image" and set(shown) <= IMAGE_SCENE and shown["script"] == "Here is the product."
