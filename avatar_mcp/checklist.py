@@ -15,16 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
-from avatar_mcp.models import (
-    Age,
-    Ethnicity,
-    MissingField,
-    Orientation,
-    PhotoGender,
-    PhotoOrientation,
-    PhotoStyle,
-    Pose,
-)
+from avatar_mcp.models import MissingField
+from avatar_mcp.specs import Age, Ethnicity, Orientation, PhotoGender, PhotoOrientation, PhotoStyle, Pose
 
 if TYPE_CHECKING:
     from avatar_mcp.operations import Operation
@@ -339,26 +331,7 @@ def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
-# ---------------------------------------------------------------------------------------------- limits and cost
-
-@dataclass(frozen=True)
-class Limits:
-    max_scenes: int = 50
-    max_script_chars: int = 5000
-    min_script_chars: int = 1
-    speed: tuple[float, float] = (0.5, 1.5)
-    pitch: tuple[int, int] = (-50, 50)
-    max_silence_seconds: float = 100.0
-
-
-VENDOR_LIMITS: Mapping[str, Limits] = {
-    "heygen": Limits(),
-    "runware": Limits(max_scenes=1),
-    "creatify": Limits(max_scenes=10),
-    "local": Limits(),
-}
-"""Per-vendor limits checked before any request (the fakes reject the same)."""
-
+# ---------------------------------------------------------------------------------------------- length
 
 WORDS_PER_SECOND = 2.5
 """Typical narration pace (150 words a minute) for estimating length and cost before synthesis."""
@@ -381,19 +354,3 @@ def estimate_video_seconds(scenes: Sequence[Mapping[str, Any]]) -> float:
         else:
             total += 10.0
     return total
-
-
-def check_limits(provider: str, request: Mapping[str, Any]) -> list[str]:
-    """Problems with a complete video request against a vendor's limits (empty when fine)."""
-    limits = VENDOR_LIMITS.get(provider, Limits())
-    problems: list[str] = []
-    scenes: Sequence[Mapping[str, Any]] = request.get("scenes") or []
-    if len(scenes) > limits.max_scenes:
-        problems.append(f"{provider} takes at most {limits.max_scenes} scene(s) per video; this has {len(scenes)}. "
-                        f"Split it into several videos or use another provider.")
-    for i, scene in enumerate(scenes):
-        script = scene.get("script")
-        if script is not None and not limits.min_script_chars <= len(script) <= limits.max_script_chars:
-            problems.append(f"scenes.{i}.script has {len(script)} characters; {provider} takes "
-                            f"{limits.min_script_chars}-{limits.max_script_chars}.")
-    return problems

@@ -105,15 +105,15 @@ def serve(settings: object, *, http: bool, host: str, port: int) -> int:
 def doctor_report(settings: object) -> str:
     """What is configured and what is missing; never a secret. Imports the studio's modules for real."""
     from avatar_mcp.config import Settings
-    from avatar_mcp.providers import SPECS, unavailable_reason
+    from avatar_mcp.providers import specs
     from avatar_mcp.providers.local.requirements import check_imports, install_command
 
     assert isinstance(settings, Settings)
     studio = check_imports()
     broken = [(req, why) for req, why in studio if why is not None and req.required]
     lines = [f"avatar-mcp {__version__}", "", "Providers:"]
-    for spec in SPECS:
-        if unavailable_reason(spec) is not None or (not spec.env_vars and broken):
+    for spec in specs():
+        if (spec.unavailable is not None and spec.unavailable() is not None) or (not spec.env_vars and broken):
             state = "NOT AVAILABLE: the 'local' extra is missing or broken (see below)"
         elif not spec.env_vars:
             state = "available (offline)"

@@ -3,8 +3,8 @@
 A tool argument naming media is one of three things:
 - a local path: read only inside the configured media roots (resolved, so `..` and symlinks cannot escape),
   size-limited, its type taken from its bytes rather than its name;
-- an https URL: passed to vendors as is, or downloaded under the outbound policy (outbound.py: public https
-  addresses only, bounded time, size and redirects) with a type check; http is refused;
+- an https URL: passed to vendors as is, or downloaded through outbound.download (the one download path: public
+  https addresses only, bounded time, size and redirects, then a type check); http is refused;
 - an asset key (`asset:<id>` or a vendor key such as HeyGen's image_key): handed to the vendor untouched.
 """
 
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from avatar_mcp.errors import MediaRejected
 
 if TYPE_CHECKING:
-    from avatar_mcp.netclient import SharedHTTP
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -274,32 +274,3 @@ class MediaPolicy:
         if kind_of(mime) == "image":
             check_image_pixels(path, source)
         return LocalMedia(path=path, mime=mime, size=size)
-
-
-async def download(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
-                   kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
-    """Download `url` into `dest` under the outbound policy (outbound.py), refusing the wrong kind of file.
-
-    Used for finished media from vendors and for user-given https URLs. Every refusal is the policy's one
-    generic `MediaRejected` (it never says what answered); a full disk is `DiskFull`. Nothing is left at
-    `dest` unless the download succeeded.
-    """
-    from avatar_mcp.outbound import fetch_to_file, refusal
-
-    wanted = tuple(kinds) if kinds is not None else None
-    size = await fetch_to_file(http, url, dest, max_bytes=max_bytes, kinds=wanted)
-    mime = _keep_if_wanted(dest, wanted)
-    if mime is None:
-        logger.debug("download from %s refused: not a %s", urlsplit(url).hostname, wanted)
-        raise refusal(url, max_bytes, http.outbound, wanted)
-    return LocalMedia(path=dest, mime=mime, size=size)
-
-
-def _keep_if_wanted(path: Path, wanted: tuple[MediaKind, ...] | None) -> str | None:
-    """The sniffed type of a downloaded file, or None (and the file removed) when it is not of a wanted kind."""
-    with path.open("rb") as fh:
-        mime = sniff_mime(fh.read(64)) or "application/octet-stream"
-    if wanted is not None and kind_of(mime) not in wanted:
-        path.unlink(missing_ok=True)
-        return None
-    return mime

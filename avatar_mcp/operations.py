@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from avatar_mcp import checklist
-from avatar_mcp.models import (
+from avatar_mcp.models import JobKind, JobRecord
+from avatar_mcp.specs import (
     CompanionSpec,
     DigitalTwinSpec,
-    JobKind,
-    JobRecord,
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,

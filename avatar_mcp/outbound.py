@@ -1,7 +1,8 @@
-"""The one outbound fetch policy: every download the server makes goes through `fetch_to_file`.
+"""The one download path: every file the server fetches from a URL goes through `download` here.
 
-That is the local studio's https inputs, finished vendor media, and any other URL the server itself fetches
-(vendor API calls go through providers/_http.py to the base URLs the operator configured). The policy:
+That is the local studio's https inputs, HeyGen v2 photos given as URLs, finished vendor media (jobs/outputs.py)
+and download_result's fresh copies; nothing else in the package opens a download. Vendor API calls are the other
+boundary (providers/_http.py, to the base URLs the operator configured, with credentials). The policy:
 
 - **https on every hop.** The one exception is the origin (scheme, host, port) of a configured vendor base URL
   (HEYGEN_BASE_URL, ...): the operator chose it and the server already talks to it with credentials, so media on
@@ -19,6 +20,8 @@ That is the local studio's https inputs, finished vendor media, and any other UR
 - **One refusal.** Whatever went wrong, the caller sees the same `MediaRejected` text (`refusal`), which names
   only the host it was given and the rules; what answered (status, error class, content type, addresses) goes to
   the debug log of `avatar_mcp.outbound`, never into a message.
+- **The right kind of file.** The type is read from the bytes; a file of another kind than asked for is removed and
+  refused the same way.
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from avatar_mcp.errors import DiskFull, MediaRejected
+from avatar_mcp.media import LocalMedia, MediaKind, kind_of, sniff_mime
 
 if TYPE_CHECKING:
     import httpx
 
     from avatar_mcp.config import Settings
     from avatar_mcp.netclient import SharedHTTP
+    from avatar_mcp.providers.spec import VendorSpec
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +134,12 @@ class OutboundPolicy:
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OutboundPolicy:
-        """The policy for these settings: their allow-list, and their vendor base URLs as trusted origins."""
-        urls = (settings.heygen_base_url, settings.heygen_upload_url, settings.runware_base_url,
-                settings.creatify_base_url, settings.napster_base_url)
+    def from_settings(cls, settings: Settings, vendors: Iterable[VendorSpec] | None = None) -> OutboundPolicy:
+        """The policy for these settings: their allow-list, and the base URLs of the vendors (every registered one
+        unless given: their specs name the settings) as trusted origins."""
+        from avatar_mcp.providers import specs
+
+        urls = [url for vendor in (specs() if vendors is None else vendors) for url in vendor.base_urls(settings)]
         origins = frozenset(o for o in (origin_of(u) for u in urls) if o is not None)
         return cls(allow_hosts=frozenset(h.strip().lower().strip("[]") for h in settings.outbound_allow_hosts),
                    trusted_origins=origins)
@@ -155,9 +162,34 @@ class _Refused(Exception):
     """Internal: why a download stopped (logged, never shown)."""
 
 
+async def download(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
+                   kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
+    """Download `url` into `dest` under the policy of `http`, refusing the wrong kind of file (see the module
+    docstring). Every refusal is the policy's one generic `MediaRejected`; a full disk is `DiskFull`. Nothing is left
+    at `dest` unless the download succeeded."""
+    wanted = tuple(kinds) if kinds is not None else None
+    size = await fetch_to_file(http, url, dest, max_bytes=max_bytes, kinds=wanted)
+    mime = _kept_if_wanted(dest, wanted)
+    if mime is None:
+        logger.debug("download from %s refused: not a %s", urlsplit(url).hostname, wanted)
+        raise refusal(url, max_bytes, http.outbound, wanted)
+    return LocalMedia(path=dest, mime=mime, size=size)
+
+
+def _kept_if_wanted(path: Path, wanted: tuple[MediaKind, ...] | None) -> str | None:
+    """The sniffed type of a downloaded file, or None (and the file removed) when it is not of a wanted kind."""
+    with path.open("rb") as fh:
+        mime = sniff_mime(fh.read(64)) or "application/octet-stream"
+    if wanted is not None and kind_of(mime) not in wanted:
+        path.unlink(missing_ok=True)
+        return None
+    return mime
+
+
 async def fetch_to_file(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
                         kinds: Iterable[str] | None = None) -> int:
-    """Download `url` into `dest` under the outbound policy of `http`; returns the number of bytes written.
+    """The bytes of `url` into `dest` under the policy of `http` (no type check: `download` adds it); returns the
+    number of bytes written.
 
     The body goes to `dest` + '.part' and is renamed to `dest` only when complete, so a failure leaves neither.
     Raises `MediaRejected` (always the text of `refusal(url, max_bytes, policy, kinds)`) when the policy or the

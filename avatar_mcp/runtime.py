@@ -17,7 +17,7 @@ from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.outbound import OutboundPolicy
 from avatar_mcp.providers import build_providers
-from avatar_mcp.providers.base import ProviderEntry
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.redaction import RedactingStore, Redactor, protect_logs
 from avatar_mcp.service import AvatarService
 
@@ -45,6 +45,8 @@ async def open_service(settings: Settings, provider_factory: ProviderFactory | N
         extra = list(provider_factory(settings, http, media))
         names = {e.name for e in extra}
         entries = [e for e in entries if e.name not in names] + extra
+        # Media from any vendor's configured base URL are trusted, a vendor added here included.
+        http.outbound = OutboundPolicy.from_settings(settings, [e.spec for e in entries])
     service = AvatarService(settings, store, entries, http, media)
     try:
         async with anyio.create_task_group() as tg:

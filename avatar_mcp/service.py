@@ -26,20 +26,13 @@ from avatar_mcp.jobs.events import JobEvents
 from avatar_mcp.jobs.leases import new_owner_id
 from avatar_mcp.jobs.store import JobStore, Lease, StaleWrite, new_job_id
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import (
-    OPEN_STATUSES,
-    CatalogQuery,
-    JobDetail,
-    JobError,
-    JobHandle,
-    JobRecord,
-    utcnow,
-)
+from avatar_mcp.models import OPEN_STATUSES, CatalogQuery, JobDetail, JobError, JobHandle, JobRecord, utcnow
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.planning import Plan, Planner, check_job_id
-from avatar_mcp.providers.base import AssetMemo, ProgressFn, Provider, ProviderEntry, Submission, SubmitContext
+from avatar_mcp.providers.base import AssetMemo, ProgressFn, Provider, Submission, SubmitContext
 from avatar_mcp.providers.local.tasks import RunsLocally
 from avatar_mcp.providers.selection import ProviderSet
+from avatar_mcp.providers.spec import ProviderEntry
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ TIMESTAMP_TOLERANCE_SECONDS of now; then the signature is checked, and the deliv
 seen before: its `Heygen-Event-Id` and the digest of its body are remembered for REPLAY_MEMORY_SECONDS in the
 data dir (ledger.py, shared by every process), since a body-only signature does not cover the timestamp.
 
-Runware and Creatify do not sign their deliveries: theirs only name the job (a random vendor id), which is
+How a delivery names its job is each vendor's fact (its spec's `webhook_ids`). Runware and Creatify (specs with
+`webhooks="unsigned"`) do not sign their deliveries: theirs only name the job (a random vendor id), which is
 refreshed if it is one of ours and still open. When the server is token-protected (AVATAR_MCP_HTTP_TOKEN, which
 a public bind requires), their route carries a secret path segment (`route_key`, derived from the token) that is
 checked before the body is read; the plain route then answers 404.
@@ -41,6 +42,7 @@ from avatar_mcp.ledger import Ledger
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from avatar_mcp.providers.spec import WebhookIds
     from avatar_mcp.service import AvatarService
 
 logger = logging.getLogger(__name__)
@@ -147,25 +149,23 @@ def route_key(settings: Settings, vendor: str) -> str | None:
     return hmac.new(token, f"avatar-mcp webhook route {vendor}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def unsigned_vendors() -> dict[str, WebhookIds]:
+    """The vendors whose deliveries are unsigned (only a hint to poll now), with how each names its jobs."""
+    from avatar_mcp.providers import specs
+
+    return {s.name: s.webhook_ids for s in specs() if s.webhooks == "unsigned" and s.webhook_ids is not None}
+
+
 def callback_path(settings: Settings, vendor: str) -> str:
     """Where `vendor` should deliver: /webhooks/<vendor>, plus the route key on a token-protected server."""
-    key = route_key(settings, vendor) if vendor in UNSIGNED_VENDORS else None
+    key = route_key(settings, vendor) if vendor in unsigned_vendors() else None
     return f"/webhooks/{vendor}/{key}" if key else f"/webhooks/{vendor}"
-
-
-def heygen_vendor_id(payload: Any) -> str | None:
-    data = payload.get("event_data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict):
-        return None
-    for key in ("video_id", "avatar_id", "generation_id", "group_id", "id"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
 
 
 def register_webhooks(server: MCPServer[Any], settings: Settings,
                       service: Callable[[], Awaitable[AvatarService | None]]) -> None:
+    from avatar_mcp.providers.heygen.spec import webhook_ids as heygen_ids
+
     ledger = Ledger(settings.data_dir)
 
     @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
@@ -191,7 +191,7 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        vendor_id = heygen_vendor_id(payload)
+        vendor_id = next(iter(heygen_ids(payload)), None)
         current = await service()
         if vendor_id is None or current is None:
             return JSONResponse({"ok": True, "matched": False})
@@ -199,29 +199,11 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
         logger.info("HeyGen %s for %s -> %s", payload.get("event_type"), vendor_id, job.id if job else "no job")
         return JSONResponse({"ok": True, "matched": job is not None})
 
-    for vendor, extract in UNSIGNED_VENDORS.items():
+    for vendor, extract in unsigned_vendors().items():
         _register_unsigned(server, settings, vendor, extract, service)
 
 
-def runware_vendor_ids(payload: Any) -> list[str]:
-    """Runware posts `{"data": [item]}` per finished result, `{"errors": [item]}` on failure; items name the task."""
-    if not isinstance(payload, dict):
-        return []
-    items = [i for key in ("data", "errors") if isinstance(payload.get(key), list) for i in payload[key]]
-    return [i["taskUUID"] for i in items if isinstance(i, dict) and isinstance(i.get("taskUUID"), str)]
-
-
-def creatify_vendor_ids(payload: Any) -> list[str]:
-    """Creatify posts `{id, status, failed_reason, output}` for personas and lipsyncs alike."""
-    value = payload.get("id") if isinstance(payload, dict) else None
-    return [value] if isinstance(value, str) else []
-
-
-UNSIGNED_VENDORS: dict[str, Callable[[Any], list[str]]] = {"runware": runware_vendor_ids,
-                                                            "creatify": creatify_vendor_ids}
-
-
-def _register_unsigned(server: MCPServer[Any], settings: Settings, vendor: str, extract: Callable[[Any], list[str]],
+def _register_unsigned(server: MCPServer[Any], settings: Settings, vendor: str, extract: WebhookIds,
                        service: Callable[[], Awaitable[AvatarService | None]]) -> None:
     """A route for a vendor that does not sign: the delivery is only a hint to ask the vendor now."""
     key = route_key(settings, vendor)

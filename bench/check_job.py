@@ -34,7 +34,7 @@ from avatar_mcp.config import Settings  # noqa: E402
 from avatar_mcp.media import MediaPolicy  # noqa: E402
 from avatar_mcp.models import JobHandle  # noqa: E402
 from avatar_mcp.netclient import SharedHTTP  # noqa: E402
-from avatar_mcp.providers.base import ProviderEntry  # noqa: E402
+from avatar_mcp.providers.spec import ProviderEntry  # noqa: E402
 from avatar_mcp.server import build_server  # noqa: E402
 from tests.fakes.countdown import CountdownProvider  # noqa: E402
 
@@ -49,8 +49,7 @@ OPEN = {"provider": "countdown", "orientation": "square",
 def never_finishing(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> list[ProviderEntry]:
     """The countdown test vendor, whose jobs stay open (polled by the poller all along, as a real render is)."""
     provider = CountdownProvider(settings.data_dir / "countdown", polls=10**9)
-    return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
-                          operations=provider.capabilities.operations, provider=provider)]
+    return [ProviderEntry.of(provider)]
 
 
 async def timed(client: Client, tool: str, arguments: dict[str, Any], calls: int) -> list[float]:

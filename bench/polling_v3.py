@@ -34,12 +34,13 @@ from pydantic import SecretStr  # noqa: E402
 
 from avatar_mcp import operations as ops  # noqa: E402
 from avatar_mcp.config import Settings  # noqa: E402
-from avatar_mcp.models import Scene, VideoSpec, utcnow  # noqa: E402
-from avatar_mcp.providers import HEYGEN  # noqa: E402
-from avatar_mcp.providers.base import ProviderEntry  # noqa: E402
-from avatar_mcp.providers.heygen import HeyGenProvider  # noqa: E402
+from avatar_mcp.models import utcnow  # noqa: E402
 from avatar_mcp.providers.heygen.admin import register_webhook  # noqa: E402
+from avatar_mcp.providers.heygen.provider import from_settings  # noqa: E402
+from avatar_mcp.providers.heygen.spec import SPEC as HEYGEN  # noqa: E402
+from avatar_mcp.providers.spec import ProviderEntry  # noqa: E402
 from avatar_mcp.runtime import open_service  # noqa: E402
+from avatar_mcp.specs import Scene, VideoSpec  # noqa: E402
 from tests.fakes._harness import serve  # noqa: E402
 from tests.fakes._heygen_catalogue import VOICES  # noqa: E402
 from tests.fakes.heygen_v3 import HeyGenV3Fake  # noqa: E402
@@ -76,8 +77,7 @@ async def batching(jobs: int, polls: int) -> None:
         settings = settings_for(Path(tmp), base)
 
         def entries(s: Settings, http: Any, media: Any) -> list[ProviderEntry]:
-            return [ProviderEntry(name=HEYGEN.name, title=HEYGEN.title, env_vars=HEYGEN.env_vars,
-                                  operations=HEYGEN.operations, provider=HeyGenProvider.from_settings(s, http, media))]
+            return [ProviderEntry(spec=HEYGEN, provider=from_settings(s, http, media))]
 
         async with open_service(settings, entries, poll=False) as service:
             provider = service.entries["heygen"].provider

@@ -23,7 +23,7 @@ from avatar_mcp import apps
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import ProviderEntry
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.server import build_server
 from tests.fakes import countdown
 
@@ -181,8 +181,7 @@ async def test_a_finished_jobs_file_is_read_through_the_media_resource(settings:
 def outside_factory(folder: Path) -> Any:
     def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
         provider = countdown.CountdownProvider(folder)
-        return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
-                              operations=provider.capabilities.operations, provider=provider)]
+        return [ProviderEntry.of(provider)]
 
     return entries
 

@@ -14,7 +14,6 @@ from avatar_mcp.checklist import (
     Catalogue,
     Needs,
     apply_answers,
-    check_limits,
     defaults_for,
     estimate_speech_seconds,
     missing_fields,
@@ -105,12 +104,6 @@ def test_a_photo_avatar_needs_an_image_unless_a_candidate_is_picked() -> None:
     assert paths(missing_fields(get("create_photo_avatar"), {"name": "x"})) == ["image"]
     picked = {"name": "x", "from_generation": {"job_id": "j", "index": 0}}
     assert missing_fields(get("create_photo_avatar"), picked) == []
-
-
-def test_vendor_limits_are_checked_before_anything_is_sent() -> None:
-    two = {"scenes": [{"script": "a"}, {"script": "b"}]}
-    assert check_limits("runware", two) and not check_limits("heygen", two)
-    assert check_limits("heygen", {"scenes": [{"script": "x" * 5001}]})
 
 
 def test_speech_length_estimates_follow_words_and_speed() -> None:

@@ -14,10 +14,11 @@ from mcp.client import Client
 from avatar_mcp.config import Settings
 from avatar_mcp.guard import control_character, is_disk_full
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import VideoSpec
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import ProviderEntry, Submission, SubmitContext
+from avatar_mcp.providers.base import Submission, SubmitContext
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.server import build_server
+from avatar_mcp.specs import VideoSpec
 from tests.fakes import countdown
 
 pytestmark = pytest.mark.anyio
@@ -70,8 +71,7 @@ class FullDiskProvider(countdown.CountdownProvider):
 def full_disk(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
     provider = FullDiskProvider(settings.data_dir / "countdown")
     (provider.folder / "render.bin").symlink_to("/dev/full")
-    return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
-                          operations=provider.capabilities.operations, provider=provider)]
+    return [ProviderEntry.of(provider)]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

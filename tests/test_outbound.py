@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import ipaddress
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,8 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from avatar_mcp.errors import MediaRejected
-from avatar_mcp.media import download
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.outbound import OutboundPolicy, address_problem, fetch_to_file, origin_of
+from avatar_mcp.outbound import OutboundPolicy, address_problem, download, fetch_to_file, origin_of
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve_asgi
 
@@ -324,3 +324,13 @@ async def test_a_full_disk_is_reported_as_such_and_leaves_nothing(origin: Origin
         await http.aclose()
     assert "disk is full" in str(caught.value) and str(dest.parent) in str(caught.value)
     assert list(dest.parent.iterdir()) == []
+
+
+def test_downloads_have_one_path_and_vendor_calls_another() -> None:
+    package = Path(__file__).resolve().parent.parent / "avatar_mcp"
+    sources = {str(p.relative_to(package)): p.read_text() for p in package.rglob("*.py")}
+    downloads = {name for name, text in sources.items() if "download_client" in text or "fetch_to_file(" in text}
+    vendor_calls = {name for name, text in sources.items()
+                    if re.search(r"\.client\.(request|send|stream|get|post)\(", text)}
+    assert downloads == {"outbound.py", "netclient.py"}
+    assert vendor_calls == {"providers/_http.py"}

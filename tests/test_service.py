@@ -12,10 +12,11 @@ import pytest
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import Scene, VideoSpec
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import ProviderEntry, Submission, SubmitContext
+from avatar_mcp.providers.base import Submission, SubmitContext
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.runtime import open_service
+from avatar_mcp.specs import Scene, VideoSpec
 from tests.fakes.countdown import CountdownProvider
 
 pytestmark = pytest.mark.anyio
@@ -38,8 +39,7 @@ class Stuck(CountdownProvider):
 
 def factory(provider: CountdownProvider):
     def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
-        return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
-                              operations=provider.capabilities.operations, provider=provider)]
+        return [ProviderEntry.of(provider)]
 
     return entries
 

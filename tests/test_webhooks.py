@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from avatar_mcp import operations as ops
 from avatar_mcp.config import Settings
-from avatar_mcp.models import Scene, VideoSpec
 from avatar_mcp.runtime import open_service
+from avatar_mcp.specs import Scene, VideoSpec
 from avatar_mcp.webhooks import callback_path, heygen_signature, route_key
 from tests.conftest import make_settings
 from tests.fakes._harness import serve
@@ -159,12 +159,10 @@ async def test_the_callback_url_given_to_an_unsigned_vendor_carries_the_route_ke
                                  public_url="https://avatars.example.com")
 
         def factory(s: Settings, http: object, media: object) -> list[object]:
-            from avatar_mcp.providers import SPECS
-            from avatar_mcp.providers.base import ProviderEntry
+            from avatar_mcp.providers.runware.spec import SPEC
+            from avatar_mcp.providers.spec import ProviderEntry
 
-            spec = next(x for x in SPECS if x.name == "runware")
-            return [ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars,
-                                  operations=spec.operations, provider=fast()(s, http, media))]
+            return [ProviderEntry(spec=SPEC, provider=fast()(s, http, media))]
 
         async with open_service(settings, factory, poll=False) as service:  # type: ignore[arg-type]
             provider = service.providers.pick("runware", ops.CREATE_VIDEO)

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.jobs import lifecycle
-from avatar_mcp.media import MIME_EXTENSIONS, download
+from avatar_mcp.media import MIME_EXTENSIONS
 from avatar_mcp.models import JobResult, MediaOutput
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.outbound import download
 
 DOWNLOAD_WARNING = "Could not download"
 URL_FIELDS = ("video_url", "thumbnail_url", "captions_url", "preview_image_url")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from pydantic import BaseModel
 
-from avatar_mcp.checklist import Catalogue, Question, apply_answers, check_limits, defaults_for, missing_fields
+from avatar_mcp.checklist import Catalogue, Question, apply_answers, defaults_for, missing_fields
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.ledger import Ledger
 from avatar_mcp.models import Cost
@@ -64,7 +64,7 @@ def settle(plan: Plan, defaulted: dict[str, Any], answered: dict[str, Any]) -> S
     if still:
         return StillMissing(still)
     spec = plan.operation.validate(merged)
-    problems = check_limits(plan.provider.name, merged) if plan.operation.speech == "scenes" else []
+    problems = plan.limits.problems(plan.provider.name, merged) if plan.operation.speech == "scenes" else []
     if problems:
         raise InvalidInput("Nothing was submitted. " + " ".join(problems))
     return Settled(plan=plan, request=merged, spec=spec, defaults_applied=defaults_applied, answered=by_user)

@@ -19,6 +19,7 @@ from avatar_mcp.errors import AvatarError, InvalidInput
 from avatar_mcp.models import CatalogQuery, Cost, JobRecord
 from avatar_mcp.operations import CREATE_PHOTO_AVATAR, LIST_VOICES, Operation
 from avatar_mcp.planning.media import check_media
+from avatar_mcp.providers.spec import Limits
 
 if TYPE_CHECKING:
     from avatar_mcp.providers.base import Provider
@@ -52,6 +53,8 @@ class Plan:
     must_confirm: bool
     """Spending must be approved by the user (AVATAR_MCP_CONFIRM_SPEND, and the cost is not known to be zero)."""
     needs: Needs
+    limits: Limits
+    """The vendor's limits of a video request (its spec's)."""
     generation: JobRecord | None = None
     """The generate_photo_avatar job a photo avatar's candidate comes from."""
 
@@ -76,7 +79,7 @@ class Planner:
         cost = estimate(chosen, op, request, questions)
         return Plan(operation=op, provider=chosen, request=request, questions=questions, cost=cost,
                     must_confirm=self.service.settings.confirm_spend and (cost is None or cost.amount > 0),
-                    needs=needs, generation=generation)
+                    needs=needs, limits=self.service.providers.limits(chosen.name), generation=generation)
 
     async def _generation(self, request: dict[str, Any], provider: str | None) -> JobRecord | None:
         """The succeeded generation job a candidate is picked from; it decides the provider (candidates live where

@@ -1,84 +1,57 @@
-"""The provider registry: which providers exist, what they can do, and which are configured.
+"""The provider registry: the vendors there are, read from their spec modules (providers/<vendor>/spec.py).
 
-Operation sets are declared here so list_providers can show what an unconfigured vendor would offer. A
-vendor module is imported only when its key is set; the local studio is always there.
+The specs are light (no httpx, no wire models), so list_providers, the webhook routes and `avatar-mcp doctor` know
+every vendor without importing any client; a vendor's Provider is built (and its module imported) only when its
+settings are there. VENDORS lists the vendor homes in order of preference; a vendor kept elsewhere (a test's) is
+passed to `build_providers` as its own spec.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from avatar_mcp import operations as ops
-from avatar_mcp.config import Settings
-from avatar_mcp.media import MediaPolicy
-from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import Provider, ProviderEntry
+from avatar_mcp.providers.spec import ProviderEntry, VendorSpec
 
-Factory = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
+if TYPE_CHECKING:
+    from avatar_mcp.config import Settings
+    from avatar_mcp.media import MediaPolicy
+    from avatar_mcp.netclient import SharedHTTP
 
-
-@dataclass(frozen=True)
-class ProviderSpec:
-    name: str
-    title: str
-    env_vars: tuple[str, ...]
-    operations: frozenset[str]
-
-    def configured(self, settings: Settings) -> bool:
-        return all(getattr(settings, var.lower()) is not None for var in self.env_vars)
+VENDORS = ("heygen", "runware", "creatify", "napster", "local")
+"""The vendor homes: package avatar_mcp.providers.<name>, whose spec.py declares SPEC."""
+_SPECS: list[VendorSpec] = []
 
 
-HEYGEN = ProviderSpec("heygen", "HeyGen", ("HEYGEN_API_KEY",), frozenset({
-    ops.GENERATE_PHOTO, ops.CREATE_PHOTO_AVATAR, ops.TRAIN_PHOTO_AVATAR, ops.CREATE_DIGITAL_TWIN, ops.CREATE_VIDEO,
-    ops.CREATE_PHOTO_VIDEO, ops.CREATE_VIDEO_FROM_PROMPT, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR}))
-RUNWARE = ProviderSpec("runware", "Runware (HeyGen Avatar V)", ("RUNWARE_API_KEY",), frozenset({
-    ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO}))
-CREATIFY = ProviderSpec("creatify", "Creatify", ("CREATIFY_API_ID", "CREATIFY_API_KEY"), frozenset({
-    ops.CREATE_DIGITAL_TWIN, ops.CREATE_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS}))
-NAPSTER = ProviderSpec("napster", "Napster Companions", ("NAPSTER_API_KEY",), frozenset({
-    ops.CREATE_COMPANION, ops.CREATE_DIGITAL_TWIN, ops.LIST_AVATARS}))
-LOCAL = ProviderSpec("local", "Local studio (offline)", (), frozenset({
-    ops.GENERATE_PHOTO, ops.CREATE_PHOTO_AVATAR, ops.TRAIN_PHOTO_AVATAR, ops.CREATE_DIGITAL_TWIN, ops.CREATE_COMPANION,
-    ops.CREATE_VIDEO, ops.CREATE_PHOTO_VIDEO, ops.LIST_VOICES, ops.LIST_AVATARS, ops.DELETE_AVATAR, ops.CANCEL_JOB}))
-
-SPECS: tuple[ProviderSpec, ...] = (HEYGEN, RUNWARE, CREATIFY, NAPSTER, LOCAL)
+def specs() -> tuple[VendorSpec, ...]:
+    """Every vendor's spec, in the order of VENDORS (imported once)."""
+    if not _SPECS:
+        _SPECS.extend(importlib.import_module(f"avatar_mcp.providers.{name}.spec").SPEC for name in VENDORS)
+    return tuple(_SPECS)
 
 
-MODULES: dict[str, tuple[str, str]] = {
-    "heygen": ("avatar_mcp.providers.heygen", "HeyGenProvider"),
-    "runware": ("avatar_mcp.providers.runware", "RunwareProvider"),
-    "creatify": ("avatar_mcp.providers.creatify", "CreatifyProvider"),
-    "napster": ("avatar_mcp.providers.napster", "NapsterProvider"),
-    "local": ("avatar_mcp.providers.local.provider", "LocalProvider"),
-}
-"""Where each provider class lives; each has `from_settings(settings, http, media)`."""
+def spec(name: str) -> VendorSpec:
+    """The spec of a vendor by name (KeyError when there is none)."""
+    return {s.name: s for s in specs()}[name]
 
 
-def _factory(name: str) -> Factory:
-    """Import a provider module only when it is needed (vendor keys set, or the local studio)."""
-    module, cls = MODULES[name]
-    factory: Factory = getattr(importlib.import_module(module), cls).from_settings
-    return factory
+def option_support() -> Mapping[str, tuple[str, ...]]:
+    """Which vendors take which RenderOptions field (said when one is refused)."""
+    support: dict[str, list[str]] = {}
+    for vendor in specs():
+        for option in sorted(vendor.options):
+            support.setdefault(option, []).append(vendor.name)
+    return {option: tuple(names) for option, names in support.items()}
 
 
-def unavailable_reason(spec: ProviderSpec) -> str | None:
-    """Why a provider cannot run in this environment (the local studio without its extra), from an import probe."""
-    if spec is not LOCAL:
-        return None
-    from avatar_mcp.providers.local.requirements import unavailable_reason as studio_missing
-
-    return studio_missing()
-
-
-def build_providers(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> list[ProviderEntry]:
+def build_providers(settings: Settings, http: SharedHTTP, media: MediaPolicy,
+                    vendors: Iterable[VendorSpec] | None = None) -> list[ProviderEntry]:
+    """An entry per vendor (every registered one unless `vendors` is given), with its Provider when it is
+    configured and can run here."""
     entries = []
-    for spec in SPECS:
-        provider: Provider | None = None
-        reason = unavailable_reason(spec)
-        if spec.configured(settings) and reason is None:
-            provider = _factory(spec.name)(settings, http, media)
-        entries.append(ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars,
-                                     operations=spec.operations, provider=provider, unavailable=reason))
+    for vendor in specs() if vendors is None else vendors:
+        reason = vendor.unavailable() if vendor.unavailable is not None else None
+        provider = vendor.build(settings, http, media) if reason is None and vendor.configured(settings) else None
+        entries.append(ProviderEntry(spec=vendor, provider=provider, unavailable=reason))
     return entries

@@ -17,24 +17,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel, Field
 
 from avatar_mcp.errors import CapabilityMissing, InvalidInput
-from avatar_mcp.models import (
-    AvatarInfo,
-    CatalogQuery,
-    CompanionSpec,
-    Cost,
-    DigitalTwinSpec,
-    JobError,
-    JobRecord,
-    JobResult,
-    JobStatus,
-    PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    PhotoVideoSpec,
-    PromptVideoSpec,
-    RenderOptions,
-    VideoSpec,
-    Voice,
-)
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobError, JobRecord, JobResult, JobStatus, Voice
 from avatar_mcp.operations import (
     CREATE_COMPANION,
     CREATE_DIGITAL_TWIN,
@@ -47,6 +30,16 @@ from avatar_mcp.operations import (
     LIST_AVATARS,
     LIST_VOICES,
     TRAIN_PHOTO_AVATAR,
+)
+from avatar_mcp.specs import (
+    CompanionSpec,
+    DigitalTwinSpec,
+    PhotoAvatarSpec,
+    PhotoGenerationSpec,
+    PhotoVideoSpec,
+    PromptVideoSpec,
+    RenderOptions,
+    VideoSpec,
 )
 
 
@@ -244,40 +237,18 @@ class BaseProvider:
         return None
 
 
-@dataclass(frozen=True)
-class ProviderEntry:
-    """A provider the server knows about, configured or not."""
-
-    name: str
-    title: str
-    env_vars: tuple[str, ...]
-    operations: frozenset[str]
-    provider: Provider | None = None
-    unavailable: str | None = None
-    """Why the provider cannot run here although nothing needs configuring (its software is not installed)."""
-
-    @property
-    def configured(self) -> bool:
-        return self.provider is not None
-
-
-OPTION_SUPPORT: Mapping[str, tuple[str, ...]] = {
-    "engine": ("heygen",), "resolution": ("heygen",), "fit": ("heygen", "runware"),
-    "remove_background": ("heygen", "runware"), "expressiveness": ("heygen",), "motion_prompt": ("heygen",),
-    "quality": ("runware",), "variants": ("runware",), "ttl_seconds": ("runware",), "safety": ("runware",),
-    "upload_url": ("runware",), "volume": ("heygen", "runware"),
-}
-"""Which providers take which RenderOptions field (shown when one is refused)."""
-
-
 def check_options(provider: str, options: RenderOptions | None, supported: Iterable[str]) -> dict[str, Any]:
-    """The options this provider takes, after refusing (before any request) the ones it does not."""
+    """The options this provider takes, after refusing (before any request) the ones it does not, naming the
+    vendors that take them (from their specs)."""
+    from avatar_mcp.providers import option_support
+
     if options is None:
         return {}
     given = options.given()
     refused = sorted(set(given) - set(supported))
     if refused:
-        where = "; ".join(f"{name}: {', '.join(OPTION_SUPPORT.get(name, ())) or 'none'}" for name in refused)
+        support = option_support()
+        where = "; ".join(f"{name}: {', '.join(support.get(name, ())) or 'none'}" for name in refused)
         raise InvalidInput(f"The {provider} provider does not take the option(s) {', '.join(refused)}. Remove them, or "
                            f"use a provider that does ({where}).", field="options")
     return given

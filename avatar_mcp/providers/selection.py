@@ -1,4 +1,8 @@
-"""Which provider serves a request: the one asked for, else the default, else any configured one that can."""
+"""Which provider serves a request: the one asked for, else the default, else any configured one that can.
+
+The default is AVATAR_MCP_DEFAULT_PROVIDER, else the first configured vendor in the order of preference their specs
+give, else the fallback (the local studio).
+"""
 
 from __future__ import annotations
 
@@ -6,43 +10,48 @@ from collections.abc import Sequence
 
 from avatar_mcp.errors import CapabilityMissing, InvalidInput, ProviderNotConfigured, ProviderUnavailable
 from avatar_mcp.models import JobRecord, ProviderInfo
-from avatar_mcp.providers.base import Provider, ProviderEntry
-
-VENDOR_PREFERENCE = ("heygen", "runware", "creatify", "napster")
-LOCAL = "local"
+from avatar_mcp.providers.base import Provider
+from avatar_mcp.providers.spec import Limits, ProviderEntry
 
 
 class ProviderSet:
     def __init__(self, entries: Sequence[ProviderEntry], default: str | None = None) -> None:
         self.entries = {e.name: e for e in entries}
         self._default = default
+        ranked = sorted((e for e in entries if e.spec.preference is not None), key=lambda e: e.spec.preference or 0)
+        self._preference = [e.name for e in ranked]
+        self._fallbacks = [e.name for e in entries if e.spec.fallback]
 
     @staticmethod
     def operations(entry: ProviderEntry) -> frozenset[str]:
         """What the provider can do: its vendor's operations, less those its current settings rule out."""
         if entry.provider is None:
-            return entry.operations
-        return entry.operations - set(entry.provider.capabilities.unavailable)
+            return entry.spec.operations
+        return entry.spec.operations - set(entry.provider.capabilities.unavailable)
 
     def infos(self) -> list[ProviderInfo]:
         return [
             ProviderInfo(
-                name=e.name, title=e.title, configured=e.configured, capabilities=sorted(self.operations(e)),
-                missing_settings=[] if e.configured else list(e.env_vars),
+                name=e.name, title=e.spec.title, configured=e.configured, capabilities=sorted(self.operations(e)),
+                missing_settings=[] if e.configured else list(e.spec.env_vars),
                 notes=e.provider.capabilities.notes if e.provider is not None else e.unavailable,
             )
             for e in self.entries.values()
         ]
 
+    def limits(self, name: str) -> Limits:
+        """The video limits of a provider (the defaults for one without a spec of its own)."""
+        entry = self.entries.get(name)
+        return entry.spec.limits if entry is not None else Limits()
+
     def default_name(self) -> str:
-        """AVATAR_MCP_DEFAULT_PROVIDER, else the first configured vendor, else the local studio."""
+        """AVATAR_MCP_DEFAULT_PROVIDER, else the first configured vendor by preference, else the fallback."""
         if self._default and self._default in self.entries:
             return self._default
-        for name in VENDOR_PREFERENCE:
-            entry = self.entries.get(name)
-            if entry is not None and entry.configured:
+        for name in self._preference:
+            if self.entries[name].configured:
                 return name
-        return LOCAL if LOCAL in self.entries else next(iter(self.entries))
+        return self._fallbacks[0] if self._fallbacks else next(iter(self.entries))
 
     def able(self, operation: str) -> list[str]:
         """The providers that can do `operation` (configured or not)."""
@@ -51,7 +60,7 @@ class ProviderSet:
     def pick(self, name: str | None, operation: str) -> Provider:
         """The provider asked for (strictly), else the default, else any configured one that can."""
         if name is None:
-            for candidate in (self.default_name(), *VENDOR_PREFERENCE, LOCAL, *self.entries):
+            for candidate in (self.default_name(), *self._preference, *self._fallbacks, *self.entries):
                 entry = self.entries.get(candidate)
                 if entry is not None and entry.provider is not None and operation in self.operations(entry):
                     return entry.provider
@@ -60,12 +69,12 @@ class ProviderSet:
         if entry is None:
             raise InvalidInput(f"Unknown provider {name!r}. Known providers: {', '.join(self.entries)}.",
                                field="provider")
-        if operation not in entry.operations:
+        if operation not in entry.spec.operations:
             raise CapabilityMissing(name, operation, self.able(operation))
         if entry.provider is None:
             if entry.unavailable is not None:
                 raise ProviderUnavailable(name, entry.unavailable)
-            raise ProviderNotConfigured(name, entry.env_vars)
+            raise ProviderNotConfigured(name, entry.spec.env_vars)
         reason = entry.provider.capabilities.unavailable.get(operation)
         if reason is not None:
             raise InvalidInput(reason, field="provider")
@@ -77,6 +86,6 @@ class ProviderSet:
         if entry is not None and entry.provider is None and entry.unavailable is not None:
             raise ProviderUnavailable(job.provider, entry.unavailable)
         if entry is None or entry.provider is None:
-            env = ", ".join(entry.env_vars) if entry is not None else "its settings"
+            env = ", ".join(entry.spec.env_vars) if entry is not None else "its settings"
             raise ProviderNotConfigured(job.provider, [env])
         return entry.provider

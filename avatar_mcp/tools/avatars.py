@@ -9,17 +9,8 @@ from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from avatar_mcp.models import (
-    Age,
-    Ethnicity,
-    GenerationPick,
-    JobHandle,
-    PhotoGender,
-    PhotoOrientation,
-    PhotoStyle,
-    Pose,
-    TwinGender,
-)
+from avatar_mcp.models import JobHandle
+from avatar_mcp.specs import Age, Ethnicity, GenerationPick, PhotoGender, PhotoOrientation, PhotoStyle, Pose, TwinGender
 from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import ToolSpec, creates
 from avatar_mcp.tools.catalog import ProviderName

@@ -8,7 +8,8 @@ from mcp.server.mcpserver import Context, Resolve
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from avatar_mcp.models import Background, Dimension, JobHandle, Orientation, OutputFormat, RenderOptions, Scene
+from avatar_mcp.models import JobHandle
+from avatar_mcp.specs import Background, Dimension, Orientation, OutputFormat, RenderOptions, Scene
 from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import ToolSpec, creates
 from avatar_mcp.tools.avatars import Answers, Confirm, MediaArg, OnMissing, Wait

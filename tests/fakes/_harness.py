@@ -6,7 +6,8 @@ A fake subclasses `FakeVendor`, lists its routes in `routes()`, and gets for fre
 - `add_fault(...)`: injected failures: an error status with the vendor's own body and headers (e.g. 429 +
   Retry-After, 500), a slow answer, malformed JSON, a connection dropped mid-answer, before or after the request is
   processed;
-- `media_url(name)`: finished files served from the same server, as vendor CDNs do.
+- `media_url(name)`: finished files served from the same server, as vendor CDNs do; `media_log` records each
+  request for them (with its headers: a download must never carry the API key).
 
 Use `serve(fake)` as a context manager: it yields the base URL (http://127.0.0.1:PORT).
 """
@@ -83,6 +84,7 @@ class FakeVendor:
 
     def __init__(self) -> None:
         self.log: list[LoggedRequest] = []
+        self.media_log: list[LoggedRequest] = []
         self.faults: list[Fault] = []
         self.base_url = ""
         self.media: dict[str, tuple[bytes, str]] = {}
@@ -167,8 +169,7 @@ class FakeVendor:
             entry = LoggedRequest(scope["method"], path, dict(request.query_params),
                                   {k.lower(): v for k, v in request.headers.items()}, body,
                                   raw_path=bytes(scope.get("raw_path") or path.encode()).decode("latin-1"))
-            if not path.startswith("/_media/"):
-                self.fake.log.append(entry)
+            (self.fake.media_log if path.startswith("/_media/") else self.fake.log).append(entry)
             fault = self.fake._take_fault(scope["method"], path)
             entry.faulted = fault is not None
             replayed = False

@@ -15,19 +15,12 @@ from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import (
-    AvatarInfo,
-    CatalogQuery,
-    Cost,
-    JobRecord,
-    JobResult,
-    PhotoGenerationSpec,
-    VideoSpec,
-    Voice,
-)
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobRecord, JobResult, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.operations import CREATE_VIDEO, GENERATE_PHOTO, LIST_AVATARS, LIST_VOICES
-from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, ProviderEntry, Submission, SubmitContext
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.spec import ProviderEntry
+from avatar_mcp.specs import PhotoGenerationSpec, VideoSpec
 
 POLLS = 3
 VOICES = [Voice(voice_id="cd-ann", name="Ann", provider="countdown", language="en-US", gender="female"),
@@ -96,8 +89,7 @@ class CountdownProvider(BaseProvider):
 
 def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
     provider = CountdownProvider(settings.data_dir / "countdown")
-    return [ProviderEntry(name=provider.name, title=provider.title, env_vars=(),
-                          operations=provider.capabilities.operations, provider=provider)]
+    return [ProviderEntry.of(provider)]
 
 
 if __name__ == "__main__":

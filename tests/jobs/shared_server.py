@@ -21,8 +21,11 @@ from avatar_mcp.config import Settings
 from avatar_mcp.jobs import lifecycle
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import HEYGEN, RUNWARE
-from avatar_mcp.providers.base import ProviderEntry
+from avatar_mcp.providers.heygen.spec import SPEC as HEYGEN
+from avatar_mcp.providers.heygen.spec import TIMING as HEYGEN_TIMING
+from avatar_mcp.providers.runware.spec import SPEC as RUNWARE
+from avatar_mcp.providers.spec import ProviderEntry
+from avatar_mcp.providers.timing import Timing
 
 CRASH_ENV = "TEST_CRASH_AT"
 
@@ -30,18 +33,16 @@ CRASH_ENV = "TEST_CRASH_AT"
 def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
     found = []
     if settings.heygen_api_key is not None:
-        from avatar_mcp.providers.heygen import HeyGenProvider, Timing
+        from avatar_mcp.providers.heygen.provider import from_settings
 
-        timing = dataclasses.replace(Timing().scaled(0.001), twin_seconds=0.5, training_seconds=0.5)
-        provider = HeyGenProvider.from_settings(settings, http, media, timing=timing)
-        found.append(ProviderEntry(name=HEYGEN.name, title=HEYGEN.title, env_vars=HEYGEN.env_vars,
-                                   operations=HEYGEN.operations, provider=provider))
+        timing = dataclasses.replace(HEYGEN_TIMING.scaled(0.001), twin_seconds=0.5, training_seconds=0.5)
+        provider = from_settings(settings, http, media, timing=timing)
+        found.append(ProviderEntry(spec=HEYGEN, provider=provider))
     if settings.runware_api_key is not None:
-        from avatar_mcp.providers.runware import RunwareProvider
+        from avatar_mcp.providers.runware.provider import RunwareProvider
 
-        runware = RunwareProvider.from_settings(settings, http, media, poll_hint=0.05)
-        found.append(ProviderEntry(name=RUNWARE.name, title=RUNWARE.title, env_vars=RUNWARE.env_vars,
-                                   operations=RUNWARE.operations, provider=runware))
+        runware = RunwareProvider.from_settings(settings, http, media, timing=Timing(poll_after=0.05))
+        found.append(ProviderEntry(spec=RUNWARE, provider=runware))
     return found
 
 

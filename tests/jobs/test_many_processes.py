@@ -22,9 +22,10 @@ from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
 from avatar_mcp.jobs.sqlite import SqliteJobStore
-from avatar_mcp.models import JobRecord, VideoSpec, utcnow
-from avatar_mcp.providers.runware import task_uuid_for
+from avatar_mcp.models import JobRecord, utcnow
+from avatar_mcp.providers.runware.wire import task_uuid_for
 from avatar_mcp.runtime import open_service
+from avatar_mcp.specs import VideoSpec
 from tests.conftest import make_settings
 from tests.fakes._harness import serve
 from tests.fakes._heygen_catalogue import VOICES

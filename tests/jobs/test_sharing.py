@@ -13,9 +13,10 @@ import pytest
 from avatar_mcp.config import Settings
 from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.jobs.store import new_job_id
-from avatar_mcp.models import JobRecord, Scene, VideoSpec, utcnow
+from avatar_mcp.models import JobRecord, utcnow
 from avatar_mcp.runtime import open_service
 from avatar_mcp.service import AvatarService
+from avatar_mcp.specs import Scene, VideoSpec
 from tests.conftest import make_settings
 from tests.fakes import countdown
 

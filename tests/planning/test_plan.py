@@ -16,7 +16,8 @@ from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import AvatarInfo, Candidate, CatalogQuery, JobRecord, JobResult
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.operations import CREATE_PHOTO_AVATAR, CREATE_PHOTO_VIDEO, CREATE_VIDEO, GENERATE_PHOTO
-from avatar_mcp.providers.base import Capabilities, ProviderEntry
+from avatar_mcp.providers.base import Capabilities
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.runtime import open_service
 from avatar_mcp.service import AvatarService
 from tests.conftest import PORTRAITS, make_settings
@@ -41,8 +42,7 @@ async def service(settings: Settings) -> AsyncIterator[tuple[AvatarService, Cata
 
     def entries(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
         made.append(Catalogued(settings.data_dir / "countdown"))
-        return [ProviderEntry(name="countdown", title="Countdown", env_vars=(),
-                              operations=made[0].capabilities.operations, provider=made[0])]
+        return [ProviderEntry.of(made[0])]
 
     async with open_service(settings, entries, poll=False) as opened:
         yield opened, made[0]

@@ -5,7 +5,7 @@ parametrized over VENDORS."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,14 @@ from pydantic import SecretStr
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.base import ProviderEntry
-from avatar_mcp.providers.creatify import CreatifyProvider
-from avatar_mcp.providers.napster import NapsterProvider
-from avatar_mcp.providers.runware import RunwareProvider
+from avatar_mcp.providers.creatify.provider import CreatifyProvider
+from avatar_mcp.providers.creatify.spec import TIMING as CREATIFY_TIMING
+from avatar_mcp.providers.napster.provider import NapsterProvider
+from avatar_mcp.providers.napster.spec import TIMING as NAPSTER_TIMING
+from avatar_mcp.providers.runware.provider import RunwareProvider
+from avatar_mcp.providers.runware.spec import TIMING as RUNWARE_TIMING
+from avatar_mcp.providers.spec import ProviderEntry
+from avatar_mcp.providers.timing import Timing
 from avatar_mcp.server import build_server
 from tests.conftest import make_settings
 from tests.fakes._harness import FakeVendor
@@ -57,9 +61,9 @@ class Vendor:
         return Client(build_server(settings, provider_factory=self.factory), mode="auto")
 
 
-def _poll_fast(cls: Any) -> Factory:
+def _poll_fast(cls: Any, timing: Timing) -> Factory:
     def make(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Any:
-        return cls.from_settings(settings, http, media, poll_hint=0.05)
+        return cls.from_settings(settings, http, media, timing=replace(timing, poll_after=0.05))
 
     return only(cls.name, make)
 
@@ -103,17 +107,18 @@ VENDORS: tuple[Vendor, ...] = (
     Vendor("runware", "runware", lambda: RunwareFake(polls_to_complete=1),
            lambda tmp, root, fake: make_settings(tmp, root, runware_api_key=SecretStr("test-runware-key"),
                                                  runware_base_url=f"{fake.base_url}/v1"),
-           _poll_fast(RunwareProvider), runware_video, "^/v1$", lambda fake: len(fake.tasks), recovers=True),
+           _poll_fast(RunwareProvider, RUNWARE_TIMING), runware_video, "^/v1$", lambda fake: len(fake.tasks),
+           recovers=True),
     Vendor("creatify", "creatify", lambda: CreatifyFake(polls_to_complete=2),
            lambda tmp, root, fake: make_settings(tmp, root, creatify_api_id=SecretStr("test-creatify-id"),
                                                  creatify_api_key=SecretStr("test-creatify-key"),
                                                  creatify_base_url=fake.base_url),
-           _poll_fast(CreatifyProvider), creatify_video, "^/api/lipsyncs/$", lambda fake: len(fake.lipsyncs),
-           recovers=True),
+           _poll_fast(CreatifyProvider, CREATIFY_TIMING), creatify_video, "^/api/lipsyncs/$",
+           lambda fake: len(fake.lipsyncs), recovers=True),
     Vendor("napster", "napster", lambda: NapsterFake(polls_to_complete=3),
            lambda tmp, root, fake: make_settings(tmp, root, napster_api_key=SecretStr("test-napster-key"),
                                                  napster_base_url=fake.base_url),
-           _poll_fast(NapsterProvider), napster_companion, "^/public/companions$",
+           _poll_fast(NapsterProvider, NAPSTER_TIMING), napster_companion, "^/public/companions$",
            lambda fake: len(fake.companions), recovers=True),
 )
 IDS = [v.id for v in VENDORS]

@@ -16,8 +16,9 @@ from mcp_types import ElicitResult
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import SPECS
-from avatar_mcp.providers.base import Provider, ProviderEntry
+from avatar_mcp.providers import spec as vendor_spec
+from avatar_mcp.providers.base import Provider
+from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.server import build_server
 from avatar_mcp.transport import http_app
 from tests.fakes._harness import serve_asgi
@@ -31,11 +32,10 @@ def only(name: str, make: Make) -> Callable[[Settings, SharedHTTP, MediaPolicy],
 
     `make` builds through the provider's `from_settings`, so base URL and key still come from the settings.
     """
-    spec = next(s for s in SPECS if s.name == name)
+    spec = vendor_spec(name)
 
     def factory(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
-        return [ProviderEntry(name=spec.name, title=spec.title, env_vars=spec.env_vars, operations=spec.operations,
-                              provider=make(settings, http, media))]
+        return [ProviderEntry(spec=spec, provider=make(settings, http, media))]
 
     return factory
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from mcp.client import Client
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
-from avatar_mcp.providers.base import OPTION_SUPPORT
-from avatar_mcp.providers.creatify import CreatifyProvider
+from avatar_mcp.providers import option_support
+from avatar_mcp.providers.creatify.provider import CreatifyProvider
+from avatar_mcp.providers.creatify.spec import TIMING
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.creatify import CreatifyFake
@@ -50,7 +52,7 @@ def settings(tmp_path: Path, media_root: Path, fake: CreatifyFake) -> Settings:
 
 def fast(**kwargs: Any) -> Any:
     def make(settings: Settings, http: Any, media: Any) -> CreatifyProvider:
-        return CreatifyProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
+        return CreatifyProvider.from_settings(settings, http, media, timing=replace(TIMING, poll_after=0.05, **kwargs))
 
     return make
 
@@ -211,13 +213,12 @@ async def test_with_forms_the_gender_is_asked_in_one_form_and_sent_as_creatifys_
 
 
 def test_creatify_is_named_for_no_render_option() -> None:
-    assert all("creatify" not in providers for providers in OPTION_SUPPORT.values())
+    assert all("creatify" not in providers for providers in option_support().values())
 
 
 async def test_a_create_that_times_out_is_never_sent_twice_and_is_found_in_creatifys_list(
         settings: Settings, fake: CreatifyFake) -> None:
-    short = httpx.Timeout(0.4, connect=2.0)
-    async with Client(server(settings, fast(create_timeout=short), "creatify"), mode="auto") as client:
+    async with Client(server(settings, fast(create_timeout_seconds=0.4), "creatify"), mode="auto") as client:
         fake.add_fault("POST", "^/api/lipsyncs/$", delay=1.0, after=True)
         late = await call(client, "create_video", video(fake))
         done = await finish(client, late["job_id"])

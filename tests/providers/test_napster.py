@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from mcp.client import Client
 from pydantic import SecretStr
 
 from avatar_mcp.checklist import REFERENCE_VIDEO_TIPS
 from avatar_mcp.config import Settings
-from avatar_mcp.providers.base import OPTION_SUPPORT
-from avatar_mcp.providers.napster import NapsterProvider
+from avatar_mcp.providers import option_support
+from avatar_mcp.providers.napster.provider import NapsterProvider
+from avatar_mcp.providers.napster.spec import TIMING
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.napster import NapsterFake
@@ -54,7 +55,7 @@ def settings(tmp_path: Path, media_root: Path, fake: NapsterFake) -> Settings:
 
 def fast(**kwargs: Any) -> Any:
     def make(settings: Settings, http: Any, media: Any) -> NapsterProvider:
-        return NapsterProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
+        return NapsterProvider.from_settings(settings, http, media, timing=replace(TIMING, poll_after=0.05, **kwargs))
 
     return make
 
@@ -190,9 +191,8 @@ async def test_with_forms_a_twins_missing_fields_are_asked_in_one_form_and_the_e
 
 async def test_a_create_that_times_out_or_is_throttled_is_never_paid_twice(settings: Settings,
                                                                           fake: NapsterFake) -> None:
-    short = httpx.Timeout(0.4, connect=2.0)
     problem = {"title": "Too Many Requests", "status": 429, "detail": "Rate limit exceeded. Retry in 1 seconds."}
-    async with Client(server(settings, fast(create_timeout=short), "napster"), mode="auto") as client:
+    async with Client(server(settings, fast(create_timeout_seconds=0.4), "napster"), mode="auto") as client:
         fake.add_fault("POST", "^/public/companions$", delay=1.0, after=True)
         late = await call(client, "create_companion", COMPANION)
         fake.add_fault("POST", "^/public/companions$", status=429, headers={"Retry-After": "1"}, body=problem)
@@ -260,4 +260,4 @@ async def test_list_providers_shows_all_five_and_a_missing_capability_names_the_
     assert "cannot list voices" in voices and "heygen, creatify, local" in voices
     assert "cannot create video" in video and "heygen, runware, creatify, local" in video
     assert "cannot create digital twin" in twin and "heygen, creatify, napster, local" in twin
-    assert all("napster" not in providers for providers in OPTION_SUPPORT.values())  # no video: no render options
+    assert all("napster" not in providers for providers in option_support().values())  # no video: no render options

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
 from avatar_mcp.jobs.store import SqliteJobStore, new_job_id
-from avatar_mcp.models import JobRecord, VideoSpec
-from avatar_mcp.providers._http import DEFAULT_TIMEOUT
-from avatar_mcp.providers.base import OPTION_SUPPORT
-from avatar_mcp.providers.runware import RunwareProvider, task_uuid_for
-from avatar_mcp.providers.runware.wire import OPTIONS
+from avatar_mcp.models import JobRecord
+from avatar_mcp.providers import option_support
+from avatar_mcp.providers.runware.provider import RunwareProvider
+from avatar_mcp.providers.runware.spec import OPTIONS, TIMING
+from avatar_mcp.providers.runware.wire import task_uuid_for
+from avatar_mcp.specs import VideoSpec
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.runware import RunwareFake
@@ -56,7 +58,7 @@ def settings(tmp_path: Path, media_root: Path, fake: RunwareFake) -> Settings:
 def fast(**kwargs: Any) -> Any:
     """Runware built from the settings, polled quickly (the emulator renders in one poll)."""
     def make(settings: Settings, http: Any, media: Any) -> RunwareProvider:
-        return RunwareProvider.from_settings(settings, http, media, poll_hint=0.05, **kwargs)
+        return RunwareProvider.from_settings(settings, http, media, timing=replace(TIMING, poll_after=0.05, **kwargs))
 
     return make
 
@@ -147,7 +149,7 @@ async def test_a_photo_video_takes_render_options_and_safety_none_turns_the_chec
 
 
 def test_option_support_names_exactly_the_options_runware_takes() -> None:
-    assert {name for name, providers in OPTION_SUPPORT.items() if "runware" in providers} == set(OPTIONS)
+    assert {name for name, providers in option_support().items() if "runware" in providers} == set(OPTIONS)
 
 
 async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(settings: Settings,
@@ -216,8 +218,7 @@ async def test_a_create_whose_answer_is_lost_is_sent_again_with_the_same_task_uu
 
 async def test_a_create_that_times_out_is_retried_safely_and_paid_once(settings: Settings, fake: RunwareFake) -> None:
     fake.add_fault("POST", "^/v1$", delay=1.0, after=True)  # taken at once, answered too late
-    short = DEFAULT_TIMEOUT.__class__(0.4, connect=2.0)
-    async with Client(server(settings, fast(create_timeout=short), "runware"), mode="auto") as client:
+    async with Client(server(settings, fast(create_timeout_seconds=0.4), "runware"), mode="auto") as client:
         started = await call(client, "create_video", VIDEO)
         done = await finish(client, started["job_id"])
     assert started["status"] == "queued"

@@ -1,20 +1,24 @@
-"""Creatify's wire format (seed 003 and vendor-apis.md section B): error bodies, request payloads, status mapping.
+"""Creatify's wire format (seed 003 and vendor-apis.md section B): error bodies, request and answer models, and the
+helpers that turn unified specs into requests.
 
 Creatify is a Django REST Framework API: errors are `{"detail": "..."}` or `{field: ["message"]}` (nested for the
-scenes of lipsyncs_v2), and paths end in "/". Nothing here does I/O; the provider sends what these build.
+scenes of lipsyncs_v2), and paths end in "/". Nothing here does I/O; the provider sends what these build and
+status.py reads the answers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ConfigDict, Field
 
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.media import classify, require_https
-from avatar_mcp.models import AvatarInfo, Cost, JobError, JobResult, Scene, TwinGender, VideoSpec, Voice
 from avatar_mcp.providers._http import VendorErrorInfo
-from avatar_mcp.providers.base import JobUpdate
+from avatar_mcp.providers.wire import Answer, Number, VendorId, Wire
+from avatar_mcp.specs import Scene, TwinGender, VideoSpec
 
 if TYPE_CHECKING:
     import httpx
@@ -22,19 +26,9 @@ if TYPE_CHECKING:
 PROVIDER = "creatify"
 ASPECT_RATIOS = {"landscape": "16x9", "portrait": "9x16", "square": "1x1"}
 _RATIO_VALUES = {"16x9": 16 / 9, "9x16": 9 / 16, "1x1": 1.0}
-GENDERS: dict[str, str] = {"female": "f", "male": "m", "nonBinary": "nb"}
+GENDERS: dict[str, Literal["m", "f", "nb"]] = {"female": "f", "male": "m", "nonBinary": "nb"}
 """The unified twin genders (models.TwinGender) as personas_v2's codes."""
-GENDER_NAMES = {code: name for name, code in GENDERS.items()}
-PERSONA_STAGES = {
-    "pending": "Waiting for Creatify to start.",
-    "processing": "Processing the footage.",
-    "voice_creating": "Creating the matching voice.",
-    "video_validating": "Validating the video.",
-    "crop_and_matte": "Cropping and matting the footage.",
-    "reviewing": "In review at Creatify (custom avatars take 1-5 days).",
-}
-"""process_status values of seed 003 before `done`, in order, with what they mean."""
-LIPSYNC_QUEUED = frozenset({"pending", "in_queue"})
+GENDER_NAMES: dict[str, str] = {code: name for name, code in GENDERS.items()}
 _CREDITS = re.compile(r"insufficient credits|not enough credits", re.IGNORECASE)
 
 
@@ -77,7 +71,69 @@ def _flatten(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------------------------- requests
 
-def gender_code(value: TwinGender | None) -> str:
+class PersonaRequest(Wire):
+    """POST /api/personas_v2/ (local footage travels as multipart files beside these fields)."""
+
+    gender: Literal["m", "f", "nb"]
+    creator_name: str = Field(min_length=1, max_length=255)
+    lipsync_input: str | None = None
+    consent_video: str | None = None
+    webhook_url: str | None = None
+
+
+class Lipsync(Wire):
+    """POST /api/lipsyncs/: one plain scene."""
+
+    aspect_ratio: str
+    creator: str
+    no_caption: bool
+    text: str | None = None
+    audio: str | None = None
+    accent: str | None = None
+    name: str
+    webhook_url: str | None = None
+
+
+class Character(Wire):
+    type: Literal["avatar"] = "avatar"
+    avatar_id: str
+
+
+class TextVoice(Wire):
+    type: Literal["text"] = "text"
+    input_text: str
+    voice_id: str
+
+
+class AudioVoice(Wire):
+    type: Literal["audio"] = "audio"
+    audio_url: str
+
+
+class SceneBackground(Wire):
+    type: Literal["color", "image", "video"]
+    value: str | None = None
+    url: str | None = None
+
+
+class VideoInput(Wire):
+    """One lipsyncs_v2 `video_inputs` item."""
+
+    character: Character
+    voice: TextVoice | AudioVoice
+    background: SceneBackground | None = None
+
+
+class LipsyncV2(Wire):
+    """POST /api/lipsyncs_v2/: several scenes, or a scene with a background."""
+
+    aspect_ratio: str
+    video_inputs: list[VideoInput]
+    name: str
+    webhook_url: str | None = None
+
+
+def gender_code(value: TwinGender | None) -> Literal["m", "f", "nb"]:
     """personas_v2 wants m | f | nb (the checklist asks for the gender first, so this only guards direct calls)."""
     code = GENDERS.get(value or "")
     if code is None:
@@ -132,107 +188,78 @@ def remote(source: str, field: str) -> str:
     return require_https(source, what=field)
 
 
-def scene_input(scene: Scene, index: int) -> dict[str, Any]:
+def scene_input(scene: Scene, index: int) -> VideoInput:
     """One lipsyncs_v2 `video_inputs` item."""
     where = f"scenes.{index}"
+    voice: TextVoice | AudioVoice
     if scene.audio is not None:
-        voice: dict[str, Any] = {"type": "audio", "audio_url": remote(scene.audio, f"{where}.audio")}
+        voice = AudioVoice(audio_url=remote(scene.audio, f"{where}.audio"))
     else:
         if not scene.voice_id:
             raise InvalidInput(f"{where}.voice_id is missing: pick an accent id from list_voices.",
                                field=f"{where}.voice_id")
-        voice = {"type": "text", "input_text": scene.script, "voice_id": scene.voice_id}
-    item: dict[str, Any] = {"character": {"type": "avatar", "avatar_id": scene.avatar_id}, "voice": voice}
+        voice = TextVoice(input_text=scene.script or "", voice_id=scene.voice_id)
     background = scene.background
+    shown: SceneBackground | None = None
     if background is not None and background.type == "color" and background.value:
-        item["background"] = {"type": "color", "value": background.value}
+        shown = SceneBackground(type="color", value=background.value)
     elif background is not None and background.url:
-        item["background"] = {"type": background.type, "url": remote(background.url, f"{where}.background.url")}
-    return item
+        shown = SceneBackground(type=background.type, url=remote(background.url, f"{where}.background.url"))
+    return VideoInput(character=Character(avatar_id=scene.avatar_id or ""), voice=voice, background=shown)
 
 
 # ---------------------------------------------------------------------------------------------- answers
 
-def persona_update(record: dict[str, Any]) -> JobUpdate:
-    """A persona's process_status as a job update: done succeeds, failed and rejected fail with the reason."""
-    status = str(record.get("process_status") or "pending")
-    reason = record.get("failed_reason") or "no reason given"
-    if status == "done":
-        info = persona_info(record)
-        return JobUpdate(status="succeeded", progress=1.0,
-                         message="The custom avatar is ready: use result.avatar_id in create_video.",
-                         result=JobResult(avatar_id=info.avatar_id, preview_image_url=info.preview_image_url,
-                                          default_voice_id=info.default_voice_id))
-    if status == "rejected":
-        message = (f"Creatify rejected the custom avatar: {reason}. Fix what the reason says (for example record a "
-                   f"new consent video of the same person) and call create_digital_twin again.")
-        return JobUpdate(status="failed", message=message, error=JobError(code="rejected", message=message))
-    if status == "failed":
-        message = f"Creatify could not create the custom avatar: {reason}. Check the footage and try again."
-        return JobUpdate(status="failed", message=message, error=JobError(code="failed", message=message))
-    stages = list(PERSONA_STAGES)
-    if status not in PERSONA_STAGES:
-        return JobUpdate(status="processing", message=f"Creatify status: {status}.")
-    position = stages.index(status)
-    return JobUpdate(status="queued" if position == 0 else "processing", progress=position / len(stages),
-                     message=PERSONA_STAGES[status])
+class Persona(Answer):
+    """A custom avatar (persona) record; its preview images come under several `preview_image*` names."""
+
+    model_config = ConfigDict(extra="allow")
+    id: VendorId
+    process_status: str | None = None
+    failed_reason: str | None = None
+    creator_name: str | None = None
+    gender: str | None = None
+    matching_voice_non_null: str | None = None
+
+    def preview(self) -> str | None:
+        extra = self.model_extra or {}
+        if isinstance(extra.get("preview_image_16_9"), str) and extra["preview_image_16_9"]:
+            return str(extra["preview_image_16_9"])
+        return next((v for k, v in sorted(extra.items()) if k.startswith("preview_image") and isinstance(v, str)
+                     and v), None)
 
 
-def lipsync_update(record: dict[str, Any]) -> JobUpdate:
-    """A lipsync's status as a job update, with Creatify's own progress and the credits it used."""
-    status = str(record.get("status") or "pending")
-    progress = _fraction(record.get("progress"))
-    if status == "done":
-        credits = record.get("credits_used")
-        cost = Cost(amount=float(credits), unit="credits", basis="reported by Creatify") \
-            if isinstance(credits, int | float) else None
-        duration = record.get("duration")
-        return JobUpdate(status="succeeded", progress=1.0, message="The video is ready.", result=JobResult(
-            video_url=record.get("output"), thumbnail_url=record.get("video_thumbnail"), cost=cost,
-            duration_seconds=float(duration) if isinstance(duration, int | float) else None))
-    if status == "failed":
-        message = (f"Creatify could not make the video: {record.get('failed_reason') or 'no reason given'}. Submit it "
-                   f"again, or change the script or avatar.")
-        return JobUpdate(status="failed", message=message, error=JobError(code="failed", message=message))
-    if status in LIPSYNC_QUEUED:
-        return JobUpdate(status="queued", progress=progress, message=f"Waiting in Creatify's queue ({status}).")
-    return JobUpdate(status="processing", progress=progress, message=f"Creatify is rendering ({status}).")
+class LipsyncRecord(Answer):
+    """A lipsync (either endpoint) as GET answers it, and as its create answers."""
+
+    id: VendorId
+    status: str | None = None
+    progress: Any = None
+    """A string fraction ("0.33") at Creatify; numbers and percentages are taken too."""
+    output: str | None = None
+    video_thumbnail: str | None = None
+    credits_used: Number = None
+    duration: Number = None
+    failed_reason: str | None = None
 
 
-def _fraction(value: Any) -> float | None:
-    """`progress` arrives as a string fraction ("0.33"); tolerate numbers and percentages."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number / 100 if number > 1 else number
+class Accent(Answer):
+    id: VendorId | None = None
+    accent_name: str | None = None
+    preview_url: str | None = None
 
 
-def persona_info(record: dict[str, Any]) -> AvatarInfo:
-    preview = record.get("preview_image_16_9") or next(
-        (v for k, v in sorted(record.items()) if k.startswith("preview_image") and isinstance(v, str) and v), None)
-    status = record.get("process_status")
-    return AvatarInfo(avatar_id=str(record["id"]), name=str(record.get("creator_name") or record["id"]),
-                      provider=PROVIDER, kind="persona", status="ready" if status == "done" else status,
-                      gender=GENDER_NAMES.get(str(record.get("gender")), record.get("gender")),
-                      preview_image_url=preview, default_voice_id=record.get("matching_voice_non_null") or None)
+class VoiceRecord(Answer):
+    """A voice with its accents: the accent id is the voice id lipsyncs take."""
 
-
-def voices(records: list[dict[str, Any]]) -> list[Voice]:
-    """Every accent of every voice: the accent id is the voice id lipsyncs take."""
-    found = []
-    for voice in records:
-        gender = str(voice.get("gender") or "").replace("_", "-") or None
-        for accent in voice.get("accents") or []:
-            if isinstance(accent, dict) and accent.get("id"):
-                name = f"{voice.get('name') or 'Voice'} ({accent.get('accent_name') or 'accent'})"
-                found.append(Voice(voice_id=str(accent["id"]), name=name, provider=PROVIDER, gender=gender,
-                                   preview_url=accent.get("preview_url"), description=accent.get("accent_name")))
-    return found
+    name: str | None = None
+    gender: str | None = None
+    accents: list[Accent] = Field(default_factory=list)
 
 
 def results(body: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """A listing, plain array or DRF page: its items and the next page's URL."""
+    """A listing, plain array or DRF page: its raw items (kept raw: a lost create is matched on whatever fields the
+    listing shows) and the next page's URL."""
     if isinstance(body, list):
         return [i for i in body if isinstance(i, dict)], None
     if isinstance(body, dict):

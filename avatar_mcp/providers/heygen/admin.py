@@ -15,7 +15,7 @@ from avatar_mcp.config import Settings
 from avatar_mcp.errors import AvatarError
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.heygen import HeyGenProvider
+from avatar_mcp.providers.heygen.provider import HeyGenProvider, from_settings
 
 WEBHOOK_PATH = "/webhooks/heygen"
 
@@ -25,7 +25,7 @@ async def _provider(settings: Settings) -> AsyncIterator[HeyGenProvider]:
     http = SharedHTTP(user_agent=f"avatar-mcp/{__version__}")
     media = MediaPolicy(settings.effective_media_roots(), max_bytes=settings.max_media_bytes)
     try:
-        yield HeyGenProvider.from_settings(settings, http, media)
+        yield from_settings(settings, http, media)
     finally:
         await http.aclose()
 

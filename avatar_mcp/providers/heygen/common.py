@@ -1,4 +1,5 @@
-"""What both HeyGen API generations share: error parsing, answer decoding, credit rates, timing.
+"""What both HeyGen API generations share, without I/O: error parsing, answer decoding, credit rates, photo rules,
+catalogue filters and result helpers (the provider base class is provider.py, the light facts spec.py).
 
 HeyGen answers in three shapes (reference/vendor-apis.md A, heygen-v3.md 1):
 - legacy `{code: 100, data, message}`; errors `{code: <int>, message}`, sometimes with HTTP 200;
@@ -10,26 +11,29 @@ HeyGen answers in three shapes (reference/vendor-apis.md A, heygen-v3.md 1):
 from __future__ import annotations
 
 import math
-import re
+import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel
 
 from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
-from avatar_mcp.errors import ServerError
-from avatar_mcp.models import Cost, PhotoVideoSpec, PromptVideoSpec, VideoSpec
-from avatar_mcp.providers._http import CREATE_TIMEOUT, IdRule, VendorErrorInfo
+from avatar_mcp.errors import AvatarError, NotFound
+from avatar_mcp.models import CatalogQuery, Cost, JobError, JobRecord, JobResult
+from avatar_mcp.providers import wire
+from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers.base import JobUpdate
+from avatar_mcp.providers.heygen.spec import IDS
+from avatar_mcp.providers.wire import Answer, M, Wire
+from avatar_mcp.specs import PhotoVideoSpec, PromptVideoSpec, VideoSpec
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["IDS", "PROVIDER", "Answer", "M", "Wire", "data_of", "decode", "estimate", "parse_error"]
 
 PROVIDER = "heygen"
-IDS = IdRule("HeyGen", re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"),
-             "'josh_lite3_20230714' or '1bd001e7e50f421d891986aad5158bc8'")
-"""HeyGen's avatar, look, group, voice, video and asset ids (both API generations); a leading letter or digit keeps
-'.' and '..' out."""
-M = TypeVar("M", bound=BaseModel)
 
 _CODE_STATUS: Mapping[str, int] = {
     "invalid_parameter": 400, "download_failed": 400, "asset_not_available": 400, "voice_not_usable": 400,
@@ -45,21 +49,6 @@ _LEGACY_STATUS: Mapping[int, int] = {40102: 401, 40104: 404, 400123: 429, 400: 4
 LEGACY_OK = 100
 AUDIO_GUESS_SECONDS = 10.0
 """Length assumed for a supplied audio track before it is rendered (its length is not read here)."""
-
-
-class Wire(BaseModel):
-    """A request body: unknown fields are a bug here, nulls are left out."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    def body(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
-
-
-class Answer(BaseModel):
-    """An answer: fields HeyGen adds later are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
 
 
 def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
@@ -104,13 +93,7 @@ def data_of(body: Any) -> Any:
 
 def decode(model: type[M], value: Any, what: str) -> M:
     """A HeyGen answer read into its wire model; an answer of an unexpected shape is a (temporary) server error."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()[:3])
-        raise ServerError(f"HeyGen answered {what} in an unexpected shape (fields: {fields}). This is usually "
-                          f"temporary; if it persists, HeyGen may have changed its API.", provider=PROVIDER,
-                          status_code=200) from exc
+    return wire.decode(model, value, what, provider=PROVIDER, vendor="HeyGen")
 
 
 # ---------------------------------------------------------------------------------------------- money
@@ -181,43 +164,73 @@ def estimate(operation: str, spec: BaseModel, *, api: str, twin_avatars: Sequenc
     return None
 
 
-# ---------------------------------------------------------------------------------------------- timing
-
-@dataclass(frozen=True)
-class Timing:
-    """How long HeyGen work usually takes (sets the first poll) and how long a tool call waits for an avatar."""
-
-    photo_avatar_seconds: float = 10.0
-    """Seed 002: a photo avatar is `completed` within seconds."""
-    photo_generation_seconds: float = 40.0
-    training_seconds: float = 600.0
-    twin_seconds: float = 6 * 3600.0
-    video_overhead_seconds: float = 90.0
-    render_factor: float = 4.0
-    """Seconds of rendering per second of video, on top of the overhead (queueing varies a lot)."""
-    ready_wait_seconds: float = 120.0
-    """The readiness gate waits this long for a photo avatar / look to complete before giving up."""
-    ready_poll_seconds: float = 5.0
-    agent_seconds: float = 600.0
-    """HeyGen's Video Agent writes, casts and renders a whole video: expect several minutes."""
-    in_progress_wait_seconds: float = 30.0
-    """A v3 create answered 409 request_in_progress is replayed for this long before leaving it to reconcile."""
-    create_timeout_seconds: float | None = None
-    """How long a create may take to be answered; None is providers/_http.py's CREATE_TIMEOUT."""
-
-    def scaled(self, factor: float) -> Timing:
-        """Every duration times `factor` (tests run against the emulators with a tiny factor)."""
-        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self)
-                                if getattr(self, f.name) is not None})
-
-    def create_timeout(self) -> httpx.Timeout:
-        if self.create_timeout_seconds is None:
-            return CREATE_TIMEOUT
-        return httpx.Timeout(self.create_timeout_seconds, connect=min(10.0, self.create_timeout_seconds))
-
-    def video_seconds(self, length: float) -> float:
-        return self.video_overhead_seconds + self.render_factor * length
-
-
 def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+MIN_PHOTO_SIDE = 512
+"""Seed 002: photos must be at least 512x512."""
+
+
+def image_dimensions(head: bytes) -> tuple[int, int] | None:
+    """(width, height) of a JPEG or PNG from its first bytes, or None when they do not say."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return int(width), int(height)
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 9 < len(head):
+        if head[i] != 0xFF:
+            i += 1
+            continue
+        marker = head[i + 1]
+        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:
+            i += 1 if marker == 0xFF else 2
+            continue
+        length = struct.unpack(">H", head[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            height, width = struct.unpack(">HH", head[i + 5:i + 9])
+            return int(width), int(height)
+        i += 2 + length
+    return None
+
+
+def failed(code: str, message: str) -> JobUpdate:
+    return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message))
+
+
+def gone_after(job: JobRecord, exc: AvatarError) -> JobUpdate:
+    """A job the vendor no longer knows, found during a batched poll (the service's own rule for single polls)."""
+    if isinstance(exc, NotFound) and job.poll_count >= 2:
+        return failed(exc.code, f"{exc} HeyGen no longer knows this job.")
+    return JobUpdate(status=job.status, message=job.message)
+
+
+LANGUAGE_NAMES = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "it": "italian",
+                  "pt": "portuguese", "ja": "japanese", "zh": "chinese", "ko": "korean", "nl": "dutch", "hi": "hindi",
+                  "ar": "arabic", "ru": "russian", "pl": "polish", "tr": "turkish", "sv": "swedish"}
+"""ISO codes users type, against the language names HeyGen lists."""
+
+
+def voice_matches(query: CatalogQuery, *, name: str | None, language: str | None, locale: str | None = None,
+                  gender: str | None) -> bool:
+    """Client-side catalogue filters: 'en' matches English and en-US; gender and the query compare loosely."""
+    if query.language:
+        wanted = query.language.strip().lower()
+        named = LANGUAGE_NAMES.get(wanted.split("-")[0], wanted)
+        known = [v.lower() for v in (language, locale) if v]
+        if not any(v in (wanted, named) or v.startswith((f"{wanted}-", f"{named} ")) or
+                   (len(wanted) == 2 and v.split("-")[0] == wanted) for v in known):
+            return False
+    if query.gender and (gender or "").lower() not in (query.gender.lower(), ""):
+        return False
+    return not query.query or query.query.lower() in (name or "").lower()
+
+
+def result_with(warnings: Sequence[str], **values: object) -> JobResult:
+    result = JobResult.model_validate(values)
+    result.warnings = list(warnings)
+    return result

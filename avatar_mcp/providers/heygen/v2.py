@@ -20,39 +20,37 @@ from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import InvalidInput, InvalidRequest, NotFound, ProviderConnectionError, ServerError
 from avatar_mcp.media import PHOTO_MAX_BYTES, MediaKind, MediaPolicy
-from avatar_mcp.models import (
-    AvatarInfo,
-    CatalogQuery,
-    Cost,
-    DigitalTwinSpec,
-    JobRecord,
-    PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    PhotoVideoSpec,
-    PromptVideoSpec,
-    VideoSpec,
-    Voice,
-)
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobRecord, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers._http import UPLOAD_TIMEOUT, VendorHTTP, segment
 from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v2_status as status
 from avatar_mcp.providers.heygen import v2_wire as wire
-from avatar_mcp.providers.heygen.backend import HeyGenBackend, voice_matches
 from avatar_mcp.providers.heygen.common import (
     AUDIO_GUESS_SECONDS,
+    IDS,
     PROVIDER,
     Answer,
     M,
-    Timing,
     Wire,
     data_of,
     decode,
     estimate,
     parse_error,
     scene_dicts,
+    voice_matches,
 )
 from avatar_mcp.providers.heygen.media_refs import MediaRef, plan
+from avatar_mcp.providers.heygen.provider import HeyGenProvider
+from avatar_mcp.providers.timing import Timing
+from avatar_mcp.specs import (
+    DigitalTwinSpec,
+    PhotoAvatarSpec,
+    PhotoGenerationSpec,
+    PhotoVideoSpec,
+    PromptVideoSpec,
+    VideoSpec,
+)
 
 CATALOGUE_TTL_SECONDS = 600.0
 WEBHOOK_EVENTS = ["avatar_video.success", "avatar_video.fail", "photo_avatar_generation.success",
@@ -65,7 +63,9 @@ PROMPT_NEEDS_V3 = ("Videos from a prompt use HeyGen's Video Agent, which only AP
                    "default) and restart, or write the script and use create_video. Nothing was submitted.")
 
 
-class V2Backend(HeyGenBackend):
+class HeyGenV2(HeyGenProvider):
+    """HeyGen API v2 (HEYGEN_API_VERSION=v2)."""
+
     api = "v2"
     consent_video_required = True
     notes = ("HeyGen API v2 (legacy; HeyGen retired it on 2026-11-01, select it with HEYGEN_API_VERSION=v2): photo "
@@ -79,9 +79,9 @@ class V2Backend(HeyGenBackend):
     unavailable: ClassVar[Mapping[str, str]] = {ops.CREATE_VIDEO_FROM_PROMPT: PROMPT_NEEDS_V3}
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, upload_url: str, media: MediaPolicy,
-                 media_dir: Path, timing: Timing) -> None:
+                 media_dir: Path, timing: Timing, webhooks: bool = False) -> None:
         super().__init__(http=http, api_key=api_key, base_url=base_url, media=media, media_dir=media_dir,
-                         timing=timing)
+                         timing=timing, webhooks=webhooks)
         self.upload_http = VendorHTTP(http, provider=PROVIDER, base_url=upload_url, auth_headers={"X-Api-Key": api_key},
                                       error_parser=parse_error, secrets=[api_key])
         self._catalogue: dict[str, AvatarInfo] = {}
@@ -180,7 +180,7 @@ class V2Backend(HeyGenBackend):
                                      "the photo avatar")
         return Submission(vendor_id=created.id, status="processing", progress=0.2,
                           vendor_state=self.state(group_id=created.group_id or created.id),
-                          expected_seconds=self.timing.photo_avatar_seconds,
+                          expected_seconds=self.timing.avatar_seconds,
                           message="HeyGen is preparing the photo avatar (usually seconds).")
 
     def _candidate(self, spec: PhotoAvatarSpec, generation: JobRecord | None) -> tuple[str, str]:
@@ -201,7 +201,7 @@ class V2Backend(HeyGenBackend):
         return chosen.key, generation.vendor_id
 
     async def train_photo_avatar(self, avatar_id: str, ctx: SubmitContext) -> Submission:
-        info = await self.ensure_ready(avatar_id, ctx.report)
+        info = await self.ensure_ready(IDS.check(avatar_id, "avatar_id"), ctx.report)
         if info.kind != "photo":
             raise InvalidInput(f"{avatar_id} is not a photo avatar; only photo avatar groups can be trained.",
                                field="avatar_id")
@@ -231,6 +231,7 @@ class V2Backend(HeyGenBackend):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        self.check_ids(spec)
         self.take_options(ops.CREATE_VIDEO, spec.options)
         wire.check_video(spec)
         audio = {i: self._plan(s.audio, f"scenes.{i}.audio", "audio") for i, s in enumerate(spec.scenes) if s.audio}
@@ -248,6 +249,7 @@ class V2Backend(HeyGenBackend):
                           message="HeyGen accepted the video; rendering usually takes a few minutes.")
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        self.check_ids(spec)
         given = self.take_options(ops.CREATE_PHOTO_VIDEO, spec.options)
         spec = wire.with_options(spec, given)
         if spec.output_format != "mp4":
@@ -323,6 +325,7 @@ class V2Backend(HeyGenBackend):
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
         """Which kind of avatar an id is (v2 needs it: talking_photo or avatar character) and whether it is ready."""
+        IDS.check(avatar_id, "avatar_id")
         cached = self._catalogue.get(avatar_id)
         if cached is not None and time.monotonic() - self._catalogue_at < CATALOGUE_TTL_SECONDS:
             return cached
@@ -345,6 +348,7 @@ class V2Backend(HeyGenBackend):
         return found
 
     async def delete_avatar(self, avatar_id: str) -> None:
+        IDS.check(avatar_id, "avatar_id")
         self._catalogue.pop(avatar_id, None)
         for path in (f"/v2/photo_avatar_group/{segment(avatar_id)}", f"/v2/photo_avatar/{segment(avatar_id)}",
                      f"/v2/video_avatar/{segment(avatar_id)}"):

@@ -11,8 +11,7 @@ from __future__ import annotations
 from avatar_mcp.models import AvatarInfo, Candidate, JobRecord, JobStatus
 from avatar_mcp.providers.base import JobUpdate
 from avatar_mcp.providers.heygen import v2_wire as wire
-from avatar_mcp.providers.heygen.backend import failed, result_with
-from avatar_mcp.providers.heygen.common import PROVIDER
+from avatar_mcp.providers.heygen.common import PROVIDER, failed, result_with
 
 VIDEO_PROGRESS: dict[str, tuple[JobStatus, float]] = {
     "waiting": ("queued", 0.05), "pending": ("queued", 0.1), "processing": ("processing", 0.5)}

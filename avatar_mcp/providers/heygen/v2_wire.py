@@ -12,8 +12,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import AvatarInfo, Background, PhotoVideoSpec, Scene, VideoSpec
+from avatar_mcp.models import AvatarInfo
 from avatar_mcp.providers.heygen.common import Answer, Wire
+from avatar_mcp.specs import Background, PhotoVideoSpec, Scene, VideoSpec
 
 # ---------------------------------------------------------------------------------------------- requests
 

@@ -20,19 +20,7 @@ from avatar_mcp import operations as ops
 from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import AuthError, InvalidInput, NotFound, ServerError
 from avatar_mcp.media import MediaKind, MediaPolicy
-from avatar_mcp.models import (
-    AvatarInfo,
-    CatalogQuery,
-    Cost,
-    DigitalTwinSpec,
-    JobRecord,
-    PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    PhotoVideoSpec,
-    PromptVideoSpec,
-    VideoSpec,
-    Voice,
-)
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobRecord, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers._http import segment
 from avatar_mcp.providers.base import Submission, SubmitContext
@@ -40,25 +28,36 @@ from avatar_mcp.providers.heygen import v3_mapping as mapping
 from avatar_mcp.providers.heygen import v3_options as options
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
-from avatar_mcp.providers.heygen.backend import result_with, voice_matches
 from avatar_mcp.providers.heygen.common import (
     AUDIO_GUESS_SECONDS,
     IDS,
     PROVIDER,
-    Timing,
     data_of,
     decode,
+    result_with,
     scene_dicts,
+    voice_matches,
 )
 from avatar_mcp.providers.heygen.media_refs import MediaRef, plan
 from avatar_mcp.providers.heygen.v3_assets import KIND_MAX_BYTES, MIMES, MULTIPART_MAX_BYTES, Uploader, account_key
 from avatar_mcp.providers.heygen.v3_jobs import REPLAY, V3Jobs
+from avatar_mcp.providers.timing import Timing
+from avatar_mcp.specs import (
+    DigitalTwinSpec,
+    PhotoAvatarSpec,
+    PhotoGenerationSpec,
+    PhotoVideoSpec,
+    PromptVideoSpec,
+    VideoSpec,
+)
 
 ENGINES_REMEMBERED = 512
 """Looks whose supported engines are kept from the readiness gate (it has just read them) for the engine check."""
 
 
-class V3Backend(V3Jobs):
+class HeyGenV3(V3Jobs):
+    """HeyGen API v3, the default."""
+
     api = "v3"
     batch_status = True
     idempotent_create = True
@@ -75,9 +74,9 @@ class V3Backend(V3Jobs):
         ops.CREATE_VIDEO: options.VIDEO_OPTIONS, ops.CREATE_PHOTO_VIDEO: options.VIDEO_OPTIONS}
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, media: MediaPolicy, media_dir: Path,
-                 timing: Timing, multipart_max_bytes: int = MULTIPART_MAX_BYTES) -> None:
+                 timing: Timing, webhooks: bool = False, multipart_max_bytes: int = MULTIPART_MAX_BYTES) -> None:
         super().__init__(http=http, api_key=api_key, base_url=base_url, media=media, media_dir=media_dir,
-                         timing=timing)
+                         timing=timing, webhooks=webhooks)
         self.uploader = Uploader(self.http, account=account_key(base_url, api_key),
                                  multipart_max_bytes=multipart_max_bytes)
         self.engines: dict[str, list[str]] = {}
@@ -123,7 +122,7 @@ class V3Backend(V3Jobs):
         assert image is not None
         created = await self._create("/v3/avatars", wire.PhotoAvatarCreate(name=spec.name, file=image),
                                      wire.AvatarCreated, "the photo avatar", ctx.idempotency_key)
-        return self._look_submission(created, "HeyGen is preparing the photo avatar.", self.timing.photo_avatar_seconds)
+        return self._look_submission(created, "HeyGen is preparing the photo avatar.", self.timing.avatar_seconds)
 
     async def _from_generation(self, spec: PhotoAvatarSpec, generation: JobRecord | None) -> Submission:
         """A v3 prompt avatar already is an avatar: the pick is named and handed back, nothing is created or paid."""
@@ -150,6 +149,7 @@ class V3Backend(V3Jobs):
 
     async def train_photo_avatar(self, avatar_id: str, ctx: SubmitContext) -> Submission:
         """v3 trains photo avatars by itself: this job follows the group until HeyGen reports it completed."""
+        IDS.check(avatar_id, "avatar_id")
         look_id: str | None = None
         try:
             look = await self._get(f"/v3/avatars/looks/{segment(avatar_id)}", wire.Look, "the avatar")
@@ -160,7 +160,7 @@ class V3Backend(V3Jobs):
         except NotFound:
             group_id = (await self._get(f"/v3/avatars/{segment(avatar_id)}", wire.Group, "the avatar group")).id
         return Submission(vendor_id=group_id, status="processing", progress=0.1,
-                          vendor_state=self.state(look_id=look_id), expected_seconds=self.timing.photo_avatar_seconds,
+                          vendor_state=self.state(look_id=look_id), expected_seconds=self.timing.avatar_seconds,
                           message="HeyGen v3 trains photo avatars automatically (no extra credits); this job "
                                   "follows the group until it is ready.")
 
@@ -201,6 +201,7 @@ class V3Backend(V3Jobs):
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
+        self.check_ids(spec)
         given = self.take_options(ops.CREATE_VIDEO, spec.options)
         warnings = mapping.check_video(spec)
         _, derived = mapping.aspect_and_resolution(spec.orientation, spec.size() if spec.dimension else None)
@@ -224,6 +225,7 @@ class V3Backend(V3Jobs):
                                             *warnings]))
 
     async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
+        self.check_ids(spec)
         knobs = options.for_image(self.take_options(ops.CREATE_PHOTO_VIDEO, spec.options), spec)
         mapping.check_image_video(spec)
         image_ref = self._plan_photo(spec.image, "image")
@@ -245,6 +247,7 @@ class V3Backend(V3Jobs):
         """HeyGen's Video Agent writes, casts and renders the video. A chosen avatar passes the readiness gate first
         (a video with an unfinished look fails at HeyGen). Idempotency-Key as every create: whether
         /v3/video-agents honours it is not confirmed (reference: "full list UNCERTAIN")."""
+        self.check_ids(spec)
         if spec.avatar_id:
             await self.ensure_ready(spec.avatar_id, ctx.report, wait=not ctx.vendor_state.get(REPLAY))
         request = wire.AgentCreate(prompt=spec.prompt, avatar_id=spec.avatar_id, voice_id=spec.voice_id,
@@ -277,6 +280,7 @@ class V3Backend(V3Jobs):
         return [a for a in looks if voice_matches(query, name=a.name, language=None, gender=a.gender)][:query.limit]
 
     async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
+        IDS.check(avatar_id, "avatar_id")
         try:
             look = await self._get(f"/v3/avatars/looks/{segment(avatar_id)}", wire.Look, "the avatar")
         except NotFound:
@@ -287,6 +291,7 @@ class V3Backend(V3Jobs):
         return status.look_info(look)
 
     async def delete_avatar(self, avatar_id: str) -> None:
+        IDS.check(avatar_id, "avatar_id")
         for path in (f"/v3/avatars/looks/{segment(avatar_id)}", f"/v3/avatars/{segment(avatar_id)}"):
             try:
                 await self.http.request("DELETE", path)

@@ -1,6 +1,6 @@
 """HeyGen v3 transport and job following: idempotent creates, statuses (batched), and reconcile by replay.
 
-`V3Backend` (v3.py) adds the operations on top of this class.
+`HeyGenV3` (v3.py) adds the operations on top of this class.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import anyio
 from pydantic import ValidationError
@@ -26,17 +26,14 @@ from avatar_mcp.errors import (
     RateLimited,
     ServerError,
 )
-from avatar_mcp.models import (
-    JobRecord,
-    PhotoAvatarSpec,
-    utcnow,
-)
+from avatar_mcp.models import JobRecord, utcnow
 from avatar_mcp.providers._http import segment
-from avatar_mcp.providers.base import JobUpdate, Provider, Submission, SubmitContext
+from avatar_mcp.providers.base import JobUpdate, Submission, SubmitContext
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
-from avatar_mcp.providers.heygen.backend import HeyGenBackend, failed, gone_after
-from avatar_mcp.providers.heygen.common import PROVIDER, M, Wire, chunks, data_of, decode
+from avatar_mcp.providers.heygen.common import PROVIDER, M, Wire, chunks, data_of, decode, failed, gone_after
+from avatar_mcp.providers.heygen.provider import HeyGenProvider
+from avatar_mcp.specs import PhotoAvatarSpec
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +49,7 @@ REPLAY = "replay"
 """SubmitContext.vendor_state flag: a reconcile replay (the readiness gate does not wait inside the poller)."""
 
 
-class V3Jobs(HeyGenBackend):
+class V3Jobs(HeyGenProvider):
     """Transport helpers and job following shared by the v3 operations."""
 
     # ------------------------------------------------------------------------------------------ transport
@@ -206,4 +203,4 @@ class V3Jobs(HeyGenBackend):
         spec = op.stored(job)
         if isinstance(spec, PhotoAvatarSpec) and spec.from_generation is not None:
             return None  # picking a generated look creates nothing at HeyGen, so there is nothing to recover
-        return await op.call(cast(Provider, self), spec, ctx, None)
+        return await op.call(self, spec, ctx, None)

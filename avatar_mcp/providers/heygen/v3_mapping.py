@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import AvatarInfo, Background, PhotoGenerationSpec, PhotoVideoSpec, Scene, VideoSpec
+from avatar_mcp.models import AvatarInfo
 from avatar_mcp.providers.heygen.v3_options import Knobs, is_single_avatar
 from avatar_mcp.providers.heygen.v3_wire import (
     AssetInput,
@@ -29,6 +29,7 @@ from avatar_mcp.providers.heygen.v3_wire import (
     V3Background,
     VoiceSettings,
 )
+from avatar_mcp.specs import Background, PhotoGenerationSpec, PhotoVideoSpec, Scene, VideoSpec
 
 PROMPT_MAX_CHARS = 1000
 """SK: the docs say 200, but 1,000 is what v3 enforces for prompt avatars (UNCERTAIN)."""

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import AvatarInfo, PhotoVideoSpec, Scene, VideoSpec
+from avatar_mcp.models import AvatarInfo
+from avatar_mcp.providers.heygen.spec import OPTIONS
 from avatar_mcp.providers.heygen.v3_wire import Engine
+from avatar_mcp.specs import PhotoVideoSpec, Scene, VideoSpec
 
-VIDEO_OPTIONS = ("engine", "resolution", "fit", "remove_background", "expressiveness", "motion_prompt", "volume")
+VIDEO_OPTIONS = tuple(sorted(OPTIONS))
 """What create_video and create_photo_video take on v3 (the photo video's engine is always avatar_iv)."""
 DEFAULT_ENGINE = "avatar_iv"
 PER_AVATAR = ("engine", "remove_background", "expressiveness", "motion_prompt", "volume")

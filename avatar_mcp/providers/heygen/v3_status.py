@@ -12,8 +12,7 @@ from typing import Literal
 from avatar_mcp.models import AvatarInfo, Candidate, JobRecord, JobStatus
 from avatar_mcp.providers.base import JobUpdate
 from avatar_mcp.providers.heygen import v3_wire as wire
-from avatar_mcp.providers.heygen.backend import failed, result_with
-from avatar_mcp.providers.heygen.common import PROVIDER
+from avatar_mcp.providers.heygen.common import PROVIDER, failed, result_with
 
 KINDS: dict[str, Literal["photo", "digital_twin", "stock"]] = {
     "photo_avatar": "photo", "digital_twin": "digital_twin", "studio_avatar": "stock"}

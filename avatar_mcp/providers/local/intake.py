@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from avatar_mcp.errors import MediaRejected
-from avatar_mcp.media import MediaKind, MediaPolicy, classify, download, require_https
-from avatar_mcp.models import Background
+from avatar_mcp.media import MediaKind, MediaPolicy, classify, require_https
 from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.outbound import download
+from avatar_mcp.specs import Background
 
 if TYPE_CHECKING:
     from avatar_mcp.providers.local.studio import BackgroundPlan

@@ -19,26 +19,10 @@ import anyio.to_thread
 from pydantic import BaseModel
 
 from avatar_mcp import operations
-from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.media import PHOTO_MAX_BYTES, MediaPolicy
-from avatar_mcp.models import (
-    ORIENTATION_SIZES,
-    AvatarInfo,
-    CatalogQuery,
-    CompanionSpec,
-    Cost,
-    DigitalTwinSpec,
-    JobRecord,
-    JobResult,
-    PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    PhotoVideoSpec,
-    Scene,
-    VideoSpec,
-    Voice,
-)
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobRecord, JobResult, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.operations import (
     CREATE_PHOTO_AVATAR,
@@ -46,39 +30,28 @@ from avatar_mcp.operations import (
     CREATE_VIDEO,
     GENERATE_PHOTO,
 )
-from avatar_mcp.providers import LOCAL
-from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext, check_options
-from avatar_mcp.providers.local.intake import Inputs, background_plan, check_photo
+from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
+from avatar_mcp.providers.local.intake import Inputs, check_photo
 from avatar_mcp.providers.local.library import AvatarKind, AvatarLibrary, StoredAvatar
+from avatar_mcp.providers.local.spec import SPEC
 from avatar_mcp.providers.local.tasks import LocalWork, Pool, Workspace
+from avatar_mcp.providers.local.videos import GENDER_TO_VOICE, LocalVideos
+from avatar_mcp.specs import CompanionSpec, DigitalTwinSpec, PhotoAvatarSpec, PhotoGenerationSpec
 
 if TYPE_CHECKING:
-    from avatar_mcp.providers.local.studio import BackgroundPlan, ScenePlan
+    pass
 
 logger = logging.getLogger(__name__)
 
 NOTES = ("Offline and free: a fast 2D-animated preview (mouth, blinks, head sway on a photo or illustration; "
          "digital twins re-animate the person's own footage). Not a neural lip-sync model; English voices.")
-REALTIME_FACTOR = 2.5
-"""Rough render speed (seconds of video per second of work), for the first poll."""
 TWIN_ADVISED_SECONDS = (60.0, 300.0)
-GENDER_TO_VOICE = {"Woman": "female", "Man": "male", "female": "female", "male": "male"}
-SPOKEN_AHEAD_KEPT = 4
-"""Speech made ahead for this many photo videos at most (a job taken over by another process leaves its own)."""
 
 
-def _checked_for_render(path: Path, source: str, cache_dir: Path) -> tuple[Any, Any]:
-    """check_photo, then the renderer's modules imported on the same thread while the speech is still being made."""
-    checked = check_photo(path, source, cache_dir)
-    import avatar_mcp.providers.local.studio  # noqa: F401 - imported for its side effect: loaded before the render
-
-    return checked
-
-
-class LocalProvider(BaseProvider):
-    name = "local"
-    title = "Local studio (offline)"
-    capabilities = Capabilities(operations=LOCAL.operations, idempotent_create=True, notes=NOTES)
+class LocalProvider(LocalVideos, BaseProvider):
+    name = SPEC.name
+    title = SPEC.title
+    capabilities = Capabilities(operations=SPEC.operations, idempotent_create=True, notes=NOTES)
 
     def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP) -> None:
         self.root = data_dir / "local"
@@ -119,11 +92,6 @@ class LocalProvider(BaseProvider):
                           kind="stock" if avatar.kind == "stock" else avatar.kind, status=avatar.status,
                           gender=avatar.gender, preview_image_url=preview.as_uri() if preview else None,
                           default_voice_id=voice)
-
-    def _voice_for(self, gender: str | None) -> str:
-        from avatar_mcp.providers.local import speech
-
-        return speech.default_voice_id(GENDER_TO_VOICE.get(gender or ""))
 
     async def delete_avatar(self, avatar_id: str) -> None:
         self.library.delete(avatar_id)
@@ -266,144 +234,6 @@ class LocalProvider(BaseProvider):
             return self._ready(SubmitContext(job_id=job.id), avatar, made.warnings).result or JobResult()
 
         return LocalWork("prep", run, "Tracking the face in the footage.")
-
-    # ------------------------------------------------------------------------------------------ videos
-    async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:
-        check_options(self.name, spec.options, ())
-        await self._video_inputs(spec, ctx.job_id)
-        seconds = estimate_video_seconds([s.model_dump() for s in spec.scenes])
-        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
-                          message="Queued in the local studio.", poll_after=0.5)
-
-    async def _video_inputs(self, spec: VideoSpec, job_id: str) -> list[tuple[Scene, Path | None, Path | None]]:
-        """Each scene with its audio and background files, after checking its avatar and voice."""
-        from avatar_mcp.providers.local import speech
-
-        voice_ids = {v.voice_id for v in speech.voices()}
-        inputs: list[tuple[Scene, Path | None, Path | None]] = []
-        for i, scene in enumerate(spec.scenes):
-            if scene.avatar_id is None:
-                raise InvalidInput(f"scenes.{i}.avatar_id is missing.", field=f"scenes.{i}.avatar_id")
-            avatar = self.library.get(scene.avatar_id)
-            if avatar.status != "completed":
-                raise InvalidInput(f"Avatar {avatar.avatar_id} is still {avatar.status}: wait for its job to finish "
-                                   f"(check_job) before using it in a video.", field=f"scenes.{i}.avatar_id")
-            if scene.script is not None:
-                voice = scene.voice_id or avatar.default_voice_id or self._voice_for(avatar.gender)
-                if voice not in voice_ids:
-                    raise InvalidInput(f"scenes.{i}.voice_id {voice!r} is not a local voice. Local voices: "
-                                       f"{', '.join(sorted(voice_ids))}.", field=f"scenes.{i}.voice_id")
-            audio = await self.inputs.file(scene.audio, ("audio", "video"), job_id, f"audio_{i}") if scene.audio \
-                else None
-            background = await self.inputs.background(scene.background, job_id, i)
-            inputs.append((scene, audio, background))
-        return inputs
-
-    async def _video_work(self, spec: VideoSpec, job_id: str) -> LocalWork:
-        inputs = await self._video_inputs(spec, job_id)
-        width, height = spec.size()
-
-        def run(ws: Workspace) -> JobResult:
-            scenes = []
-            for n, (scene, audio, background) in enumerate(inputs):
-                ws.check()
-                ws.report(0.1 * n / len(inputs), f"Preparing scene {n + 1} of {len(inputs)}.")
-                assert scene.avatar_id is not None
-                stored = self.library.get(scene.avatar_id)
-                voice = scene.voice_id or stored.default_voice_id or self._voice_for(stored.gender)
-                scenes.append(self._scene_plan(self.library.load(scene.avatar_id), scene, voice, audio,
-                                               background_plan(scene.background, background)))
-            return self._render(ws, scenes, width, height, spec.caption, spec.output_format)
-
-        return LocalWork("render", run, "Rendering in the local studio.")
-
-    def _scene_plan(self, avatar: Any, scene: Scene, voice: str, audio: Path | None,
-                    background: BackgroundPlan, spoken_ahead: Future[Any] | None = None) -> ScenePlan:
-        from avatar_mcp.providers.local import speech
-        from avatar_mcp.providers.local.studio import ScenePlan
-
-        if spoken_ahead is not None:
-            spoken = spoken_ahead.result()
-        elif scene.script is not None:
-            spoken = speech.synthesize(scene.script, voice, speed=scene.speed, pitch=scene.pitch,
-                                       cache_dir=self.cache_dir)
-        elif audio is not None:
-            spoken = speech.load_audio(audio)
-        else:
-            spoken = None
-        return ScenePlan(avatar=avatar, speech=spoken, silence_seconds=scene.silence_seconds, background=background,
-                         style=scene.avatar_style, scale=scene.scale, offset_x=scene.offset_x,
-                         offset_y=scene.offset_y)
-
-    def _render(self, ws: Workspace, scenes: list[ScenePlan], width: int, height: int, captions: bool,
-                output_format: str) -> JobResult:
-        from avatar_mcp.providers.local.studio import RenderPlan, render
-
-        ws.check()
-        plan = RenderPlan(scenes=scenes, width=width, height=height, out_path=ws.folder / f"video.{output_format}",
-                          captions=captions, output_format=output_format)  # type: ignore[arg-type]
-
-        def progress(done: int, total: int) -> None:
-            ws.report(0.1 + 0.9 * done / max(total, 1), f"Rendering frame {done} of {total}.")
-
-        output = render(plan, on_progress=progress, should_stop=ws.should_stop)
-        return JobResult(video_path=str(output.video_path),
-                         captions_path=str(output.captions_path) if output.captions_path else None,
-                         thumbnail_path=str(output.thumbnail_path), duration_seconds=round(output.duration_seconds, 2))
-
-    async def create_photo_video(self, spec: PhotoVideoSpec, ctx: SubmitContext) -> Submission:
-        check_options(self.name, spec.options, ())
-        voice, _, _ = await self._photo_video_inputs(spec, ctx.job_id)
-        if spec.script is not None:
-            self._speak_ahead(ctx.job_id, spec.script, spec, voice)
-        try:
-            path = await self.inputs.file(spec.image, ("image",), ctx.job_id, "photo", PHOTO_MAX_BYTES)
-            await anyio.to_thread.run_sync(_checked_for_render, path, spec.image, self.cache_dir)
-        except BaseException:
-            spoken = self._spoken.pop(ctx.job_id, None)
-            if spoken is not None:
-                spoken.cancel()
-            raise
-        seconds = estimate_speech_seconds(spec.script, spec.speed) if spec.script else 10.0
-        return Submission(vendor_id=ctx.job_id, status="queued", expected_seconds=2 + seconds / REALTIME_FACTOR,
-                          message="Queued in the local studio.", poll_after=0.5)
-
-    async def _photo_video_inputs(self, spec: PhotoVideoSpec, job_id: str) -> tuple[str, Path | None, Path | None]:
-        from avatar_mcp.providers.local import speech
-
-        voice = spec.voice_id or speech.default_voice_id()
-        if spec.script is not None and voice not in {v.voice_id for v in speech.voices()}:
-            raise InvalidInput(f"voice_id {voice!r} is not a local voice; see list_voices(provider='local').",
-                               field="voice_id")
-        audio = await self.inputs.file(spec.audio, ("audio", "video"), job_id, "audio") if spec.audio else None
-        background = await self.inputs.background(spec.background, job_id, 0)
-        return voice, audio, background
-
-    def _speak_ahead(self, job_id: str, script: str, spec: PhotoVideoSpec, voice: str) -> None:
-        from avatar_mcp.providers.local import speech
-
-        while len(self._spoken) >= SPOKEN_AHEAD_KEPT:
-            self._spoken.pop(next(iter(self._spoken))).cancel()
-        self._spoken[job_id] = self.speech_ahead.submit(speech.synthesize, script, voice, speed=spec.speed,
-                                                        pitch=spec.pitch, cache_dir=self.cache_dir)
-
-    async def _photo_video_work(self, spec: PhotoVideoSpec, job_id: str) -> LocalWork:
-        path = await self.inputs.file(spec.image, ("image",), job_id, "photo", PHOTO_MAX_BYTES)
-        voice, audio, background = await self._photo_video_inputs(spec, job_id)
-        scene = Scene(script=spec.script, audio=spec.audio, voice_id=voice, speed=spec.speed, pitch=spec.pitch,
-                      avatar_style="closeUp" if spec.fit == "cover" else "normal")
-        width, height = ORIENTATION_SIZES[spec.orientation]
-
-        def run(ws: Workspace) -> JobResult:
-            from avatar_mcp.providers.local.studio import Portrait
-
-            spoken = self._spoken.pop(job_id, None)  # made while the create checked the photo, in this process
-            image, points = _checked_for_render(path, spec.image, self.cache_dir)
-            plan = self._scene_plan(Portrait(image=image, points=points), scene, voice, audio,
-                                    background_plan(spec.background, background), spoken_ahead=spoken)
-            return self._render(ws, [plan], width, height, spec.caption, spec.output_format)
-
-        return LocalWork("render", run, "Rendering in the local studio.")
 
     # ------------------------------------------------------------------------------------------ jobs
     def pool_for(self, operation: str) -> Pool:

@@ -1,7 +1,7 @@
-"""Runware's wire format for HeyGen Avatar V (seed 004): task models with the seed's ranges, the error parser,
-and the helpers that turn unified arguments into task fields and poll answers into results.
+"""Runware's wire format for HeyGen Avatar V (seed 004): the task model with the seed's ranges, the answer models,
+the error parsers, and the helpers that turn unified arguments into task fields.
 
-Nothing here does I/O: the provider (runware/__init__.py) sends what these build.
+Nothing here does I/O: the provider (provider.py) sends what these build; status.py reads the answers.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from avatar_mcp.errors import InvalidInput, MediaRejected
 from avatar_mcp.media import classify, require_https
-from avatar_mcp.models import Cost, JobResult, MediaOutput, Scene
-from avatar_mcp.providers._http import IdRule, VendorErrorInfo
+from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers.runware.spec import IDS
+from avatar_mcp.providers.wire import Answer
+from avatar_mcp.specs import Scene
 
 if TYPE_CHECKING:
     import httpx
@@ -31,9 +33,6 @@ AUTO_VOICE = "auto"
 """speech.voice's default (seed 004): Avatar V picks the voice itself."""
 FORMATS = {"mp4": "MP4", "webm": "WEBM", "mov": "MOV"}
 AVATAR_ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
-IDS = IdRule("HeyGen Avatar V", re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}"),
-             "'Abigail_expressive_2024112501' (avatars) or '1bd001e7e50f421d891986aad5158bc8' (voices)")
-"""The HeyGen avatar and voice ids a videoInference names (they travel in the body; checked all the same)."""
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 CAPTION_KEYS = re.compile(r"(caption|srt|subtitle).*url$", re.IGNORECASE)
 """The seed promises a sidecar SRT with captions but does not name its field: take any *caption*/*srt* URL."""
@@ -113,29 +112,32 @@ def task_uuid_for(job_id: str) -> str:
     return str(uuid.UUID(bytes=digest, version=4))
 
 
-def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
-    """Runware's `errors` items as an error, except task outcomes (a failed task, a known taskUUID): callers
-    read those from the body."""
+def _answer(response: httpx.Response) -> Envelope:
     try:
         body = response.json()
     except ValueError:
         body = None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list) or not errors:
+    return envelope(body) or Envelope()
+
+
+def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
+    """Runware's `errors` items as an error, except task outcomes (a failed task, a known taskUUID): callers
+    read those from the body."""
+    answer = _answer(response)
+    if not answer.errors:
         if response.is_success:
             return None
         return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
-    blocking = [e for e in errors if isinstance(e, dict) and e.get("status") != "error" and e.get("code") != CONFLICT]
-    if not blocking or (response.is_success and isinstance(body, dict) and body.get("data")):
+    blocking = [e for e in answer.errors if e.status != "error" and e.code != CONFLICT]
+    if not blocking or (response.is_success and answer.data):
         return None
     first = blocking[0]
-    code = str(first.get("code") or "") or None
+    code = first.code or None
     status = _STATUS_BY_CODE.get(code or "", response.status_code)
     if status < 400:
         status = 400 if code and code.startswith(("missing", "invalid", "unsupported", "incompatible")) else 502
-    param = first.get("parameter")
-    return VendorErrorInfo(status=status, message=str(first.get("message") or code or "error"), code=code,
-                           param=str(param) if param else None)
+    return VendorErrorInfo(status=status, message=first.message or code or "error", code=code,
+                           param=first.parameter or None)
 
 
 def parse_poll_error(response: httpx.Response) -> VendorErrorInfo | None:
@@ -143,12 +145,8 @@ def parse_poll_error(response: httpx.Response) -> VendorErrorInfo | None:
     below 500 (Runware answers a failed task with the errors envelope and no data item, often with HTTP 200; the
     official SDK's `_extract_items` takes it as the failure): the caller reads it from the body. Account errors
     (key, credits, rate), 5xx and errors naming no task go through `parse_error`."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    errors = items(body, "errors")
-    outcomes = [e for e in errors if e.get("taskUUID") and str(e.get("code") or "") not in ACCOUNT_CODES]
+    errors = _answer(response).errors
+    outcomes = [e for e in errors if e.taskUUID and (e.code or "") not in ACCOUNT_CODES]
     if response.status_code < 500 and errors and len(outcomes) == len(errors):
         return None
     return parse_error(response)
@@ -156,8 +154,6 @@ def parse_poll_error(response: httpx.Response) -> VendorErrorInfo | None:
 
 # ---------------------------------------------------------------------------------------------- mapping helpers
 
-OPTIONS = ("fit", "remove_background", "quality", "variants", "ttl_seconds", "safety", "upload_url", "volume")
-"""The RenderOptions fields Avatar V takes (each has a videoInference field); check_options refuses the rest."""
 DEFAULT_RESULTS = 1
 """numberResults when `variants` is not given (the seed's default). It is always sent: polls count results by it.
 The other options are left out when not given, so Runware applies the seed's defaults itself (quality 95, no
@@ -246,29 +242,45 @@ def runware_uuid(source: str, field: str) -> str:
     return text
 
 
-def items(body: Any, key: str) -> list[dict[str, Any]]:
-    """The `data` or `errors` items of an answer, tolerating any shape."""
-    found = body.get(key) if isinstance(body, dict) else None
-    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+class ResultItem(Answer):
+    """One generation in a `data` list: still processing, or done with its video (and cost with includeCost)."""
+
+    model_config = ConfigDict(extra="allow")
+    taskUUID: str | None = None
+    status: str | None = None
+    videoURL: str | None = None
+    cost: float | None = None
+
+    def captions_url(self) -> str | None:
+        """The sidecar SRT's URL, under whichever field name it comes (the seed does not name it)."""
+        extra = self.model_extra or {}
+        return next((v for k, v in extra.items() if CAPTION_KEYS.search(k) and isinstance(v, str)), None)
 
 
-def acknowledged(body: Any, task_uuid: str) -> bool:
-    """The create was taken: acknowledged now, or earlier (`conflictTaskUUID` on a re-send)."""
-    if any(d.get("taskUUID") == task_uuid for d in items(body, "data")):
-        return True
-    return any(e.get("code") == CONFLICT for e in items(body, "errors"))
+class ErrorItem(Answer):
+    """One `errors` item: an account problem, a refused request, or one task's outcome (when it names the task)."""
+
+    taskUUID: str | None = None
+    code: str | None = None
+    message: str | None = None
+    parameter: str | None = None
+    status: str | None = None
 
 
-def output(item: dict[str, Any]) -> MediaOutput:
-    """One finished generation as a media output."""
-    captions = next((v for k, v in item.items() if CAPTION_KEYS.search(k) and isinstance(v, str)), None)
-    return MediaOutput(video_url=item.get("videoURL"), captions_url=captions)
+class Envelope(Answer):
+    """Every Runware answer: `{data: [...], errors: [...]}`, either may be absent."""
+
+    data: list[ResultItem] = Field(default_factory=list)
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+    def acknowledges(self, task_uuid: str) -> bool:
+        """The create was taken: acknowledged now, or earlier (`conflictTaskUUID` on a re-send)."""
+        return any(d.taskUUID == task_uuid for d in self.data) or any(e.code == CONFLICT for e in self.errors)
 
 
-def result_of(done: list[dict[str, Any]]) -> JobResult:
-    """The job's result: the first video at the top, further variations in `outputs`, the summed cost."""
-    first, *rest = [output(d) for d in done]
-    costs = [float(d["cost"]) for d in done if isinstance(d.get("cost"), int | float)]
-    cost = Cost(amount=round(sum(costs), 6), unit="USD", basis=f"reported by Runware for {len(costs)} video(s)") \
-        if costs else None
-    return JobResult(**first.model_dump(), outputs=rest or None, cost=cost)
+def envelope(body: Any) -> Envelope | None:
+    """An answer body as an Envelope, or None when it is not one."""
+    try:
+        return Envelope.model_validate(body)
+    except ValidationError:
+        return None

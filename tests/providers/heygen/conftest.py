@@ -17,9 +17,11 @@ from pydantic import SecretStr
 from avatar_mcp.config import Settings
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import HEYGEN
-from avatar_mcp.providers.base import ProviderEntry
-from avatar_mcp.providers.heygen import HeyGenProvider, Timing
+from avatar_mcp.providers.heygen.provider import HeyGenProvider, from_settings
+from avatar_mcp.providers.heygen.spec import SPEC as HEYGEN
+from avatar_mcp.providers.heygen.spec import TIMING
+from avatar_mcp.providers.spec import ProviderEntry
+from avatar_mcp.providers.timing import Timing
 from avatar_mcp.runtime import open_service
 from avatar_mcp.server import build_server
 from avatar_mcp.service import AvatarService
@@ -31,7 +33,7 @@ from tests.fakes.heygen_v2 import HeyGenV2Fake
 from tests.fakes.heygen_v3 import HeyGenV3Fake
 
 KEY = "test-heygen-key"
-FAST = dataclasses.replace(Timing().scaled(0.001), twin_seconds=0.5, training_seconds=0.5)
+FAST = dataclasses.replace(TIMING.scaled(0.001), twin_seconds=0.5, training_seconds=0.5)
 """Expected durations and gate waits shrunk for the emulators (they finish after a number of polls, not seconds)."""
 VOICE = str(VOICES[0]["voice_id"])
 STOCK = "josh_lite3_20230714"
@@ -88,12 +90,11 @@ def version_setting(api: str) -> str | None:
 
 
 def factory(timing: Timing = FAST, **options: Any) -> Factory:
-    """The registry's heygen entry, built by HeyGenProvider.from_settings with test timing."""
+    """The registry's heygen entry, built by heygen.provider.from_settings with test timing."""
 
     def build(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
-        provider = HeyGenProvider.from_settings(settings, http, media, timing=timing, **options)
-        return [ProviderEntry(name=HEYGEN.name, title=HEYGEN.title, env_vars=HEYGEN.env_vars,
-                              operations=HEYGEN.operations, provider=provider)]
+        provider = from_settings(settings, http, media, timing=timing, **options)
+        return [ProviderEntry(spec=HEYGEN, provider=provider)]
 
     return build
 

@@ -12,8 +12,10 @@ from pydantic import SecretStr
 
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers.heygen import HeyGenProvider
-from avatar_mcp.providers.heygen.common import Timing, parse_error
+from avatar_mcp.providers.heygen.common import parse_error
+from avatar_mcp.providers.heygen.provider import HeyGenProvider, from_settings
+from avatar_mcp.providers.heygen.spec import SPEC as HEYGEN
+from avatar_mcp.providers.heygen.spec import TIMING
 from tests.conftest import make_settings
 
 
@@ -65,7 +67,7 @@ def test_a_non_json_error_body_still_gives_the_status() -> None:
 
 
 def test_scaled_timing_shrinks_every_duration_and_keeps_unset_ones() -> None:
-    fast = Timing().scaled(0.01)
+    fast = TIMING.scaled(0.01)
     assert fast.ready_wait_seconds == pytest.approx(1.2)
     assert fast.video_seconds(10) == pytest.approx(0.9 + 0.04 * 10)
     assert fast.create_timeout_seconds is None
@@ -75,15 +77,12 @@ def test_scaled_timing_shrinks_every_duration_and_keeps_unset_ones() -> None:
                                                                         (None, True, True, False)])
 def test_capabilities_follow_the_api_version_and_webhooks_need_a_url_and_a_secret(
         api: str | None, batch: bool, idempotent: bool, consent_video: bool, tmp_path: Path, media_root: Path) -> None:
-    from avatar_mcp.providers import HEYGEN
-
     def provider(**extra: Any) -> HeyGenProvider:
         values: dict[str, Any] = {"heygen_api_key": SecretStr("k" * 12), **extra}
         if api:
             values["heygen_api_version"] = api
         settings = make_settings(tmp_path, media_root, **values)
-        return HeyGenProvider.from_settings(settings, SharedHTTP(user_agent="t"), MediaPolicy([media_root],
-                                                                                               max_bytes=10**6))
+        return from_settings(settings, SharedHTTP(user_agent="t"), MediaPolicy([media_root], max_bytes=10**6))
 
     plain = provider().capabilities
     assert plain.operations == HEYGEN.operations

@@ -14,8 +14,9 @@ import pytest
 
 from avatar_mcp import operations as ops
 from avatar_mcp.jobs.store import new_job_id
-from avatar_mcp.models import Background, JobRecord, Scene, VideoSpec, utcnow
+from avatar_mcp.models import JobRecord, utcnow
 from avatar_mcp.providers.base import SubmitContext
+from avatar_mcp.specs import Background, Scene, VideoSpec
 from tests.fakes._harness import serve
 from tests.fakes.heygen_v2 import HeyGenV2Fake
 from tests.fakes.heygen_v3 import HeyGenV3Fake

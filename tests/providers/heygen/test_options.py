@@ -11,9 +11,9 @@ from mcp.client import Client
 
 from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import PhotoAvatarSpec, PhotoVideoSpec, Scene, VideoSpec
 from avatar_mcp.providers.heygen.common import estimate
 from avatar_mcp.service import AvatarService
+from avatar_mcp.specs import PhotoAvatarSpec, PhotoVideoSpec, Scene, VideoSpec
 from tests.fakes._harness import serve
 from tests.fakes._heygen_common import mp3_silence
 from tests.fakes.heygen_v2 import HeyGenV2Fake

@@ -11,10 +11,11 @@ from mcp.client import Client
 from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.jobs.store import new_job_id
-from avatar_mcp.models import JobRecord, PromptVideoSpec
+from avatar_mcp.models import JobRecord
 from avatar_mcp.providers.base import SubmitContext
 from avatar_mcp.providers.heygen import v3_status as status
 from avatar_mcp.providers.heygen import v3_wire as wire
+from avatar_mcp.specs import PromptVideoSpec
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.heygen_v2 import HeyGenV2Fake
 from tests.fakes.heygen_v3 import HeyGenV3Fake

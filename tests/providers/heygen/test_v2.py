@@ -11,9 +11,10 @@ import pytest
 
 from avatar_mcp import operations as ops
 from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected
-from avatar_mcp.models import (
+from avatar_mcp.models import CatalogQuery
+from avatar_mcp.service import AvatarService
+from avatar_mcp.specs import (
     Background,
-    CatalogQuery,
     GenerationPick,
     PhotoAvatarSpec,
     PhotoGenerationSpec,
@@ -22,7 +23,6 @@ from avatar_mcp.models import (
     TrainSpec,
     VideoSpec,
 )
-from avatar_mcp.service import AvatarService
 from tests.fakes._harness import DATA, serve
 from tests.fakes._heygen_common import mp3_silence
 from tests.fakes.heygen_v2 import HeyGenV2Fake

@@ -11,18 +11,10 @@ import pytest
 
 from avatar_mcp import operations as ops
 from avatar_mcp.errors import AvatarNotReady, InvalidInput
-from avatar_mcp.models import (
-    Background,
-    CatalogQuery,
-    DigitalTwinSpec,
-    JobRecord,
-    PhotoAvatarSpec,
-    PhotoGenerationSpec,
-    Scene,
-    VideoSpec,
-)
+from avatar_mcp.models import CatalogQuery, JobRecord
 from avatar_mcp.providers.heygen.v3_mapping import compose_prompt
 from avatar_mcp.service import AvatarService
+from avatar_mcp.specs import Background, DigitalTwinSpec, PhotoAvatarSpec, PhotoGenerationSpec, Scene, VideoSpec
 from tests.fakes._harness import serve
 from tests.fakes.heygen_v3 import HeyGenV3Fake
 from tests.providers.heygen.conftest import FAST, KEY, STOCK, VOICE, heygen_service, heygen_settings

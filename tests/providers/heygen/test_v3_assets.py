@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from avatar_mcp import operations as ops
-from avatar_mcp.models import PhotoVideoSpec
+from avatar_mcp.specs import PhotoVideoSpec
 from tests.fakes._harness import serve
 from tests.fakes.heygen_v3 import HeyGenV3Fake
 from tests.providers.heygen.conftest import KEY, VOICE, heygen_service, heygen_settings

@@ -11,8 +11,9 @@ import pytest
 
 from avatar_mcp import operations as ops
 from avatar_mcp.jobs.poller import Poller
-from avatar_mcp.models import Scene, VideoSpec, utcnow
+from avatar_mcp.models import utcnow
 from avatar_mcp.service import AvatarService
+from avatar_mcp.specs import Scene, VideoSpec
 from tests.fakes._harness import sample_mp4, serve
 from tests.fakes.heygen_v3 import HeyGenV3Fake
 from tests.providers.heygen.conftest import STOCK, VOICE, heygen_service, heygen_settings

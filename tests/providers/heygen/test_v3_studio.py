@@ -11,7 +11,7 @@ from mcp.client import Client
 
 from avatar_mcp import operations as ops
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.models import VideoSpec
+from avatar_mcp.specs import VideoSpec
 from tests.fakes._harness import sample_mp4
 from tests.fakes._heygen_v3_schema import IMAGE_SCENE, SCENE_AVATAR_INPUT, STUDIO_VIDEO
 from tests.fakes.heygen_v3 import HeyGenV3Fake

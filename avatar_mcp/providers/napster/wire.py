@@ -1,31 +1,27 @@
-"""Napster's wire format (seed 000, vendor-apis.md D): error bodies of any shape, statuses, records, media rules.
+"""Napster's wire format (seed 000, vendor-apis.md D): error bodies of any shape, request and answer models, media
+rules.
 
-Nothing here does I/O; napster.py sends what these build and reads answers with them.
+Nothing here does I/O; provider.py sends what these build, status.py reads the answers.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import Field
 
 from avatar_mcp.errors import MediaRejected
 from avatar_mcp.media import classify
-from avatar_mcp.models import AvatarInfo, JobError, JobResult
 from avatar_mcp.providers._http import VendorErrorInfo
-from avatar_mcp.providers.base import JobUpdate
+from avatar_mcp.providers.wire import Answer, VendorId, Wire
 
 if TYPE_CHECKING:
     import httpx
 
 CONSENT_CODE = "DigitalTwinConsentRequired"
-EXPECTED_SECONDS = {"v1": 900.0, "v2": 3600.0}
-"""Seed 000: v1 takes about 15 minutes; v2 "up to several hours" (the schedule adapts after the first poll)."""
-STAGES = {"pending": (0.1, "Napster is generating the avatar."),
-          "generationCompleted": (0.6, "Generation finished; Napster is getting the companion ready.")}
-USABLE = frozenset({"readyToUse", "completed"})
-FAILED = frozenset({"failed", "error", "rejected", "generationFailed", "canceled", "cancelled"})
 GENDERS = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female", "woman": "female",
            "nonbinary": "nonBinary", "non-binary": "nonBinary", "non_binary": "nonBinary", "nb": "nonBinary"}
 """Loose spellings a catalogue query may use, as Napster's gender filter values."""
@@ -112,25 +108,62 @@ def external_client_id(name: str) -> str:
     return slug[:32].rstrip("-") or "twin"
 
 
-def companion_update(record: dict[str, Any]) -> JobUpdate:
-    """Napster's status as a job update; usable (readyToUse or completed) means done."""
-    status = str(record.get("status") or "pending")
-    if status in USABLE:
-        info = companion_info(record)
-        return JobUpdate(status="succeeded", progress=1.0, result=JobResult(
-            avatar_id=info.avatar_id, preview_image_url=info.preview_image_url),
-            message=f"The {info.kind.replace('_', ' ')} is ready to use (Napster status {status}).")
-    if status in FAILED:
-        message = f"Napster could not create the avatar (status {status}). Check the reference media and try again."
-        return JobUpdate(status="failed", message=message, error=JobError(code=status, message=message))
-    progress, message = STAGES.get(status, (None, f"Napster status: {status}."))
-    return JobUpdate(status="queued" if status == "pending" else "processing", progress=progress, message=message)
+class CompanionRequest(Wire):
+    """POST /public/companions: v1 from a picture, v2 from a video of the person speaking."""
+
+    description: str
+    version: Literal["v1", "v2"]
+    pictureUrl: str | None = None
+    videoUrl: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    tags: dict[str, str] | None = None
 
 
-def companion_info(record: dict[str, Any]) -> AvatarInfo:
-    name = " ".join(str(record[k]) for k in ("firstName", "lastName") if record.get(k)) or str(record.get("id"))
-    status = record.get("status")
-    return AvatarInfo(avatar_id=str(record["id"]), name=name, provider="napster",
-                      kind="digital_twin" if record.get("type") == "digitalTwin" else "companion",
-                      status="ready" if status in USABLE else status, gender=record.get("gender"),
-                      preview_image_url=record.get("avatarUrl"))
+class TwinRequest(Wire):
+    """POST /public/digital-twins (v2, from the training video)."""
+
+    firstName: str
+    lastName: str
+    description: str
+    gender: str
+    ethnicity: str
+    externalClientId: str
+    videoUrl: str
+    version: Literal["v2"] = "v2"
+
+
+class Companion(Answer):
+    """A companion or twin record, as a create, a status request or a listing answers it."""
+
+    id: VendorId
+    status: str | None = None
+    type: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    gender: str | None = None
+    avatarUrl: str | None = None
+
+
+class Page(Answer):
+    """One page of a listing; items stay raw (a lost create is matched on whatever fields they show)."""
+
+    items: list[Any] = Field(default_factory=list)
+    totalCount: int | None = None
+    totalPages: int | None = None
+    pageSize: int | None = None
+
+    def records(self) -> list[dict[str, Any]]:
+        return [i for i in self.items if isinstance(i, dict)]
+
+    def last(self, pages_read: int, size: int) -> bool:
+        """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
+        if self.pageSize:
+            size = self.pageSize
+        if self.totalCount is not None:
+            return pages_read * size >= self.totalCount
+        if self.totalPages is not None:
+            return pages_read >= self.totalPages
+        return len(self.items) < size

@@ -1,13 +1,15 @@
-"""The base of the two HeyGen backends (v2.py, v3.py): media checks, the readiness gate, the version guard.
+"""HeyGen as a Provider: the base class both API generations share (media checks, the readiness gate, the version
+guard, HeyGen's id shapes), and `from_settings`, which builds the generation HEYGEN_API_VERSION selects.
 
-`HeyGenProvider` (the one provider class, __init__.py) hands every operation to a backend. Both backends check
-what HeyGen would reject before any request: local files inside the media roots with their type read from the
-bytes, photos >= 512x512 (seed 002), https for URLs HeyGen must fetch.
+One registry entry ("heygen", spec.py) stands for two providers: `HeyGenV3` (v3.py, the live API and the default)
+and `HeyGenV2` (v2.py, the legacy API), both subclasses of `HeyGenProvider`. The tools are the same for both; what
+differs is said in `capabilities.notes` and in warnings. Both check what HeyGen would reject before any request:
+ids of HeyGen's shape, local files inside the media roots with their type read from the bytes, photos >= 512x512
+(seed 002), https for URLs HeyGen must fetch.
 """
 
 from __future__ import annotations
 
-import struct
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,67 +18,70 @@ from typing import Any, ClassVar
 import anyio
 from pydantic import BaseModel
 
-from avatar_mcp.errors import AvatarError, AvatarNotReady, InvalidInput, MediaRejected, NotFound
-from avatar_mcp.media import LocalMedia, MediaKind, MediaPolicy, download, require_https
-from avatar_mcp.models import (
-    AvatarInfo,
-    CatalogQuery,
-    Cost,
+from avatar_mcp.config import Settings
+from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected, NotFound
+from avatar_mcp.media import LocalMedia, MediaKind, MediaPolicy, require_https
+from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobError, JobRecord, Voice
+from avatar_mcp.netclient import SharedHTTP
+from avatar_mcp.outbound import download
+from avatar_mcp.providers._http import VendorHTTP
+from avatar_mcp.providers.base import (
+    BaseProvider,
+    Capabilities,
+    JobUpdate,
+    ProgressFn,
+    Submission,
+    SubmitContext,
+    check_options,
+)
+from avatar_mcp.providers.heygen.common import MIN_PHOTO_SIDE, PROVIDER, estimate, image_dimensions, parse_error
+from avatar_mcp.providers.heygen.spec import IDS, OPTIONS, SPEC, TIMING
+from avatar_mcp.providers.timing import Timing
+from avatar_mcp.specs import (
     DigitalTwinSpec,
-    JobError,
-    JobRecord,
-    JobResult,
     PhotoAvatarSpec,
     PhotoGenerationSpec,
     PhotoVideoSpec,
     PromptVideoSpec,
     RenderOptions,
     VideoSpec,
-    Voice,
 )
-from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers._http import VendorHTTP
-from avatar_mcp.providers.base import JobUpdate, ProgressFn, Submission, SubmitContext, check_options
-from avatar_mcp.providers.heygen.common import PROVIDER, Timing, estimate, parse_error
-from avatar_mcp.providers.heygen.v3_options import VIDEO_OPTIONS
 
-MIN_PHOTO_SIDE = 512
-"""Seed 002: photos must be at least 512x512."""
 WAITABLE_KINDS = frozenset({"photo"})
 """Photo avatars complete within seconds or minutes: worth waiting for inside a tool call. Twins take hours."""
 
 
-def image_dimensions(head: bytes) -> tuple[int, int] | None:
-    """(width, height) of a JPEG or PNG from its first bytes, or None when they do not say."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
-        width, height = struct.unpack(">II", head[16:24])
-        return int(width), int(height)
-    if not head.startswith(b"\xff\xd8"):
-        return None
-    i = 2
-    while i + 9 < len(head):
-        if head[i] != 0xFF:
-            i += 1
-            continue
-        marker = head[i + 1]
-        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:
-            i += 1 if marker == 0xFF else 2
-            continue
-        length = struct.unpack(">H", head[i + 2:i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            height, width = struct.unpack(">HH", head[i + 5:i + 9])
-            return int(width), int(height)
-        i += 2 + length
-    return None
+def webhooks_configured(settings: Settings) -> bool:
+    """Deliveries can reach us (a public URL) and be verified (the endpoint secret)."""
+    return bool(settings.public_url and settings.heygen_webhook_secret is not None)
 
 
-def failed(code: str, message: str) -> JobUpdate:
-    return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message))
+def from_settings(settings: Settings, http: SharedHTTP, media: MediaPolicy, *, timing: Timing = TIMING,
+                  multipart_max_bytes: int | None = None) -> HeyGenProvider:
+    """The provider of the API generation HEYGEN_API_VERSION selects; `timing` and `multipart_max_bytes` exist for
+    tests and benchmarks."""
+    assert settings.heygen_api_key is not None, "HEYGEN_API_KEY is required"
+    key = settings.heygen_api_key.get_secret_value()
+    hooks = webhooks_configured(settings)
+    if settings.heygen_api_version == "v2":
+        from avatar_mcp.providers.heygen.v2 import HeyGenV2
+
+        return HeyGenV2(http=http, api_key=key, base_url=settings.heygen_base_url,
+                        upload_url=settings.heygen_upload_url, media=media, media_dir=settings.media_dir,
+                        timing=timing, webhooks=hooks)
+    from avatar_mcp.providers.heygen.v3 import HeyGenV3
+    from avatar_mcp.providers.heygen.v3_assets import MULTIPART_MAX_BYTES
+
+    return HeyGenV3(http=http, api_key=key, base_url=settings.heygen_base_url, media=media,
+                    media_dir=settings.media_dir, timing=timing, webhooks=hooks,
+                    multipart_max_bytes=multipart_max_bytes or MULTIPART_MAX_BYTES)
 
 
-class HeyGenBackend(ABC):
+class HeyGenProvider(BaseProvider, ABC):
     """One HeyGen API generation. Subclasses implement the operations; this holds what they share."""
 
+    name: ClassVar[str] = SPEC.name
+    title: ClassVar[str] = SPEC.title
     api: ClassVar[str]
     batch_status: ClassVar[bool] = False
     idempotent_create: ClassVar[bool] = False
@@ -84,18 +89,38 @@ class HeyGenBackend(ABC):
     image_scenes: ClassVar[bool] = False
     notes: ClassVar[str] = ""
     options_taken: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """RenderOptions fields this API generation takes, by operation."""
     unavailable: ClassVar[Mapping[str, str]] = {}
     """Operations this API generation lacks, with the advice shown instead (Capabilities.unavailable)."""
-    """RenderOptions fields this API generation takes, by operation."""
 
     def __init__(self, *, http: SharedHTTP, api_key: str, base_url: str, media: MediaPolicy, media_dir: Path,
-                 timing: Timing) -> None:
+                 timing: Timing, webhooks: bool = False) -> None:
         self.shared = http
         self.http = VendorHTTP(http, provider=PROVIDER, base_url=base_url, auth_headers={"X-Api-Key": api_key},
                                error_parser=parse_error, secrets=[api_key])
         self.media = media
         self.media_dir = media_dir
         self.timing = timing
+        self.capabilities = Capabilities(
+            operations=SPEC.operations, batch_status=self.batch_status, idempotent_create=self.idempotent_create,
+            webhooks=webhooks, consent_video_required=self.consent_video_required, image_scenes=self.image_scenes,
+            notes=self.notes, unavailable=self.unavailable)
+
+    @property
+    def api_version(self) -> str:
+        return self.api
+
+    @staticmethod
+    def check_ids(spec: VideoSpec | PhotoVideoSpec | PromptVideoSpec) -> None:
+        """HeyGen's id shape for every avatar and voice id a request names, before anything is sent or read."""
+        if isinstance(spec, VideoSpec):
+            for i, scene in enumerate(spec.scenes):
+                IDS.check_optional(scene.avatar_id, f"scenes.{i}.avatar_id")
+                IDS.check_optional(scene.voice_id, f"scenes.{i}.voice_id")
+            return
+        if isinstance(spec, PromptVideoSpec):
+            IDS.check_optional(spec.avatar_id, "avatar_id")
+        IDS.check_optional(spec.voice_id, "voice_id")
 
     # ------------------------------------------------------------------------------------------ operations
     @abstractmethod
@@ -129,12 +154,6 @@ class HeyGenBackend(ABC):
     async def register_webhook(self, url: str) -> tuple[str, str | None]:
         """Register `url` for HeyGen's events: (endpoint id, signing secret or None when it already existed)."""
 
-    async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
-        return {job.id: await self.get_job(job) for job in jobs}
-
-    async def reconcile(self, job: JobRecord) -> JobUpdate | None:
-        return None
-
     def estimate_cost(self, operation: str, spec: BaseModel) -> Cost | None:
         return estimate(operation, spec, api=self.api)
 
@@ -143,7 +162,7 @@ class HeyGenBackend(ABC):
         """The RenderOptions given, after refusing (before any request) those this API generation does not take:
         options no HeyGen API has name the providers that do; options only v3 has say so."""
         supported = self.options_taken.get(operation, ())
-        given = check_options(PROVIDER, options, {*supported, *VIDEO_OPTIONS})
+        given = check_options(PROVIDER, options, {*supported, *OPTIONS})
         later = sorted(set(given) - set(supported))
         if later:
             names = ", ".join(f"options.{name}" for name in later)
@@ -241,35 +260,3 @@ class HeyGenBackend(ABC):
         return ready
 
 
-def gone_after(job: JobRecord, exc: AvatarError) -> JobUpdate:
-    """A job the vendor no longer knows, found during a batched poll (the service's own rule for single polls)."""
-    if isinstance(exc, NotFound) and job.poll_count >= 2:
-        return failed(exc.code, f"{exc} HeyGen no longer knows this job.")
-    return JobUpdate(status=job.status, message=job.message)
-
-
-LANGUAGE_NAMES = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "it": "italian",
-                  "pt": "portuguese", "ja": "japanese", "zh": "chinese", "ko": "korean", "nl": "dutch", "hi": "hindi",
-                  "ar": "arabic", "ru": "russian", "pl": "polish", "tr": "turkish", "sv": "swedish"}
-"""ISO codes users type, against the language names HeyGen lists."""
-
-
-def voice_matches(query: CatalogQuery, *, name: str | None, language: str | None, locale: str | None = None,
-                  gender: str | None) -> bool:
-    """Client-side catalogue filters: 'en' matches English and en-US; gender and the query compare loosely."""
-    if query.language:
-        wanted = query.language.strip().lower()
-        named = LANGUAGE_NAMES.get(wanted.split("-")[0], wanted)
-        known = [v.lower() for v in (language, locale) if v]
-        if not any(v in (wanted, named) or v.startswith((f"{wanted}-", f"{named} ")) or
-                   (len(wanted) == 2 and v.split("-")[0] == wanted) for v in known):
-            return False
-    if query.gender and (gender or "").lower() not in (query.gender.lower(), ""):
-        return False
-    return not query.query or query.query.lower() in (name or "").lower()
-
-
-def result_with(warnings: Sequence[str], **values: object) -> JobResult:
-    result = JobResult.model_validate(values)
-    result.warnings = list(warnings)
-    return result

@@ -10,64 +10,63 @@
   clear error saying how to give consent, and no job is left behind.
 - Jobs follow `GET /public/companions/{id}`: pending -> generationCompleted -> readyToUse -> completed. A companion
   is usable from readyToUse, so the job succeeds there. v1 takes about 15 minutes, v2 can take hours.
-- Error bodies come in several shapes (napster_wire.parse_error reads them all); 429 carries Retry-After.
+- Error bodies come in several shapes (wire.parse_error reads them all); 429 carries Retry-After. Records are read
+  into wire.py's models and mapped by status.py.
 - No idempotency key: a create is never sent twice. One whose answer is lost (a 5xx, a dropped connection) is looked
   for in the organisation's companion list (`reconcile`: same names, description, media, externalClientId, made
   since the job); otherwise it ends `unknown` with advice.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from avatar_mcp import operations
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError, ServerError
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import AvatarInfo, CatalogQuery, CompanionSpec, DigitalTwinSpec, JobRecord
+from avatar_mcp.models import AvatarInfo, CatalogQuery, JobRecord
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.operations import CREATE_DIGITAL_TWIN
-from avatar_mcp.providers import NAPSTER
 from avatar_mcp.providers import _lost as lost
-from avatar_mcp.providers._http import CREATE_TIMEOUT, VendorHTTP, segment
+from avatar_mcp.providers._http import VendorHTTP, segment
 from avatar_mcp.providers.base import BaseProvider, Capabilities, JobUpdate, Submission, SubmitContext
-from avatar_mcp.providers.napster_wire import (
+from avatar_mcp.providers.napster import wire
+from avatar_mcp.providers.napster.spec import SPEC, TIMING
+from avatar_mcp.providers.napster.status import companion_info, companion_update
+from avatar_mcp.providers.napster.wire import (
     CONSENT_CODE,
-    EXPECTED_SECONDS,
     GENDERS,
     NOTES,
     PAGE_SIZE,
     TWIN_GENDERS,
-    companion_info,
-    companion_update,
     external_client_id,
     parse_error,
     public_https,
 )
-
-if TYPE_CHECKING:
-    import httpx
+from avatar_mcp.providers.timing import Timing
+from avatar_mcp.providers.wire import decode, decode_all
+from avatar_mcp.specs import CompanionSpec, DigitalTwinSpec
 
 RECOVER_PAGES = 10
 """How much of the companion list (pages of PAGE_SIZE) is searched for a create whose answer was lost."""
 
 
 class NapsterProvider(BaseProvider):
-    name = "napster"
-    title = NAPSTER.title
-    capabilities = Capabilities(operations=NAPSTER.operations, notes=NOTES, findable_create=True,
+    name = SPEC.name
+    title = SPEC.title
+    capabilities = Capabilities(operations=SPEC.operations, notes=NOTES, findable_create=True,
                                 required_fields={CREATE_DIGITAL_TWIN: ("gender", "description", "ethnicity")})
 
     def __init__(self, http: SharedHTTP, media: MediaPolicy, *, api_key: str, base_url: str,
-                 create_timeout: httpx.Timeout = CREATE_TIMEOUT, poll_hint: float | None = None) -> None:
+                 timing: Timing = TIMING) -> None:
         self._http = VendorHTTP(http, provider=self.name, base_url=base_url, error_parser=parse_error,
                                 auth_headers={"X-Api-Key": api_key}, secrets=[api_key])
-        self._create_timeout = create_timeout
-        self._poll_hint = poll_hint
-        """Tests shorten the schedule with this; None lets the adaptive schedule decide."""
+        self.timing = timing
         self._ethnicities: list[str] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy, **kwargs: Any) -> NapsterProvider:
+        """The provider for these settings; `timing` (keyword) exists for tests and benchmarks."""
         assert settings.napster_api_key is not None
         return cls(http, media, api_key=settings.napster_api_key.get_secret_value(),
                    base_url=settings.napster_base_url, **kwargs)
@@ -76,9 +75,9 @@ class NapsterProvider(BaseProvider):
     async def create_companion(self, spec: CompanionSpec, ctx: SubmitContext) -> Submission:
         return await self._create("/public/companions", await self._companion_body(spec), spec.version, ctx)
 
-    async def _companion_body(self, spec: CompanionSpec) -> dict[str, Any]:
+    async def _companion_body(self, spec: CompanionSpec) -> wire.CompanionRequest:
         """POST /public/companions for a spec (checked; the same body for the same spec every time)."""
-        body: dict[str, Any] = {"description": spec.description, "version": spec.version}
+        picture = video = None
         if spec.version == "v1":
             if spec.video:
                 raise InvalidInput("v1 companions are made from a picture; a video is the v2 input. Pass "
@@ -86,7 +85,7 @@ class NapsterProvider(BaseProvider):
             if not spec.picture:
                 raise InvalidInput("A v1 companion needs a picture: a public https URL of one person looking into "
                                    "the camera, waist up, well lit (16:9 works best).", field="picture")
-            body["pictureUrl"] = public_https(spec.picture, "picture")
+            picture = public_https(spec.picture, "picture")
         else:
             if spec.picture:
                 raise InvalidInput("v2 companions are made from a video of the person speaking; drop the picture "
@@ -94,18 +93,16 @@ class NapsterProvider(BaseProvider):
             if not spec.video:
                 raise InvalidInput("A v2 companion needs a video: a public https URL of 1-5 minutes of the person "
                                    "speaking naturally, head and shoulders.", field="video")
-            body["videoUrl"] = public_https(spec.video, "video")
-        names = {"firstName": spec.first_name, "lastName": spec.last_name, "gender": spec.gender}
-        body.update({k: v for k, v in names.items() if v})
-        if spec.ethnicity:
-            body["ethnicity"] = await self._ethnicity(spec.ethnicity)
-        if spec.tags:
-            body["tags"] = {tag: "true" for tag in spec.tags}
-        return body
+            video = public_https(spec.video, "video")
+        return wire.CompanionRequest(
+            description=spec.description, version=spec.version, pictureUrl=picture, videoUrl=video,
+            firstName=spec.first_name or None, lastName=spec.last_name or None, gender=spec.gender or None,
+            ethnicity=await self._ethnicity(spec.ethnicity) if spec.ethnicity else None,
+            tags={tag: "true" for tag in spec.tags} or None)
 
     async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
         body = await self._twin_body(spec)
-        client_id = str(body["externalClientId"])
+        client_id = body.externalClientId
         try:
             submission = await self._create("/public/digital-twins", body, "v2", ctx)
         except ProviderStatusError as exc:
@@ -121,7 +118,7 @@ class NapsterProvider(BaseProvider):
         submission.message = f"{submission.message} External client id: '{client_id}'."
         return submission
 
-    async def _twin_body(self, spec: DigitalTwinSpec) -> dict[str, Any]:
+    async def _twin_body(self, spec: DigitalTwinSpec) -> wire.TwinRequest:
         """POST /public/digital-twins for a spec (checked; externalClientId derived from the name)."""
         if spec.version == "v1":
             raise InvalidInput("A v1 Napster twin is made from a picture plus a voice recording, which "
@@ -147,24 +144,26 @@ class NapsterProvider(BaseProvider):
                                "it (for example Asian, Black, Caucasian, Hispanic).", field="ethnicity")
         video = public_https(spec.video, "video")
         ethnicity = await self._ethnicity(spec.ethnicity)
-        return {"firstName": first, "lastName": last.strip(), "description": spec.description, "gender": gender,
-                "ethnicity": ethnicity, "externalClientId": external_client_id(spec.name), "videoUrl": video,
-                "version": "v2"}
+        return wire.TwinRequest(firstName=first, lastName=last.strip(), description=spec.description, gender=gender,
+                                ethnicity=ethnicity, externalClientId=external_client_id(spec.name), videoUrl=video)
 
-    async def _create(self, path: str, body: dict[str, Any], version: str, ctx: SubmitContext) -> Submission:
+    async def _create(self, path: str, request: wire.CompanionRequest | wire.TwinRequest, version: str,
+                      ctx: SubmitContext) -> Submission:
         await ctx.report(0.0, "Sending the request to Napster.")
         try:
-            record = await self._http.json("POST", path, json=body, idempotent=False, timeout=self._create_timeout)
+            body = await self._http.json("POST", path, json=request.body(), idempotent=False,
+                                         timeout=self.timing.create_timeout())
+            record = decode(wire.Companion, body, "the create", provider=self.name, vendor="Napster")
         except ServerError as exc:
             # As undecided as a lost answer: Napster may have made it. The service looks for it (`reconcile`).
             raise ProviderConnectionError(f"{exc} Napster may or may not have made it.", provider=self.name,
                                           request_sent=True) from exc
         update = companion_update(record)
         hours = " v2 can take several hours: the job stays open meanwhile." if version == "v2" else ""
-        return Submission(vendor_id=str(record["id"]), status="processing" if update.status == "processing" else
-                          "queued", progress=update.progress or 0.0, message=(update.message or "") + hours,
-                          expected_seconds=self._poll_hint or EXPECTED_SECONDS[version],
-                          poll_after=self._poll_hint)
+        expected = self.timing.avatar_seconds if version == "v1" else self.timing.twin_seconds
+        return Submission(vendor_id=record.id, status="processing" if update.status == "processing" else "queued",
+                          progress=update.progress or 0.0, message=(update.message or "") + hours,
+                          expected_seconds=self.timing.expected(expected), poll_after=self.timing.poll_after)
 
     async def _ethnicity(self, wanted: str) -> str:
         """Napster's own spelling of an ethnicity from its list, or a clear error naming the choices."""
@@ -182,37 +181,38 @@ class NapsterProvider(BaseProvider):
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:
-        record = await self._http.json("GET", f"/public/companions/{segment(str(job.vendor_id))}")
-        update = companion_update(record)
+        body = await self._http.json("GET", f"/public/companions/{segment(str(job.vendor_id))}")
+        update = companion_update(decode(wire.Companion, body, "the companion's status", provider=self.name,
+                                         vendor="Napster"))
         if update.status in ("queued", "processing"):
-            update.poll_after = self._poll_hint
+            update.poll_after = self.timing.poll_after
         return update
 
     async def reconcile(self, job: JobRecord) -> JobUpdate | None:
         """A create whose answer was lost: the companion or twin made since the job with the values it was sent with
         (names, description, media, externalClientId), found in the organisation's list; None when there is none."""
         spec = operations.get(job.operation).stored(job)
+        request: wire.CompanionRequest | wire.TwinRequest
         if isinstance(spec, DigitalTwinSpec):
-            wanted, what = await self._twin_body(spec), "digital twin"
+            request, what = await self._twin_body(spec), "digital twin"
         else:
             assert isinstance(spec, CompanionSpec)
-            wanted, what = await self._companion_body(spec), "companion"
+            request, what = await self._companion_body(spec), "companion"
+        wanted = request.body()
         records: list[dict[str, Any]] = []
         for index in range(RECOVER_PAGES):
-            page = await self._http.json("GET", "/public/companions", params={"pageSize": PAGE_SIZE,
-                                                                              "pageIndex": index})
-            items = page.get("items") if isinstance(page, dict) else None
-            records += [i for i in items or [] if isinstance(i, dict)]
-            if not items or _last_page(page, index + 1, PAGE_SIZE, len(items)):
+            page = await self._page("/public/companions", {"pageSize": PAGE_SIZE, "pageIndex": index})
+            records += page.records()
+            if not page.items or page.last(index + 1, PAGE_SIZE):
                 break
         found = lost.candidates(records, wanted, job.created_at, created_key="createdAt")
         if not found:
             return None
         if len(found) > 1:
             return lost.ambiguous("Napster", what, [str(r["id"]) for r in found])
-        update = companion_update(dict(found[0]))
+        update = companion_update(wire.Companion.model_validate(found[0]))
         return update.model_copy(update={
-            "vendor_id": str(found[0]["id"]), "poll_after": self._poll_hint,
+            "vendor_id": str(found[0]["id"]), "poll_after": self.timing.poll_after,
             "message": f"Found at Napster after the answer to the submission was lost (nothing was sent twice). "
                        f"{update.message or ''}".strip()})
 
@@ -229,22 +229,14 @@ class NapsterProvider(BaseProvider):
         for path in ("/public/companions", "/public/companions/napster-stock"):
             index = 0
             while len(found) < query.limit:
-                page = await self._http.json("GET", path, params={**params, "pageIndex": index})
-                items = page.get("items") if isinstance(page, dict) else None
-                found.extend(companion_info(i) for i in items or [] if isinstance(i, dict) and i.get("id"))
+                page = await self._page(path, {**params, "pageIndex": index})
+                found.extend(companion_info(r) for r in decode_all(wire.Companion, page.records(), "the companions",
+                                                                   provider=self.name, vendor="Napster"))
                 index += 1
-                if not items or _last_page(page, index, size, len(items)):
+                if not page.items or page.last(index, size):
                     break
         return found[:query.limit]
 
-
-def _last_page(page: dict[str, Any], pages_read: int, size: int, count: int) -> bool:
-    """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
-    total, pages, answered = page.get("totalCount"), page.get("totalPages"), page.get("pageSize")
-    if isinstance(answered, int) and answered > 0:
-        size = answered
-    if isinstance(total, int) and not isinstance(total, bool):
-        return pages_read * size >= total
-    if isinstance(pages, int) and not isinstance(pages, bool):
-        return pages_read >= pages
-    return count < size
+    async def _page(self, path: str, params: dict[str, Any]) -> wire.Page:
+        body = await self._http.json("GET", path, params=params)
+        return decode(wire.Page, body, "a page of the companion list", provider=self.name, vendor="Napster")
