@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.fakes._harness import serve
 from tests.fakes.runware import RunwareFake
 from tests.providers._vendors import loopback_socket, serving_http
-from tests.providers.test_runware import fast
+from tests.providers.runware.case import RUNWARE
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_test_0123456789"
@@ -162,7 +162,7 @@ async def test_the_callback_url_given_to_an_unsigned_vendor_carries_the_route_ke
             from avatar_mcp.providers.runware.spec import SPEC
             from avatar_mcp.providers.spec import ProviderEntry
 
-            return [ProviderEntry(spec=SPEC, provider=fast()(s, http, media))]
+            return [ProviderEntry(spec=SPEC, provider=RUNWARE.build(s, http, media, RUNWARE.timing))]
 
         async with open_service(settings, factory, poll=False) as service:  # type: ignore[arg-type]
             provider = service.providers.pick("runware", ops.CREATE_VIDEO)

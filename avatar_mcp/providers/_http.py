@@ -15,7 +15,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from avatar_mcp.errors import (
     AuthError,
     Conflict,
     InsufficientCredit,
-    InvalidInput,
     InvalidRequest,
     NotFound,
     ProviderConnectionError,
@@ -74,35 +72,18 @@ ErrorParser = Callable[[httpx.Response], VendorErrorInfo | None]
 """Vendor hook: the error in a response (also one hidden in a 200 envelope), or None for success."""
 
 
-@dataclass(frozen=True)
-class IdRule:
-    """The shape of one vendor's ids (each vendor module declares its own): checked before an id given as an argument
-    is sent anywhere, so a value like `../../users/me`, `a?b` or `a#b` is refused by name instead of reaching another
-    endpoint. Ids that reach a URL path are also escaped with `segment`."""
-
-    vendor: str
-    pattern: re.Pattern[str]
-    looks_like: str
-    """An example or two, for the refusal."""
-
-    def check(self, value: str | None, field: str, *, where: str = "list_avatars / list_voices") -> str:
-        """`value` when it has the vendor's id shape; else InvalidInput naming `field` (nothing is sent)."""
-        if value is not None and self.pattern.fullmatch(value):
-            return value
-        shown = repr(value)[:80]
-        raise InvalidInput(f"{field}: {shown} is not a {self.vendor} id ({self.vendor} ids look like "
-                           f"{self.looks_like}: letters, digits, '_', '-' and '.'; no '/', '?', '#', '%' or spaces). "
-                           f"Nothing was sent. Use an id from {where}.", field=field)
-
-    def check_optional(self, value: str | None, field: str, *, where: str = "list_avatars / list_voices"
-                       ) -> str | None:
-        return None if value is None else self.check(value, field, where=where)
-
-
 def segment(value: str) -> str:
     """A value as one URL path segment: every reserved character escaped, `/` included, so an id can never reach
     another path, a query or a fragment (ids are also checked per vendor before they get here)."""
     return quote(value, safe="")
+
+
+def body_or_none(response: httpx.Response) -> Any:
+    """A response's JSON body, or None when it has none (error parsers read whatever a vendor sent)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def default_error_parser(response: httpx.Response) -> VendorErrorInfo | None:
@@ -154,7 +135,10 @@ class VendorHTTP:
         self.base_url = base_url.rstrip("/")
         self._auth = dict(auth_headers)
         self._parse_error = error_parser
-        self.redact = Redactor([*secrets, *self._auth.values(), *http.secrets])
+        # The credential inside an auth header ("Bearer <key>") as well as the whole value: a vendor echoing the key
+        # in an error must not leak it, whether or not its module listed the key among `secrets`.
+        credentials = [word for value in self._auth.values() for word in value.split()[-1:]]
+        self.redact = Redactor([*secrets, *self._auth.values(), *credentials, *http.secrets])
         self._sleep = sleep
 
     def url(self, path: str) -> str:

@@ -130,7 +130,7 @@ JOB_HANDLE_SCHEMA: dict[str, Any] = {
     },
 }
 """The one output schema of the eleven tools that answer a job handle: models.JobHandle, written small. Every
-field of JobResult not typed here is a string (tests/test_tool_surface.py holds this to the model)."""
+field of JobResult not typed here is a string (tests/tools/test_schema.py holds this to the model)."""
 
 JOB_LIST_SCHEMA: dict[str, Any] = {"type": "object", "required": ["jobs"],
                                    "properties": {"jobs": {"type": "array", "items": JOB_HANDLE_SCHEMA}}}

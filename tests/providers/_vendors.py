@@ -1,4 +1,5 @@
-"""What the Runware, Creatify and Napster provider tests share: a server over a fake, tool calls, leak checks."""
+"""What the vendor tests share: tool calls that must succeed or fail, a form that answers, leak checks, the HTTP
+transport on loopback (for webhooks)."""
 
 from __future__ import annotations
 
@@ -14,35 +15,11 @@ from mcp.client import Client
 from mcp_types import ElicitResult
 
 from avatar_mcp.config import Settings
-from avatar_mcp.media import MediaPolicy
-from avatar_mcp.netclient import SharedHTTP
-from avatar_mcp.providers import spec as vendor_spec
-from avatar_mcp.providers.base import Provider
-from avatar_mcp.providers.spec import ProviderEntry
 from avatar_mcp.server import build_server
 from avatar_mcp.transport import http_app
 from tests.fakes._harness import serve_asgi
 
 MODES = ["auto", "legacy"]
-Make = Callable[[Settings, SharedHTTP, MediaPolicy], Provider]
-
-
-def only(name: str, make: Make) -> Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[ProviderEntry]]:
-    """A provider factory replacing the registry's `name` entry with `make(...)` (e.g. with a short poll hint).
-
-    `make` builds through the provider's `from_settings`, so base URL and key still come from the settings.
-    """
-    spec = vendor_spec(name)
-
-    def factory(settings: Settings, http: SharedHTTP, media: MediaPolicy) -> Sequence[ProviderEntry]:
-        return [ProviderEntry(spec=spec, provider=make(settings, http, media))]
-
-    return factory
-
-
-def server(settings: Settings, make: Make | None = None, name: str | None = None) -> Any:
-    factory = only(name, make) if make is not None and name is not None else None
-    return build_server(settings, provider_factory=factory)
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +36,20 @@ async def fails(client: Client, tool: str, arguments: dict[str, Any]) -> str:
     assert result.is_error, result.structured_content
     text: str = result.content[0].text  # type: ignore[union-attr]
     return text
+
+
+Refusal = tuple[str, dict[str, Any], tuple[str, ...]]
+"""A call that must fail: (tool, arguments, words its error must contain)."""
+
+
+async def refused(client: Client, refusals: Sequence[Refusal]) -> dict[str, str]:
+    """Make each call, which must fail with every word given; their error texts by the first word."""
+    texts = {}
+    for tool, arguments, words in refusals:
+        text = await fails(client, tool, arguments)
+        assert all(w in text for w in words), (tool, arguments, [w for w in words if w not in text], text)
+        texts[words[0]] = text
+    return texts
 
 
 async def finish(client: Client, job_id: str, wait: float = 15.0) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 
 from avatar_mcp.errors import InvalidInput
 from avatar_mcp.media import classify, require_https
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import VendorErrorInfo, body_or_none
 from avatar_mcp.providers.wire import Answer, Number, VendorId, Wire
 from avatar_mcp.specs import Scene, TwinGender, VideoSpec
 
@@ -36,10 +36,7 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
     """DRF error bodies: `detail`, or field errors flattened to `path: message` (the first path is the param)."""
     if response.is_success:
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = body_or_none(response)
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         message, param = body["detail"], None
     elif isinstance(body, dict | list) and body:

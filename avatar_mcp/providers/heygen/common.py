@@ -11,7 +11,6 @@ HeyGen answers in three shapes (reference/vendor-apis.md A, heygen-v3.md 1):
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from avatar_mcp.checklist import estimate_speech_seconds, estimate_video_seconds
 from avatar_mcp.errors import AvatarError, NotFound
 from avatar_mcp.models import CatalogQuery, Cost, JobError, JobRecord, JobResult
 from avatar_mcp.providers import wire
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import VendorErrorInfo, body_or_none
 from avatar_mcp.providers.base import JobUpdate
 from avatar_mcp.providers.heygen.spec import IDS
 from avatar_mcp.providers.wire import Answer, M, Wire
@@ -53,10 +52,7 @@ AUDIO_GUESS_SECONDS = 10.0
 
 def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
     """The error in a HeyGen answer (any envelope, any status), or None when it is a success."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = body_or_none(response)
     status = response.status_code
     request_id = response.headers.get("x-request-id")
     suffix = f" (request id {request_id})" if request_id else ""
@@ -172,30 +168,6 @@ def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 MIN_PHOTO_SIDE = 512
 """Seed 002: photos must be at least 512x512."""
-
-
-def image_dimensions(head: bytes) -> tuple[int, int] | None:
-    """(width, height) of a JPEG or PNG from its first bytes, or None when they do not say."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
-        width, height = struct.unpack(">II", head[16:24])
-        return int(width), int(height)
-    if not head.startswith(b"\xff\xd8"):
-        return None
-    i = 2
-    while i + 9 < len(head):
-        if head[i] != 0xFF:
-            i += 1
-            continue
-        marker = head[i + 1]
-        if marker in (0xD8, 0x01, 0xFF) or 0xD0 <= marker <= 0xD7:
-            i += 1 if marker == 0xFF else 2
-            continue
-        length = struct.unpack(">H", head[i + 2:i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-            height, width = struct.unpack(">HH", head[i + 5:i + 9])
-            return int(width), int(height)
-        i += 2 + length
-    return None
 
 
 def failed(code: str, message: str) -> JobUpdate:

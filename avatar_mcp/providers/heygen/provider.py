@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import AvatarNotReady, InvalidInput, MediaRejected, NotFound
-from avatar_mcp.media import LocalMedia, MediaKind, MediaPolicy, require_https
+from avatar_mcp.media import LocalMedia, MediaKind, MediaPolicy, image_size, require_https
 from avatar_mcp.models import AvatarInfo, CatalogQuery, Cost, JobError, JobRecord, Voice
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.outbound import download
@@ -34,7 +34,7 @@ from avatar_mcp.providers.base import (
     SubmitContext,
     check_options,
 )
-from avatar_mcp.providers.heygen.common import MIN_PHOTO_SIDE, PROVIDER, estimate, image_dimensions, parse_error
+from avatar_mcp.providers.heygen.common import MIN_PHOTO_SIDE, PROVIDER, estimate, parse_error
 from avatar_mcp.providers.heygen.spec import IDS, OPTIONS, SPEC, TIMING
 from avatar_mcp.providers.timing import Timing
 from avatar_mcp.specs import (
@@ -198,7 +198,7 @@ class HeyGenProvider(BaseProvider, ABC):
             raise MediaRejected(f"{source!r} is {photo.size / 1e6:.1f} MB; HeyGen takes photos under "
                                 f"{max_bytes / 1e6:.0f} MB. Compress it and try again.", source=source)
         with photo.path.open("rb") as fh:
-            size = image_dimensions(fh.read(256 * 1024))
+            size = image_size(fh)
         if size is not None and min(size) < MIN_PHOTO_SIDE:
             raise MediaRejected(f"{source!r} is {size[0]}x{size[1]} pixels; HeyGen needs at least "
                                 f"{MIN_PHOTO_SIDE}x{MIN_PHOTO_SIDE}. Use a larger photo (one clear, front-facing "

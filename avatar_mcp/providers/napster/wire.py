@@ -15,7 +15,7 @@ from pydantic import Field
 
 from avatar_mcp.errors import MediaRejected
 from avatar_mcp.media import classify
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import VendorErrorInfo, body_or_none
 from avatar_mcp.providers.wire import Answer, VendorId, Wire
 
 if TYPE_CHECKING:
@@ -40,10 +40,7 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
     the domain `code` kept (DigitalTwinConsentRequired). No reason is dropped."""
     if response.is_success:
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = body_or_none(response)
     if not isinstance(body, dict):
         return VendorErrorInfo(status=response.status_code, message=response.reason_phrase or "error")
     problems = _field_problems(body.get("errors"))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from avatar_mcp.errors import InvalidInput, MediaRejected
 from avatar_mcp.media import classify, require_https
-from avatar_mcp.providers._http import VendorErrorInfo
+from avatar_mcp.providers._http import VendorErrorInfo, body_or_none
 from avatar_mcp.providers.runware.spec import IDS
 from avatar_mcp.providers.wire import Answer
 from avatar_mcp.specs import Scene
@@ -113,10 +113,7 @@ def task_uuid_for(job_id: str) -> str:
 
 
 def _answer(response: httpx.Response) -> Envelope:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = body_or_none(response)
     return envelope(body) or Envelope()
 
 

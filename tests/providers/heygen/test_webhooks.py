@@ -24,8 +24,6 @@ pytestmark = pytest.mark.anyio
 STATUS = {"v2": "^/v1/video_status.get$", "v3": "^/v3/videos/"}
 
 
-
-
 @pytest.mark.parametrize(("api", "signing"), [("v2", "body"), ("v3", "timestamp.body")])
 async def test_a_signed_delivery_finishes_the_job_at_once_and_forged_ones_change_nothing(
         api: str, signing: str, tmp_path: Path, media_root: Path) -> None:

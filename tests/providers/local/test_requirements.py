@@ -57,7 +57,7 @@ def studio_missing(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_without_the_extra_list_providers_says_so_and_a_local_create_names_the_install_command(
         settings: Settings, studio_missing: None, media_root: Path, mode: str) -> None:
     photo = media_root / "face.jpg"
-    photo.write_bytes((Path(__file__).parent / "data" / "tiny.jpg").read_bytes())
+    photo.write_bytes((Path(__file__).resolve().parents[2] / "data" / "tiny.jpg").read_bytes())
     async with Client(build_server(settings), mode=mode) as client:
         listed = (await client.call_tool("list_providers", {})).structured_content
         local = next(p for p in listed["providers"] if p["name"] == "local")

@@ -244,16 +244,6 @@ async def test_a_file_of_the_wrong_kind_is_refused_before_anything_is_asked(sett
     assert result.is_error and "image is needed" in result.content[0].text
 
 
-def test_vendor_ids_in_media_arguments_are_left_to_the_provider(settings: Settings) -> None:
-    from avatar_mcp.media import MediaPolicy
-    from avatar_mcp.operations import get
-    from avatar_mcp.planning.media import check_media
-
-    policy = MediaPolicy(settings.media_roots, max_bytes=10_000_000)
-    check_media(policy, get("create_photo_video"), {"image": "a1b2c3d4e5f6", "script": "Hi"})
-    check_media(policy, get("create_photo_avatar"), {"image": "asset:abc"})
-
-
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_hostile_job_id_is_refused_naming_its_field(settings: Settings, mode: str) -> None:
     async with Client(server(settings), mode=mode) as client:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,46 +12,17 @@ from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
 from avatar_mcp.providers import option_support
-from avatar_mcp.providers.creatify.provider import CreatifyProvider
-from avatar_mcp.providers.creatify.spec import TIMING
+from avatar_mcp.server import build_server
 from tests.conftest import make_settings
-from tests.fakes._harness import sample_mp4, serve
+from tests.fakes._harness import sample_mp4
 from tests.fakes.creatify import CreatifyFake
-from tests.providers._vendors import (
-    MODES,
-    FormRecorder,
-    assert_secret_absent,
-    call,
-    capture_all,
-    fails,
-    finish,
-    loopback_socket,
-    server,
-    serving_http,
-)
+from tests.providers._vendors import MODES, FormRecorder, call, fails, finish, loopback_socket, serving_http
+from tests.providers.creatify.case import CREATIFY
 
 pytestmark = pytest.mark.anyio
+CASE = CREATIFY
+POLLS = 2
 API_ID, KEY = "test-creatify-id", "test-creatify-key"
-
-
-@pytest.fixture
-def fake() -> Iterator[CreatifyFake]:
-    vendor = CreatifyFake(polls_to_complete=2)
-    with serve(vendor):
-        yield vendor
-
-
-@pytest.fixture
-def settings(tmp_path: Path, media_root: Path, fake: CreatifyFake) -> Settings:
-    return make_settings(tmp_path, media_root, creatify_api_id=SecretStr(API_ID), creatify_api_key=SecretStr(KEY),
-                         creatify_base_url=fake.base_url)
-
-
-def fast(**kwargs: Any) -> Any:
-    def make(settings: Settings, http: Any, media: Any) -> CreatifyProvider:
-        return CreatifyProvider.from_settings(settings, http, media, timing=replace(TIMING, poll_after=0.05, **kwargs))
-
-    return make
 
 
 def stock(fake: CreatifyFake) -> str:
@@ -79,7 +47,7 @@ async def test_a_custom_avatar_is_uploaded_followed_to_done_and_then_speaks_in_a
         settings: Settings, fake: CreatifyFake, media_root: Path, mode: str) -> None:
     (media_root / "me.mp4").write_bytes(sample_mp4())
     (media_root / "consent.mp4").write_bytes(sample_mp4())
-    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Robin Avery",
                                                              "video": "me.mp4", "consent_video": "consent.mp4",
                                                              "gender": "nonBinary"})
@@ -118,7 +86,7 @@ async def test_several_scenes_or_a_background_go_through_lipsyncs_v2(settings: S
     first = video(fake, background={"type": "color", "value": "#ffffff"})["scenes"][0]
     second = {"avatar_id": stock(fake), "audio": "https://cdn.example/line.mp3",
               "background": {"type": "image", "url": "https://cdn.example/office.png"}}
-    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         made = await call(client, "create_video", {"provider": "creatify", "orientation": "square",
                                                    "scenes": [first, second]})
         done = await finish(client, made["job_id"])
@@ -137,7 +105,7 @@ async def test_several_scenes_or_a_background_go_through_lipsyncs_v2(settings: S
 async def test_a_rejected_custom_avatar_fails_the_job_with_creatifys_reason(settings: Settings,
                                                                            fake: CreatifyFake) -> None:
     fake.fail_next_persona("rejected", "The consent video does not match the person in the footage.")
-    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Kim",
                                                              "video": "https://cdn.example/kim.mp4",
                                                              "gender": "female"})
@@ -154,7 +122,7 @@ async def test_requests_creatify_cannot_take_are_refused_before_anything_is_post
     (media_root / "me.webm").write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 64)
     fake.personas["not-ready"] = {**next(iter(fake.personas.values())), "id": "not-ready", "is_active": False,
                                   "process_status": "reviewing"}
-    async with Client(server(settings), mode="auto") as client:
+    async with Client(build_server(settings), mode="auto") as client:
         webm = await fails(client, "create_digital_twin", {"provider": "creatify", "name": "A", "video": "me.webm",
                                                            "gender": "male"})
         options = await fails(client, "create_video", {**video(fake), "options": {"quality": 80,
@@ -185,7 +153,7 @@ async def test_a_custom_avatar_without_a_gender_is_asked_for_it_before_anything_
                                                                                         fake: CreatifyFake,
                                                                                         mode: str) -> None:
     twin = {"provider": "creatify", "name": "Kim", "video": "https://cdn.example/kim.mp4"}
-    async with Client(server(settings, fast(), "creatify"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         asked = await call(client, "create_digital_twin", twin)
         nothing_yet = posts(fake, "/api/personas_v2/")
         started = await call(client, "create_digital_twin", {**twin, "gender": "nonBinary"})
@@ -202,7 +170,7 @@ async def test_with_forms_the_gender_is_asked_in_one_form_and_sent_as_creatifys_
                                                                                     fake: CreatifyFake,
                                                                                     mode: str) -> None:
     form = FormRecorder({"gender": "female"}, observe=lambda: len(fake.requests("POST")))
-    async with Client(server(settings, fast(), "creatify"), mode=mode, elicitation_callback=form) as client:
+    async with Client(CASE.server(settings), mode=mode, elicitation_callback=form) as client:
         started = await call(client, "create_digital_twin", {"provider": "creatify", "name": "Kim",
                                                              "video": "https://cdn.example/kim.mp4"})
     assert form.fields == ["gender"] and form.seen == [0]
@@ -214,49 +182,6 @@ async def test_with_forms_the_gender_is_asked_in_one_form_and_sent_as_creatifys_
 
 def test_creatify_is_named_for_no_render_option() -> None:
     assert all("creatify" not in providers for providers in option_support().values())
-
-
-async def test_a_create_that_times_out_is_never_sent_twice_and_is_found_in_creatifys_list(
-        settings: Settings, fake: CreatifyFake) -> None:
-    async with Client(server(settings, fast(create_timeout_seconds=0.4), "creatify"), mode="auto") as client:
-        fake.add_fault("POST", "^/api/lipsyncs/$", delay=1.0, after=True)
-        late = await call(client, "create_video", video(fake))
-        done = await finish(client, late["job_id"])
-    assert late["status"] == "queued" and "Found at Creatify" in late["message"], late
-    assert done["status"] == "succeeded"
-    assert len(posts(fake, "/api/lipsyncs/")) == 1 and len(fake.lipsyncs) == 1
-
-
-async def test_throttling_server_errors_slow_and_malformed_answers_are_ridden_out(settings: Settings,
-                                                                                fake: CreatifyFake) -> None:
-    fake.polls_to_complete = 4  # more real polls than faults: every fault is met before the video is done
-    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
-        fake.add_fault("POST", "^/api/lipsyncs/$", status=429, headers={"Retry-After": "1"},
-                       body={"detail": "Request was throttled. Expected available in 1 seconds."})
-        began = time.monotonic()
-        made = await call(client, "create_video", video(fake))
-        waited = time.monotonic() - began
-        fake.add_fault("GET", "^/api/lipsyncs/", status=502, body={"detail": "Bad gateway"})
-        fake.add_fault("GET", "^/api/lipsyncs/", delay=0.3)
-        fake.add_fault("GET", "^/api/lipsyncs/", malformed=True)
-        done = await finish(client, made["job_id"], wait=20)
-    assert done["status"] == "succeeded", done
-    assert waited >= 1.0
-    assert len(posts(fake, "/api/lipsyncs/")) == 2 and len(fake.lipsyncs) == 1
-    assert all(not f.times for f in fake.faults)
-
-
-async def test_the_api_credentials_never_reach_answers_logs_or_the_job_store(settings: Settings, fake: CreatifyFake,
-                                                                            caplog: pytest.LogCaptureFixture) -> None:
-    capture_all(caplog)
-    async with Client(server(settings, fast(), "creatify"), mode="auto") as client:
-        done = await finish(client, (await call(client, "create_video", video(fake)))["job_id"])
-        fake.credentials = ("other", "other")
-        refused = await fails(client, "list_voices", {"provider": "creatify"})
-    assert done["status"] == "succeeded"
-    assert "API key was refused" in refused
-    for secret in (API_ID, KEY):
-        assert_secret_absent(secret, [str(done), refused], caplog, settings.db_path)
 
 
 async def test_a_webhook_finishes_a_lipsync_at_once_and_junk_deliveries_are_refused(tmp_path: Path, media_root: Path,

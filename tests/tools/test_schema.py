@@ -84,7 +84,7 @@ def test_the_surface_benchmark_prints_per_tool_sizes(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, str(root / "bench" / "tool_surface.py"), "--json"], capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

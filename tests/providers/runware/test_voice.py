@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp.client import Client
-from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
-from tests.conftest import make_settings
-from tests.fakes._harness import serve
 from tests.fakes.runware import RunwareFake
-from tests.providers._vendors import call, server
-from tests.providers.test_runware import AVATAR, KEY, creates, fast
+from tests.providers._vendors import call
+from tests.providers.runware.case import RUNWARE
+from tests.providers.runware.test_provider import AVATAR, creates
 
 pytestmark = pytest.mark.anyio
+CASE = RUNWARE
+POLLS = 1
 NO_VOICE = {"provider": "runware", "scenes": [{"avatar_id": AVATAR, "script": "Welcome to the product tour."}]}
-
-
-@pytest.fixture
-def fake() -> Iterator[RunwareFake]:
-    vendor = RunwareFake(polls_to_complete=1)
-    with serve(vendor):
-        yield vendor
-
-
-@pytest.fixture
-def settings(tmp_path: Path, media_root: Path, fake: RunwareFake) -> Settings:
-    return make_settings(tmp_path, media_root, runware_api_key=SecretStr(KEY), runware_base_url=f"{fake.base_url}/v1")
 
 
 async def test_with_on_missing_default_the_avatar_speaks_in_the_voice_avatar_v_picks(settings: Settings,
                                                                                    fake: RunwareFake) -> None:
-    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         started = await call(client, "create_video", {**NO_VOICE, "on_missing": "default"})
     assert started["status"] == "queued", started
     assert started["defaults_applied"]["scenes.0.voice_id"] == "auto"
@@ -45,7 +31,7 @@ async def test_with_on_missing_default_the_avatar_speaks_in_the_voice_avatar_v_p
 
 async def test_asked_for_a_voice_the_question_says_exactly_what_may_be_answered(settings: Settings,
                                                                               fake: RunwareFake) -> None:
-    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         asked: dict[str, Any] = await call(client, "create_video", {**NO_VOICE, "orientation": "landscape"})
     [voice] = asked["missing"]
     assert asked["status"] == "needs_input" and voice["field"] == "scenes.0.voice_id"
@@ -57,7 +43,7 @@ async def test_asked_for_a_voice_the_question_says_exactly_what_may_be_answered(
 
 async def test_on_missing_default_is_never_suggested_again_when_it_cannot_fill_what_is_missing(
         settings: Settings, fake: RunwareFake) -> None:
-    async with Client(server(settings, fast(), "runware"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         asked: dict[str, Any] = await call(client, "create_photo_video", {
             "provider": "runware", "script": "Hello.", "on_missing": "default"})
     assert asked["status"] == "needs_input" and [m["field"] for m in asked["missing"]] == ["image"]

@@ -3,9 +3,6 @@ provider listing with every vendor configured."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,48 +13,22 @@ from pydantic import SecretStr
 from avatar_mcp.checklist import REFERENCE_VIDEO_TIPS
 from avatar_mcp.config import Settings
 from avatar_mcp.providers import option_support
-from avatar_mcp.providers.napster.provider import NapsterProvider
-from avatar_mcp.providers.napster.spec import TIMING
+from avatar_mcp.server import build_server
 from tests.conftest import make_settings
 from tests.fakes._harness import sample_jpeg, serve
 from tests.fakes.napster import NapsterFake
-from tests.providers._vendors import (
-    MODES,
-    FormRecorder,
-    assert_secret_absent,
-    call,
-    capture_all,
-    fails,
-    finish,
-    server,
-)
+from tests.providers._vendors import MODES, FormRecorder, call, fails, finish, refused
+from tests.providers.napster.case import NAPSTER
 
 pytestmark = pytest.mark.anyio
+CASE = NAPSTER
+POLLS = 3
 KEY = "test-napster-key"
 PICTURE = "https://cdn.example.com/ava.jpg"
 COMPANION = {"provider": "napster", "description": "A warm support agent.", "version": "v1", "picture": PICTURE,
              "first_name": "Ava", "last_name": "Stone", "gender": "female", "ethnicity": "asian"}
 TWIN = {"provider": "napster", "name": "Robin Avery", "video": "https://cdn.example.com/robin.mp4",
         "description": "Robin, our head of sales.", "gender": "male", "ethnicity": "caucasian"}
-
-
-@pytest.fixture
-def fake() -> Iterator[NapsterFake]:
-    vendor = NapsterFake(polls_to_complete=3)  # readyToUse on the 2nd poll, completed on the 3rd
-    with serve(vendor):
-        yield vendor
-
-
-@pytest.fixture
-def settings(tmp_path: Path, media_root: Path, fake: NapsterFake) -> Settings:
-    return make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
-
-
-def fast(**kwargs: Any) -> Any:
-    def make(settings: Settings, http: Any, media: Any) -> NapsterProvider:
-        return NapsterProvider.from_settings(settings, http, media, timing=replace(TIMING, poll_after=0.05, **kwargs))
-
-    return make
 
 
 def posts(fake: NapsterFake, path: str = "/public/companions") -> list[Any]:
@@ -68,7 +39,7 @@ def posts(fake: NapsterFake, path: str = "/public/companions") -> list[Any]:
 async def test_a_v1_companion_is_created_from_a_picture_and_usable_from_ready_to_use(settings: Settings,
                                                                                     fake: NapsterFake,
                                                                                     mode: str) -> None:
-    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         started = await call(client, "create_companion", COMPANION)
         done = await finish(client, started["job_id"])
         avatars = (await call(client, "list_avatars", {"provider": "napster"}))["avatars"]
@@ -91,7 +62,7 @@ async def test_a_v1_companion_is_created_from_a_picture_and_usable_from_ready_to
 async def test_a_v2_companion_is_asked_for_its_video_with_the_reference_tips_then_made_from_it(
         settings: Settings, fake: NapsterFake, mode: str) -> None:
     v2 = {**COMPANION, "version": "v2", "picture": None}
-    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         asked = await call(client, "create_companion", v2)
         started = await call(client, "create_companion", {**v2, "video": "https://cdn.example.com/ava.mp4"})
         done = await finish(client, started["job_id"])
@@ -109,29 +80,23 @@ async def test_media_napster_cannot_fetch_is_refused_with_advice_and_nothing_is_
                                                                                     fake: NapsterFake,
                                                                                     media_root: Path) -> None:
     (media_root / "ava.jpg").write_bytes(sample_jpeg())
-    async with Client(server(settings), mode="auto") as client:
-        local = await fails(client, "create_companion", {**COMPANION, "picture": "ava.jpg"})
-        plain = await fails(client, "create_companion", {**COMPANION, "picture": "http://cdn.example.com/a.jpg"})
-        loopback = await fails(client, "create_companion", {**COMPANION, "picture": "https://127.0.0.1/a.jpg"})
-        mixed = await fails(client, "create_companion", {**COMPANION, "video": "https://cdn.example.com/a.mp4"})
-        ethnicity = await fails(client, "create_companion", {**COMPANION, "ethnicity": "Martian"})
-        one_name = await fails(client, "create_digital_twin", {**TWIN, "name": "Robin"})
-        twin_ethnicity = await fails(client, "create_digital_twin", {**TWIN, "ethnicity": "Other people"})
-        v1_twin = await fails(client, "create_digital_twin", {**TWIN, "version": "v1"})
+    async with Client(build_server(settings), mode="auto") as client:
+        await refused(client, [
+            ("create_companion", {**COMPANION, "picture": "ava.jpg"}, ("cannot be sent", "public", "https")),
+            ("create_companion", {**COMPANION, "picture": "http://cdn.example.com/a.jpg"}, ("not a public https URL",)),
+            ("create_companion", {**COMPANION, "picture": "https://127.0.0.1/a.jpg"}, ("not a public https URL",)),
+            ("create_companion", {**COMPANION, "video": "https://cdn.example.com/a.mp4"}, ("version='v2'",)),
+            ("create_companion", {**COMPANION, "ethnicity": "Martian"}, ("Martian", "Caucasian")),
+            ("create_digital_twin", {**TWIN, "name": "Robin"}, ("first and last name",)),
+            ("create_digital_twin", {**TWIN, "ethnicity": "Other people"}, ("'Other people'", "Caucasian")),
+            ("create_digital_twin", {**TWIN, "version": "v1"}, ("voice recording",))])
         jobs = (await call(client, "list_jobs", {}))["jobs"]
-    assert "cannot be sent" in local and "public" in local and "https" in local
-    assert "not a public https URL" in plain and "not a public https URL" in loopback
-    assert "version='v2'" in mixed
-    assert "Martian" in ethnicity and "Caucasian" in ethnicity
-    assert "first and last name" in one_name
-    assert "'Other people'" in twin_ethnicity and "Caucasian" in twin_ethnicity
-    assert "voice recording" in v1_twin
     assert fake.requests("POST") == [] and jobs == []
 
 
 async def test_a_digital_twin_without_consent_says_how_to_give_it_and_leaves_no_job(settings: Settings,
                                                                                    fake: NapsterFake) -> None:
-    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         refused = await fails(client, "create_digital_twin", TWIN)
         after_refusal = (await call(client, "list_jobs", {}))["jobs"]
         fake.grant_consent("robin-avery")
@@ -154,7 +119,7 @@ async def test_a_twin_without_gender_description_or_ethnicity_is_asked_for_them_
         settings: Settings, fake: NapsterFake, mode: str) -> None:
     fake.grant_consent()
     bare = {**TWIN, "gender": None, "description": None, "ethnicity": None}
-    async with Client(server(settings, fast(), "napster"), mode=mode) as client:
+    async with Client(CASE.server(settings), mode=mode) as client:
         asked = await call(client, "create_digital_twin", bare)
         nothing_yet = fake.requests("POST")
         started = await call(client, "create_digital_twin", {**bare, "gender": "nonBinary", "ethnicity": "Black",
@@ -176,7 +141,7 @@ async def test_with_forms_a_twins_missing_fields_are_asked_in_one_form_and_the_e
     form = FormRecorder({"gender": "female", "ethnicity": "south asian", "description": "Our trainer."},
                         observe=lambda: len(fake.requests("POST")))
     bare = {**TWIN, "gender": None, "description": None, "ethnicity": None}
-    async with Client(server(settings, fast(), "napster"), mode=mode, elicitation_callback=form) as client:
+    async with Client(CASE.server(settings), mode=mode, elicitation_callback=form) as client:
         refused = await fails(client, "create_digital_twin", bare)
         form.answers["ethnicity"] = "southasian"
         started = await call(client, "create_digital_twin", bare)
@@ -189,59 +154,19 @@ async def test_with_forms_a_twins_missing_fields_are_asked_in_one_form_and_the_e
         "gender": "female", "ethnicity": "SouthAsian", "description": "Our trainer."}
 
 
-async def test_a_create_that_times_out_or_is_throttled_is_never_paid_twice(settings: Settings,
-                                                                          fake: NapsterFake) -> None:
-    problem = {"title": "Too Many Requests", "status": 429, "detail": "Rate limit exceeded. Retry in 1 seconds."}
-    async with Client(server(settings, fast(create_timeout_seconds=0.4), "napster"), mode="auto") as client:
-        fake.add_fault("POST", "^/public/companions$", delay=1.0, after=True)
-        late = await call(client, "create_companion", COMPANION)
-        fake.add_fault("POST", "^/public/companions$", status=429, headers={"Retry-After": "1"}, body=problem)
-        began = time.monotonic()
-        throttled = await call(client, "create_companion", {**COMPANION, "first_name": "Bea"})
-        waited = time.monotonic() - began
-    assert late["status"] == "queued" and "Found at Napster" in late["message"], late
-    assert throttled["status"] == "queued" and waited >= 1.0
-    assert len(posts(fake)) == 3 and len(fake.companions) == 2
-
-
-async def test_status_polls_ride_out_server_errors_slow_and_malformed_answers(settings: Settings,
-                                                                            fake: NapsterFake) -> None:
-    fake.polls_to_complete = 6  # readyToUse on the 4th poll: every fault is met before the companion is ready
-    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
-        started = await call(client, "create_companion", COMPANION)
-        fake.add_fault("GET", "^/public/companions/", status=503, body={"title": "Unavailable"})
-        fake.add_fault("GET", "^/public/companions/", delay=0.3)
-        fake.add_fault("GET", "^/public/companions/", malformed=True)
-        done = await finish(client, started["job_id"], wait=20)
-    assert done["status"] == "succeeded", done
-    assert all(not f.times for f in fake.faults)
-
-
 async def test_a_failed_generation_fails_the_job(settings: Settings, fake: NapsterFake) -> None:
-    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         started = await call(client, "create_companion", COMPANION)
         fake.fail_companion(next(iter(fake.companions)))
         done = await finish(client, started["job_id"])
     assert done["status"] == "failed" and "status failed" in done["error"]["message"]
 
 
-async def test_the_api_key_never_reaches_answers_logs_or_the_job_store(settings: Settings, fake: NapsterFake,
-                                                                       caplog: pytest.LogCaptureFixture) -> None:
-    capture_all(caplog)
-    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
-        done = await finish(client, (await call(client, "create_companion", COMPANION))["job_id"])
-        fake.api_key = "rotated"
-        refused = await fails(client, "list_avatars", {"provider": "napster"})
-    assert done["status"] == "succeeded"
-    assert "API key was refused" in refused
-    assert_secret_absent(KEY, [str(done), refused], caplog, settings.db_path)
-
-
 async def test_list_providers_shows_all_five_and_a_missing_capability_names_the_providers_that_have_it(
         tmp_path: Path, media_root: Path) -> None:
     configured = make_settings(tmp_path, media_root, runware_api_key=SecretStr("k1"), napster_api_key=SecretStr("k2"),
                                creatify_api_id=SecretStr("k3"), creatify_api_key=SecretStr("k4"))
-    async with Client(server(configured), mode="auto") as client:
+    async with Client(build_server(configured), mode="auto") as client:
         listed = (await call(client, "list_providers", {}))["providers"]
         companion = await fails(client, "create_companion", {**COMPANION, "provider": "runware"})
         voices = await fails(client, "list_voices", {"provider": "napster"})
@@ -261,3 +186,20 @@ async def test_list_providers_shows_all_five_and_a_missing_capability_names_the_
     assert "cannot create video" in video and "heygen, runware, creatify, local" in video
     assert "cannot create digital twin" in twin and "heygen, creatify, napster, local" in twin
     assert all("napster" not in providers for providers in option_support().values())  # no video: no render options
+
+
+async def test_an_id_from_the_vendors_answer_reaches_the_path_as_one_escaped_segment(
+        tmp_path: Path, media_root: Path) -> None:
+    vendor = NAPSTER
+    fake = vendor.make_fake(3)
+    with serve(fake):
+        settings = vendor.settings(tmp_path, media_root, fake)
+        hostile = "../../public/companions/napster-stock"
+        fake.add_fault("POST", vendor.create_path, status=201, body={"id": hostile, "status": "pending"})
+        async with vendor.client(settings) as client:
+            tool, arguments = vendor.create(fake)
+            started = await call(client, tool, arguments)
+            await finish(client, started["job_id"], wait=0.5)
+    polls = fake.requests("GET", "^/public/companions/(?!ethnicities$)")
+    assert polls and {r.raw_path for r in polls} == {"/public/companions/..%2F..%2Fpublic%2Fcompanions%2Fnapster-stock"}
+    assert all(r.status == 404 for r in polls)  # it named no other endpoint

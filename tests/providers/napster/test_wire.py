@@ -15,10 +15,13 @@ from avatar_mcp.config import Settings
 from tests.conftest import make_settings
 from tests.fakes._harness import serve
 from tests.fakes.napster import NapsterFake
-from tests.providers._vendors import call, fails, server
-from tests.providers.test_napster import COMPANION, KEY, fast
+from tests.providers._vendors import call, fails
+from tests.providers.napster.case import NAPSTER
+from tests.providers.napster.test_provider import COMPANION, KEY
 
 pytestmark = pytest.mark.anyio
+CASE = NAPSTER
+POLLS = 3
 
 
 @pytest.fixture(params=["problem", "message", "message_list"])
@@ -28,15 +31,10 @@ def fake(request: pytest.FixtureRequest) -> Iterator[NapsterFake]:
         yield vendor
 
 
-@pytest.fixture
-def settings(tmp_path: Path, media_root: Path, fake: NapsterFake) -> Settings:
-    return make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
-
-
 async def test_napsters_reasons_reach_the_assistant_whatever_the_shape_of_its_error_body(
         settings: Settings, fake: NapsterFake) -> None:
     refused_picture = {**COMPANION, "picture": "https://cdn.example.com/my photo.jpg"}  # Napster refuses the space
-    async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+    async with Client(CASE.server(settings), mode="auto") as client:
         picture = await fails(client, "create_companion", refused_picture)
         fake.api_key = "rotated"
         key = await fails(client, "list_avatars", {"provider": "napster"})
@@ -52,7 +50,7 @@ async def test_list_avatars_returns_all_250_companions_paging_by_total_count(
     made = fake.seed(250)
     with serve(fake):
         settings = make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
-        async with Client(server(settings, fast(), "napster"), mode="auto") as client:
+        async with Client(CASE.server(settings), mode="auto") as client:
             listed: dict[str, Any] = await call(client, "list_avatars", {"provider": "napster", "limit": 500})
     ids = [a["avatar_id"] for a in listed["avatars"]]
     assert [i for i in ids if i in set(made)] == made  # 250 of 250, in Napster's order
