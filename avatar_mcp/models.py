@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # ---------------------------------------------------------------------------------------------- jobs
 
 JobStatus = Literal["submitting", "queued", "processing", "finishing", "succeeded", "failed", "canceled", "unknown"]
+LOCAL_PRINCIPAL = "local"
+"""The one principal of stdio and of an HTTP server without per-tenant tokens."""
 OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing", "finishing"})
 """States in which a job may still change on its own (jobs/lifecycle.py has the table of transitions)."""
 
@@ -107,6 +109,8 @@ class JobRecord(BaseModel):
     lease_expires_at: datetime | None = None
     lease_epoch: int = Field(default=0, description="How many times the job's lease was taken.")
     takeovers: int = Field(default=0, description="How many of those took an expired lease (its owner had died).")
+    principal: str = Field(default=LOCAL_PRINCIPAL, description="Who the job belongs to (a bearer token's tenant on "
+                           "HTTP; 'local' on stdio): only they see, cancel or download it.")
 
     @property
     def is_open(self) -> bool:

@@ -13,6 +13,7 @@ from avatar_mcp.config import Settings
 from avatar_mcp.jobs.poller import Poller
 from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.jobs.store import JobStore
+from avatar_mcp.ledger import Ledger, OneTimeFacts, ThreadedLedger
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.outbound import OutboundPolicy
@@ -26,13 +27,28 @@ ProviderFactory = Callable[[Settings, SharedHTTP, MediaPolicy], Sequence[Provide
 USER_AGENT = f"avatar-mcp/{__version__}"
 
 
+async def open_store(settings: Settings) -> tuple[JobStore, OneTimeFacts]:
+    """The job store the settings name (PostgreSQL with a database URL, else the data dir's SQLite file, each
+    brought up to date by the migration tool) and where one-time facts are kept beside it."""
+    if settings.database_url is None:
+        store = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+        return store, ThreadedLedger(Ledger(settings.data_dir))
+    from avatar_mcp.jobs.migrate import migrate_postgres
+    from avatar_mcp.jobs.postgres import PostgresJobStore
+
+    url = settings.database_url.get_secret_value()
+    await anyio.to_thread.run_sync(migrate_postgres, url, settings.database_schema)
+    postgres = await PostgresJobStore.open(url, schema=settings.database_schema)
+    return postgres, postgres
+
+
 @asynccontextmanager
 async def open_service(settings: Settings, provider_factory: ProviderFactory | None = None,
                        *, poll: bool = True) -> AsyncIterator[AvatarService]:
     """The service with everything it needs open; closes it all on exit. Usable without MCP (tests, demo)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    store: JobStore = await anyio.to_thread.run_sync(SqliteJobStore, settings.db_path)
+    store, ledger = await open_store(settings)
     redact = Redactor(settings.secrets())
     if redact:
         protect_logs(redact.secrets)
@@ -45,7 +61,7 @@ async def open_service(settings: Settings, provider_factory: ProviderFactory | N
         extra = list(provider_factory(settings, http, media))
         names = {e.name for e in extra}
         entries = [e for e in entries if e.name not in names] + extra
-    service = AvatarService(settings, store, entries, http, media)
+    service = AvatarService(settings, store, entries, http, media, ledger=ledger)
     try:
         async with anyio.create_task_group() as tg:
             engine = service.engine

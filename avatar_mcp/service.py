@@ -18,14 +18,16 @@ import anyio
 from pydantic import BaseModel
 
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError
+from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound, ProviderConnectionError, ProviderStatusError
 from avatar_mcp.jobs import lifecycle
 from avatar_mcp.jobs.engine import AVATAR_KINDS, POLLABLE, JobEngine
 from avatar_mcp.jobs.events import JobEvents
 from avatar_mcp.jobs.leases import new_owner_id
 from avatar_mcp.jobs.store import JobStore, Lease, StaleWrite, new_job_id
+from avatar_mcp.ledger import Ledger, OneTimeFacts, ThreadedLedger
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import (
+    LOCAL_PRINCIPAL,
     OPEN_STATUSES,
     CatalogQuery,
     JobDetail,
@@ -63,9 +65,12 @@ RETRY_SUBMIT_SECONDS = 5.0
 
 class AvatarService:
     def __init__(self, settings: Settings, store: JobStore, providers: Sequence[ProviderEntry],
-                 http: SharedHTTP, media: MediaPolicy, *, owner: str | None = None) -> None:
+                 http: SharedHTTP, media: MediaPolicy, *, owner: str | None = None,
+                 ledger: OneTimeFacts | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.ledger: OneTimeFacts = ledger or ThreadedLedger(Ledger(settings.data_dir))
+        """Webhook deliveries seen and spending confirmation codes, shared by every process on this store."""
         self.providers = ProviderSet(providers, settings.default_provider)
         self.entries = self.providers.entries
         self.http = http
@@ -103,7 +108,8 @@ class AvatarService:
 
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
-                     target: str | None = None, report: ProgressFn | None = None) -> JobRecord:
+                     target: str | None = None, report: ProgressFn | None = None,
+                     principal: str = LOCAL_PRINCIPAL) -> JobRecord:
         """Create the job row (leased to this process, so nobody else touches it meanwhile), then call the vendor.
 
         A refusal before anything was sent (bad input, media, capability) leaves no job behind. A vendor's error
@@ -121,7 +127,8 @@ class AvatarService:
         # Due at once: if this process dies before recording the answer, whoever takes the expired lease
         # reconciles the job.
         job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
-                                                operation=operation, request=request, next_poll_at=utcnow()),
+                                                operation=operation, request=request, next_poll_at=utcnow(),
+                                                principal=principal),
                                       owner=self.owner, ttl=engine.ttl)
         lease = engine.keeper.hold(job)
         lifecycle.reached("created", job.id)
@@ -267,8 +274,9 @@ class AvatarService:
             await self.engine.nudge(refreshed)
         return refreshed
 
-    async def download_result(self, job_id: str) -> JobRecord:
+    async def download_result(self, job_id: str, *, principal: str | None = None) -> JobRecord:
         """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
+        await self.get(job_id, principal=principal)
         return await self.engine.finisher.redownload(job_id)
 
     async def shutdown(self) -> None:
@@ -278,13 +286,14 @@ class AvatarService:
 
     # ------------------------------------------------------------------------------------------ read
 
-    async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None) -> JobRecord:
+    async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None, *,
+                   principal: str | None = None) -> JobRecord:
         """The job as stored, waiting (up to the bound) for it to finish, reporting progress meanwhile.
 
         Never holds a lock and never does work: changes made here wake it at once, changes made by other
         processes are seen by re-reading the job's version every VERSION_POLL_SECONDS."""
         deadline = anyio.current_time() + max(0.0, min(wait_seconds, MAX_WAIT_SECONDS))
-        job = await self.store.get(job_id)
+        job = await self.get(job_id, principal=principal)
         reported: tuple[float, str, str | None] | None = None
         reported_at = 0.0
         while True:
@@ -300,17 +309,23 @@ class AvatarService:
             if await self.store.version(job_id) != job.version:
                 job = await self.store.get(job_id)
 
-    async def get(self, job_id: str) -> JobRecord:
-        return await self.store.get(job_id)
+    async def get(self, job_id: str, *, principal: str | None = None) -> JobRecord:
+        """The job as stored. With `principal` (every tool and resource passes the caller's), another principal's
+        job is JobNotFound, exactly as an id that does not exist: its existence is not revealed either."""
+        job = await self.store.get(job_id)
+        if principal is not None and job.principal != principal:
+            raise JobNotFound(job_id)
+        return job
 
     async def list_jobs(self, *, status: str | None = None, kind: str | None = None, provider: str | None = None,
-                        limit: int = 20) -> list[JobRecord]:
+                        limit: int = 20, principal: str | None = None) -> list[JobRecord]:
         statuses = sorted(OPEN_STATUSES) if status == "open" else ([status] if status else None)
-        return await self.store.list(statuses=statuses, kind=kind, provider=provider, limit=limit)
+        return await self.store.list(statuses=statuses, kind=kind, provider=provider, principal=principal,
+                                     limit=limit)
 
-    async def cancel(self, job_id: str) -> JobRecord:
+    async def cancel(self, job_id: str, *, principal: str | None = None) -> JobRecord:
         """Cancel a queued or processing job, whichever process works on it (its lease ends; the worker stops)."""
-        job = await self.store.get(job_id)
+        job = await self.get(job_id, principal=principal)
         if job.status not in lifecycle.CANCELABLE:
             return job
         provider = self.providers.for_job(job)

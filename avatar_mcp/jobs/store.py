@@ -100,8 +100,10 @@ class JobStore(Protocol):
         ...
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
-        """Jobs matching every given filter, newest first (created_at, then insertion order)."""
+                   provider: str | None = None, principal: str | None = None,
+                   limit: int = 50) -> builtins.list[JobRecord]:
+        """Jobs matching every given filter, newest first (created_at, then insertion order). `principal` keeps
+        one tenant's jobs (the column is set at create and never changes)."""
         ...
 
     async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None:

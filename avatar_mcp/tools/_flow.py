@@ -21,7 +21,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-import anyio.to_thread
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import AcceptedElicitation
@@ -40,8 +39,8 @@ from avatar_mcp.checklist import (
     missing_fields,
 )
 from avatar_mcp.errors import AvatarError
-from avatar_mcp.ledger import Ledger
-from avatar_mcp.models import CatalogQuery, Cost, JobHandle
+from avatar_mcp.models import LOCAL_PRINCIPAL, CatalogQuery, Cost, JobHandle
+from avatar_mcp.principals import principal_of
 from avatar_mcp.providers.base import LIST_VOICES, Provider
 from avatar_mcp.tools._common import tool_errors
 from avatar_mcp.tools._media_check import check_media
@@ -166,10 +165,13 @@ def _cost_sentence(cost: Cost | None) -> str:
     return f"This will cost about {cost.amount:g} {cost.unit} ({cost.basis})."
 
 
-def spend_digest(operation: str, provider: str, request: dict[str, Any], cost: Cost | None) -> str:
-    """What a confirmation code is bound to: exactly this operation, provider, complete request and cost."""
+def spend_digest(operation: str, provider: str, request: dict[str, Any], cost: Cost | None,
+                 principal: str = LOCAL_PRINCIPAL) -> str:
+    """What a confirmation code is bound to: exactly this operation, provider, complete request and cost, for the
+    principal it was issued to (another tenant's code confirms nothing)."""
     canonical = json.dumps({"operation": operation, "provider": provider, "request": request,
-                            "cost": cost.model_dump() if cost else None}, sort_keys=True, default=str)
+                            "cost": cost.model_dump() if cost else None, "principal": principal},
+                           sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -294,24 +296,22 @@ async def settle(ctx: Context[Any, Any], operation: str, provider_name: str | No
         return _needs_input(operation, plan, still, on_missing)
     service = await service_of(ctx)
     if must_confirm(service, plan.cost) and not user_said_yes:
-        refusal = await _confirmation(service, operation, plan, merged, confirmed)
+        refusal = await _confirmation(service, operation, plan, merged, confirmed, principal_of(ctx))
         if refusal is not None:
             return refusal
     return Settled(plan=plan, request=merged, defaults_applied=defaults_applied, answered=by_user)
 
 
 async def _confirmation(service: AvatarService, operation: str, plan: Plan, request: dict[str, Any],
-                        confirmed: Confirmation) -> JobHandle | None:
+                        confirmed: Confirmation, principal: str) -> JobHandle | None:
     """None when `confirmed` is a live code for exactly this request and cost (now used up), else the
     needs_confirmation answer carrying a new code for the user to approve."""
-    ledger = Ledger(service.settings.data_dir)
-    digest = spend_digest(operation, plan.provider.name, request, plan.cost)
+    ledger = service.ledger
+    digest = spend_digest(operation, plan.provider.name, request, plan.cost, principal)
     given = confirmed.strip() if isinstance(confirmed, str) else ""
-    if given:
-        redeemed: bool = await anyio.to_thread.run_sync(ledger.redeem, _CONFIRMATIONS, given, digest)
-        if redeemed:
-            return None
-    code: str = await anyio.to_thread.run_sync(ledger.issue, _CONFIRMATIONS, digest, CONFIRMATION_TTL_SECONDS)
+    if given and await ledger.redeem(_CONFIRMATIONS, given, digest):
+        return None
+    code = await ledger.issue(_CONFIRMATIONS, digest, CONFIRMATION_TTL_SECONDS)
     stale = " The confirm_spend given was not a live code for exactly this request and cost." \
         if isinstance(confirmed, str) or confirmed is True else ""
     return JobHandle(
@@ -371,6 +371,7 @@ async def submit(ctx: Context[Any, Any], operation: str, settled: Settled, wait_
             await ctx.report_progress(round(fraction * 100, 1), 100, message)
 
         job = await service.submit(operation, spec, settled.plan.provider, generation=generation, target=target,
+                                   principal=principal_of(ctx),
                                    checklist={"defaults_applied": settled.defaults_applied,
                                               "answered": settled.answered}, report=submitting)
         if wait_seconds > 0 and job.is_open:

@@ -23,6 +23,7 @@ from avatar_mcp.models import (
     Pose,
     TwinGender,
 )
+from avatar_mcp.principals import principal_of
 from avatar_mcp.tools import _flow
 from avatar_mcp.tools._common import CREATES, ToolSpec, tool_errors
 from avatar_mcp.tools.catalog import ProviderName
@@ -95,7 +96,7 @@ async def _generation(ctx: Context[Any, Any], pick: GenerationPick | None,
     if pick is None:
         return provider, None
     with tool_errors():
-        job = await (await service_of(ctx)).get(pick.job_id)
+        job = await (await service_of(ctx)).get(pick.job_id, principal=principal_of(ctx))
     candidates = job.result.candidates if job.result else None
     if job.kind != "photo_generation" or job.status != "succeeded" or not candidates:
         raise ToolError(f"Job {job.id} is a {job.kind} job in state {job.status}; from_generation needs a succeeded "

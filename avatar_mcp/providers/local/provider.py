@@ -88,8 +88,9 @@ class LocalProvider(BaseProvider):
     title = "Local studio (offline)"
     capabilities = Capabilities(operations=LOCAL.operations, idempotent_create=True, notes=NOTES)
 
-    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP) -> None:
-        self.root = data_dir / "local"
+    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP,
+                 root: Path | None = None) -> None:
+        self.root = root or data_dir / "local"
         self.cache_dir = self.root / "cache"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.inputs = Inputs(media, http, media_dir)
@@ -101,7 +102,8 @@ class LocalProvider(BaseProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
-        return cls(data_dir=settings.data_dir, media_dir=settings.media_dir, media=media, http=http)
+        return cls(data_dir=settings.studio_dir.parent, media_dir=settings.media_dir, media=media, http=http,
+                   root=settings.studio_dir)
 
     # ------------------------------------------------------------------------------------------ media
     # ------------------------------------------------------------------------------------------ catalogue
