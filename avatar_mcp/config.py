@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     http_tokens: SecretStr | None = Field(
         default=None, validation_alias=_env("AVATAR_MCP_HTTP_TOKENS"),
         description="token=principal pairs, comma separated: each bearer token is a tenant that sees only its own "
-                    "jobs (AVATAR_MCP_HTTP_TOKEN alone is the principal 'default').")
+                    "jobs (AVATAR_MCP_HTTP_TOKEN is the principal 'local', the same as stdio's).")
     request_state_keys: SecretStr | None = Field(
         default=None, validation_alias=_env("AVATAR_MCP_REQUEST_STATE_KEYS"),
         description="Comma-separated secrets (32+ characters; the first seals, all open) that seal the 2026-07-28 "
@@ -154,7 +154,8 @@ class Settings(BaseSettings):
         return self.work == "workers" and self.database_url is not None
 
     def token_principals(self) -> dict[str, str]:
-        """Bearer token -> principal: AVATAR_MCP_HTTP_TOKENS' pairs, plus AVATAR_MCP_HTTP_TOKEN as 'default'."""
+        """Bearer token -> principal: AVATAR_MCP_HTTP_TOKENS' pairs, plus AVATAR_MCP_HTTP_TOKEN as 'local' (the one
+        user of stdio: a single-user server shares its jobs between stdio and HTTP, as before tenants)."""
         found: dict[str, str] = {}
         raw = self.http_tokens.get_secret_value() if self.http_tokens else ""
         for pair in filter(None, (p.strip() for p in raw.split(","))):
@@ -163,12 +164,17 @@ class Settings(BaseSettings):
                 raise ValueError("AVATAR_MCP_HTTP_TOKENS takes token=principal pairs separated by commas.")
             found[token.strip()] = principal.strip()
         if self.http_token is not None and self.http_token.get_secret_value():
-            found.setdefault(self.http_token.get_secret_value(), "default")
+            found.setdefault(self.http_token.get_secret_value(), "local")
         return found
 
     def state_keys(self) -> list[str]:
+        """The request-state keys, first one sealing; each must be at least 32 characters."""
         raw = self.request_state_keys.get_secret_value() if self.request_state_keys else ""
-        return [k.strip() for k in raw.split(",") if k.strip()]
+        keys = [k.strip() for k in raw.split(",") if k.strip()]
+        if any(len(k) < 32 for k in keys):
+            raise ValueError("Each key of AVATAR_MCP_REQUEST_STATE_KEYS must be at least 32 characters (e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`).")
+        return keys
 
     @property
     def db_path(self) -> Path:
@@ -186,7 +192,9 @@ class Settings(BaseSettings):
         values = [self.heygen_api_key, self.runware_api_key, self.creatify_api_id, self.creatify_api_key,
                   self.napster_api_key, self.heygen_webhook_secret, self.http_token]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
-        found += [*self.state_keys(), *self._token_secrets(), *self._database_password()]
+        raw_keys = self.request_state_keys.get_secret_value() if self.request_state_keys else ""
+        found += [k.strip() for k in raw_keys.split(",") if k.strip()]
+        found += [*self._token_secrets(), *self._database_password()]
         return found
 
     def _token_secrets(self) -> list[str]:
