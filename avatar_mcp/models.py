@@ -429,3 +429,14 @@ class PhotoVideoSpec(BaseModel):
         if (self.script is None) == (self.audio is None):
             raise ValueError("give exactly one of script or audio")
         return self
+
+
+def spec_model(operation: str) -> type[BaseModel]:
+    """The model a create operation's arguments validate into (a job's stored request rebuilds its spec with it)."""
+    models: dict[str, type[BaseModel]] = {
+        "generate_photo_avatar": PhotoGenerationSpec, "create_photo_avatar": PhotoAvatarSpec,
+        "create_digital_twin": DigitalTwinSpec, "create_companion": CompanionSpec, "create_video": VideoSpec,
+        "create_photo_video": PhotoVideoSpec, "train_photo_avatar": TrainSpec,
+        "create_video_from_prompt": PromptVideoSpec,
+    }
+    return models[operation]

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from pydantic import BaseModel
@@ -49,6 +49,9 @@ from avatar_mcp.providers.base import (
 from avatar_mcp.providers.local.tasks import RunsLocally
 from avatar_mcp.providers.selection import ProviderSet
 
+if TYPE_CHECKING:
+    from avatar_mcp.jobs.queue import WorkQueue
+
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[JobRecord], Awaitable[None]]
@@ -79,6 +82,9 @@ class AvatarService:
         self.events = JobEvents()
         self.engine = JobEngine(settings, store, self.providers, http, owner=self.owner, events=self.events,
                                 callback_url=self._callback_url, on_finished=self._finished)
+        self.engine.send_stored = self.send_stored
+        self.queue: WorkQueue | None = None
+        """With AVATAR_MCP_WORK=workers: where each step of a job goes (runtime.py sets it)."""
         self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
 
     # ------------------------------------------------------------------------------------------ catalogue
@@ -124,14 +130,22 @@ class AvatarService:
         if checklist:
             request["checklist"] = checklist
         engine = self.engine
+        record = JobRecord(id=new_job_id(), kind=kind, provider=provider.name, operation=operation, request=request,
+                           next_poll_at=utcnow(), principal=principal)
+        if self.queue is not None:
+            return await self._queue_submission(record, report)
         # Due at once: if this process dies before recording the answer, whoever takes the expired lease
         # reconciles the job.
-        job = await self.store.create(JobRecord(id=new_job_id(), kind=kind, provider=provider.name,
-                                                operation=operation, request=request, next_poll_at=utcnow(),
-                                                principal=principal),
-                                      owner=self.owner, ttl=engine.ttl)
+        job = await self.store.create(record, owner=self.owner, ttl=engine.ttl)
         lease = engine.keeper.hold(job)
         lifecycle.reached("created", job.id)
+        return await self._send(job, lease, provider, spec, generation, target, report)
+
+    async def _send(self, job: JobRecord, lease: Lease, provider: Provider, spec: BaseModel,
+                    generation: JobRecord | None, target: str | None, report: ProgressFn | None) -> JobRecord:
+        """Call the vendor's create for a job leased here, and record its answer (or what its failure means)."""
+        engine = self.engine
+        operation = job.operation
         ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider),
                             assets=self.store if isinstance(self.store, AssetMemo) else None)
         if report is not None:
@@ -148,14 +162,14 @@ class AvatarService:
                 return await engine.commit(lease, release=True, message=f"{exc} Will retry safely with the same "
                                            f"request key.", vendor_state=ctx.vendor_state,
                                            next_poll_at=utcnow() + timedelta(seconds=RETRY_SUBMIT_SECONDS))
-            await self._drop(lease)
+            await self._drop(lease, exc)
             raise
         except ProviderStatusError as exc:
             await engine.commit(lease, status="failed", release=True, next_poll_at=None,
                                 error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
             raise
-        except AvatarError:
-            await self._drop(lease)
+        except AvatarError as exc:
+            await self._drop(lease, exc)
             raise
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
@@ -163,6 +177,17 @@ class AvatarService:
             raise
         lifecycle.reached("vendor_accepted", job.id)
         return await self._record(job, lease, submission)
+
+    async def _queue_submission(self, record: JobRecord, report: ProgressFn | None) -> JobRecord:
+        from avatar_mcp.jobs import dispatch
+
+        return await dispatch.queue_submission(self, record, report)
+
+    async def send_stored(self, job: JobRecord) -> JobRecord:
+        """A worker sends a submission a replica queued (jobs/dispatch.py), under the lease `job` carries."""
+        from avatar_mcp.jobs import dispatch
+
+        return await dispatch.send_stored(self, job)
 
     async def _find_lost(self, job: JobRecord, provider: Provider, exc: ProviderConnectionError) -> JobRecord:
         """A create that may have reached a vendor that cannot replay it: look for it there now (the provider's
@@ -176,8 +201,14 @@ class AvatarService:
             return await self.engine.unknown(Lease.of(job), exc)
         return await self.engine.apply(job, update)
 
-    async def _drop(self, lease: Lease) -> None:
-        """Nothing was sent: the job never existed."""
+    async def _drop(self, lease: Lease, exc: AvatarError | None = None) -> None:
+        """Nothing was sent: the job never existed. A queued submission (a worker's) fails instead, so the replica
+        waiting for it can tell its caller why."""
+        job = await self.store.get(lease.job_id)
+        if job.request.get("queued") and exc is not None:
+            await self.engine.commit(lease, status="failed", release=True, next_poll_at=None, message=str(exc),
+                                     error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            return
         self.engine.keeper.forget(lease.job_id)
         await self.store.delete(lease.job_id, lease=lease)
 
@@ -243,7 +274,8 @@ class AvatarService:
         provider = self.providers.for_job(job)
         if isinstance(provider, RunsLocally):
             work_kind = provider.pool_for(job.operation)
-            keep = engine.pool.free(work_kind) > 0
+            # With workers, the render is a task of the `renders` queue (the commit below defers it).
+            keep = engine.pool.free(work_kind) > 0 and self.queue is None
             job = await engine.commit(lease, status=submission.status, release=not keep, next_poll_at=utcnow(),
                                       **changes)
             if keep:
@@ -268,6 +300,9 @@ class AvatarService:
         """A webhook said a job changed: do its step now, or have whoever holds it poll again soon."""
         job = await self.store.find_by_vendor_id(provider, vendor_id)
         if job is None or not job.is_open:
+            return job
+        if self.queue is not None:  # a worker polls it, now
+            await self.engine.nudge(job)
             return job
         refreshed = await self.engine.refresh(job.id, force=True)
         if refreshed.version == job.version:

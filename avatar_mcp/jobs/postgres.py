@@ -42,9 +42,10 @@ _DUE = "(next_poll_at IS NULL OR next_poll_at <= now())"
 
 
 def connection_kwargs(schema: str | None) -> dict[str, Any]:
-    """What every connection of a pool gets: autocommit (transactions are explicit), rows as dicts, the schema."""
+    """What every connection to the database gets: the schema as its search path (the job store's pool adds
+    autocommit, since its transactions are explicit, and rows as dicts)."""
     check_schema_name(schema)
-    kwargs: dict[str, Any] = {"autocommit": True}
+    kwargs: dict[str, Any] = {}
     if schema:
         kwargs["options"] = f"-c search_path={schema}"
     return kwargs
@@ -75,8 +76,9 @@ class PostgresJobStore:
     async def open(cls, url: str, *, schema: str | None = None, min_size: int = 1,
                    max_size: int = 10) -> PostgresJobStore:
         """A store on a pool of connections to `url`; the schema must be applied already (jobs/migrate.py)."""
+        kwargs = {**connection_kwargs(schema), "autocommit": True, "row_factory": dict_row}
         pool: AsyncConnectionPool[AsyncConnection[Row]] = AsyncConnectionPool(
-            url, min_size=min_size, max_size=max_size, kwargs={**connection_kwargs(schema), "row_factory": dict_row},
+            url, min_size=min_size, max_size=max_size, kwargs=kwargs,
             open=False, name="avatar-mcp-jobs")
         await pool.open(wait=True, timeout=30)
         return cls(pool)

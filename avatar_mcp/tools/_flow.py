@@ -194,19 +194,9 @@ def _estimate(provider: Provider, operation: str, request: dict[str, Any], quest
 
 def spec_for(operation: str, request: dict[str, Any]) -> BaseModel:
     """Validate a complete request into its spec model (raises pydantic's ValidationError, a ValueError)."""
-    from avatar_mcp import models
+    from avatar_mcp.models import spec_model
 
-    models_by_operation: dict[str, type[BaseModel]] = {
-        "generate_photo_avatar": models.PhotoGenerationSpec,
-        "create_photo_avatar": models.PhotoAvatarSpec,
-        "create_digital_twin": models.DigitalTwinSpec,
-        "create_companion": models.CompanionSpec,
-        "create_video": models.VideoSpec,
-        "create_photo_video": models.PhotoVideoSpec,
-        "train_photo_avatar": models.TrainSpec,
-        "create_video_from_prompt": models.PromptVideoSpec,
-    }
-    model = models_by_operation[operation]
+    model = spec_model(operation)
     fields = {k: v for k, v in request.items() if k in model.model_fields and v is not None}
     return model.model_validate(fields)
 
