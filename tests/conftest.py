@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from avatar_mcp.config import Settings
+from tests.postgres import database  # noqa: F401 - a fixture for every test module
 
 SETTINGS_ENV = [
     "HEYGEN_API_KEY", "HEYGEN_API_VERSION", "RUNWARE_API_KEY", "CREATIFY_API_ID", "CREATIFY_API_KEY", "NAPSTER_API_KEY",

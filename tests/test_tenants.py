@@ -22,7 +22,7 @@ from avatar_mcp.transport import http_app
 from tests.conftest import make_settings
 from tests.fakes import countdown
 from tests.fakes._harness import loopback_socket, serve_asgi
-from tests.postgres import Database, database  # noqa: F401 - the fixture
+from tests.postgres import Database
 
 pytestmark = pytest.mark.anyio
 ALICE, BOB = "alice-token-0123456789abcdef", "bob-token-fedcba9876543210"

@@ -27,7 +27,7 @@ from tests.fakes.runware import RunwareFake
 from tests.jobs._cluster import Process, balancing, cluster_env, free_port, tenant, wait_for_port
 from tests.jobs._processes import server_env
 from tests.jobs.test_many_processes import HEYGEN, RUNWARE, creates, local, vendor_settings
-from tests.postgres import Database, database  # noqa: F401 - the fixture
+from tests.postgres import Database
 
 pytestmark = [pytest.mark.anyio, pytest.mark.processes, pytest.mark.render]
 TOKEN = "cluster-token-0123456789abcdef"

@@ -12,7 +12,7 @@ from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.jobs.store import JobStore
 from tests.jobs.store_contract import *  # noqa: F403 - the contract's tests run here against SQLite
 from tests.jobs.store_contract import OpenStore, job
-from tests.postgres import Database, database  # noqa: F401 - the fixture
+from tests.postgres import Database
 
 pytestmark = pytest.mark.anyio
 
