@@ -83,9 +83,13 @@ class WorkQueue:
     async def schedule(self, job: JobRecord, at: datetime | None = None) -> bool:
         """Defer the job's next step for `at` (default: its next_poll_at, or now). With a step already waiting for
         the job, a later one is moved earlier; returns whether a task was deferred."""
-        when = at or job.next_poll_at or utcnow()
+        now = utcnow()
+        when = max(at or job.next_poll_at or now, now)
         lock = lock_of(job.id)
-        deferrer = self._step.configure(queue=self.queue_for(job), schedule_at=when, queueing_lock=lock)
+        # A step due now is deferred unscheduled: the workers hear of it at once (LISTEN/NOTIFY); a later one is
+        # picked up by the workers' fetch loop, every `tick` seconds.
+        deferrer = self._step.configure(queue=self.queue_for(job), queueing_lock=lock,
+                                        schedule_at=when if when > now + timedelta(seconds=0.05) else None)
         try:
             await deferrer.defer_async(job_id=job.id)
             return True
@@ -105,14 +109,16 @@ class WorkQueue:
         return False
 
     async def run(self, *, runner: Runner, rescuer: Rescuer, name: str, concurrency: int,
-                  render_concurrency: int) -> None:
+                  render_concurrency: int, tick: float = 1.0) -> None:
         """Work on both queues until cancelled: `jobs` with `concurrency` tasks at once, `renders` with
-        `render_concurrency` (each render takes a core)."""
+        `render_concurrency` (each render takes a core). Steps deferred for a later time are looked for every
+        `tick` seconds (AVATAR_MCP_POLL_TICK, the embedded poller's tick), steps due now at once."""
         import anyio
 
         context: dict[str, Any] = {"runner": runner, "rescuer": rescuer}
         common: dict[str, Any] = {"additional_context": context, "install_signal_handlers": False,
-                                  "shutdown_graceful_timeout": 10.0, "delete_jobs": "successful"}
+                                  "shutdown_graceful_timeout": 10.0, "delete_jobs": "successful",
+                                  "fetch_job_polling_interval": tick}
         async with anyio.create_task_group() as tg:
             tg.start_soon(lambda: self.app.run_worker_async(queues=[JOBS], concurrency=concurrency,
                                                             name=f"{name}-jobs", **common))

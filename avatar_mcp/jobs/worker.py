@@ -103,4 +103,5 @@ async def run_worker(settings: Settings, *, provider_factory: ProviderFactory | 
                         settings.worker_concurrency, settings.render_concurrency)
             await service.queue.run(runner=worker.step, rescuer=worker.rescue, name=service.owner,
                                     concurrency=settings.worker_concurrency,
-                                    render_concurrency=settings.render_concurrency)
+                                    render_concurrency=settings.render_concurrency,
+                                    tick=settings.poll_interval_seconds)
