@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from mcp.server.lowlevel.helper_types import ReadResourceContents
     from mcp.server.mcpserver import Context
     from pydantic import AnyUrl
+    from starlette.requests import Request
+    from starlette.responses import Response
 
     from avatar_mcp.runtime import ProviderFactory
     from avatar_mcp.service import AvatarService
@@ -90,6 +92,7 @@ class AvatarServer(MCPServer[AppContext]):
         register_resources(self, self.current_service)
         register_completions(self, self.current_service)
         register_webhooks(self, settings, self.current_service)
+        self.custom_route("/healthz", methods=["GET"], include_in_schema=False)(self.health)
         for prompt in load_prompts():
             self.add_prompt(as_mcp_prompt(prompt))
 
@@ -115,6 +118,28 @@ class AvatarServer(MCPServer[AppContext]):
         app.wanted.set()
         await app.ready.wait()
         return app.current
+
+    async def health(self, request: Request) -> Response:
+        """GET /healthz (no token: it reveals nothing): 200 once the service is open and its job store answers,
+        else 503 with the reason. Balancers route to a replica only while it answers 200."""
+        from starlette.responses import JSONResponse
+
+        app = self.app_context
+        if app is None:
+            return JSONResponse({"ok": False, "error": "starting"}, status_code=503)
+        app.wanted.set()
+        with anyio.move_on_after(5):
+            await app.ready.wait()
+        service = app.current
+        if service is None:
+            return JSONResponse({"ok": False, "error": app.failure or "starting"}, status_code=503)
+        try:
+            with anyio.fail_after(5):
+                await service.store.list(limit=1)
+        except Exception as exc:
+            logger.warning("health check: the job store does not answer: %s", exc)
+            return JSONResponse({"ok": False, "error": "the job store does not answer"}, status_code=503)
+        return JSONResponse({"ok": True, "work": "workers" if service.queue is not None else "here"})
 
     # ------------------------------------------------------------------------------------------ tools
     def build_tools(self) -> None:

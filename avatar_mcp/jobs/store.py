@@ -1,8 +1,8 @@
 """The job store's contract: what every implementation guarantees, written once, held by one test suite.
 
 `JobStore` is the interface the service uses. `SqliteJobStore` (jobs/sqlite.py) implements it on one SQLite
-file shared by every server process on the machine; a PostgreSQL store implements the same methods one to one
-(noted per method). tests/jobs/store_contract.py holds any implementation to this contract.
+file shared by every server process on the machine; `PostgresJobStore` (jobs/postgres.py) implements the same
+methods one to one (noted per method). tests/jobs/store_contract.py holds any implementation to this contract.
 
 Leases. Work on a job is done only by the process holding the job's lease: an owner id (host:pid:random),
 an expiry, and an epoch that grows by one each time the lease is taken. `claim` takes free or expired leases in

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp_types import ElicitResult
 
@@ -130,6 +131,8 @@ async def test_a_forms_answer_reaches_the_other_replica_and_2025_clients_stay_on
     try:
         for port, replica in zip(ports, processes[:2], strict=True):
             await anyio.to_thread.run_sync(wait_for_port, port, replica)
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
+            assert health.json() == {"ok": True, "work": "workers"}
         with balancing([f"http://127.0.0.1:{p}" for p in ports]) as (url, balancer):
             async with tenant(url, TOKEN, elicitation_callback=answer) as client:
                 before = dict(balancer.hits)
