@@ -115,8 +115,11 @@ async def catalogue(service: AvatarService, provider: str | None, operation: str
 
 
 async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str) -> str:
+    service = await service_of(ctx)
     try:
-        items = await catalogue(await service_of(ctx), provider, operation)
+        items = await catalogue(service, provider, operation)
+        if operation == LIST_AVATARS:
+            items = await service.own_avatars(provider, items, principal_of(ctx))
     except AvatarError as exc:
         raise resource_error(exc) from exc
     return _json([i.model_dump(exclude_none=True) for i in items])

@@ -64,6 +64,8 @@ WAIT_SLICE_SECONDS = 2.0
 VERSION_POLL_SECONDS = 0.25
 """How often a waiting check_job re-reads the job's version, to see changes made by other processes."""
 RETRY_SUBMIT_SECONDS = 5.0
+AVATAR_SCAN = 1000
+"""Avatar jobs looked at when hiding other principals' avatars from a listing."""
 
 
 class AvatarService:
@@ -101,6 +103,15 @@ class AvatarService:
         items = list(await (provider.list_voices(query) if kind == "voices" else provider.list_avatars(query)))
         self._catalogues[key] = (now, items)
         return list(items)
+
+    async def own_avatars(self, provider: str, items: list[Any], principal: str) -> list[Any]:
+        """`items` (a provider's avatars) less those another principal made through this server: avatars made here
+        belong to the principal whose job made them."""
+        made = await self.store.list(kind="avatar", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
+        made += await self.store.list(kind="training", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
+        others = {j.result.avatar_id for j in made if j.principal != principal and j.result is not None}
+        mine = {j.result.avatar_id for j in made if j.principal == principal and j.result is not None}
+        return [i for i in items if getattr(i, "avatar_id", None) not in others - mine]
 
     def forget_avatars(self, provider: str) -> None:
         """An avatar was made or deleted here: the next listing asks the vendor again."""

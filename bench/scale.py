@@ -175,7 +175,9 @@ async def main() -> None:
 
     schema = "bench_" + secrets.token_hex(4)
     await anyio.to_thread.run_sync(migrate_postgres, args.database_url, schema)
-    heygen, runware = HeyGenV3Fake(polls_to_complete=2, credits=1e9), RunwareFake(polls_to_complete=2)
+    # An account with credits to spare and no limit on concurrent renders: the bench measures the servers.
+    heygen = HeyGenV3Fake(polls_to_complete=2, credits=1e9, max_concurrent_jobs=None)
+    runware = RunwareFake(polls_to_complete=2)
     try:
         with tempfile.TemporaryDirectory(prefix="avatar-scale-") as tmp, serve(heygen), serve(runware):
             root = Path(tmp)

@@ -109,3 +109,18 @@ async def test_a_single_token_is_the_local_principal_as_on_stdio(
         assert job is not None and (await store.get(job["job_id"])).principal == "local"
     finally:
         await store.close()
+
+
+async def test_avatars_another_principal_made_here_are_left_out_of_listings(settings: Settings) -> None:
+    from avatar_mcp.jobs.store import new_job_id
+    from avatar_mcp.models import AvatarInfo, JobRecord, JobResult
+    from avatar_mcp.runtime import open_service
+
+    async with open_service(settings, poll=False) as service:
+        for principal, avatar_id in (("alice", "av-alice"), ("bob", "av-bob")):
+            await service.store.create(JobRecord(id=new_job_id(), kind="avatar", provider="heygen", status="succeeded",
+                                                 operation="create_photo_avatar", principal=principal,
+                                                 result=JobResult(avatar_id=avatar_id)))
+        listed = [AvatarInfo(avatar_id=a, name=a, provider="heygen") for a in ("av-alice", "av-bob", "stock")]
+        seen = await service.own_avatars("heygen", listed, "alice")
+    assert [a.avatar_id for a in seen] == ["av-alice", "stock"]
