@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from avatar_mcp.principals import LOCAL_PRINCIPAL as LOCAL_PRINCIPAL
+
 # ---------------------------------------------------------------------------------------------- jobs
 
 JobStatus = Literal["submitting", "queued", "processing", "finishing", "succeeded", "failed", "canceled", "unknown"]
-LOCAL_PRINCIPAL = "local"
-"""The one principal of stdio and of an HTTP server without per-tenant tokens."""
 OPEN_STATUSES: frozenset[str] = frozenset({"submitting", "queued", "processing", "finishing"})
 """States in which a job may still change on its own (jobs/lifecycle.py has the table of transitions)."""
 

@@ -11,16 +11,19 @@ principal that created them (service.py checks it on every read).
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken
+if TYPE_CHECKING:
+    from mcp.server.auth.provider import AccessToken
 
-from avatar_mcp.models import LOCAL_PRINCIPAL
+LOCAL_PRINCIPAL = "local"
+"""The one principal of stdio and of an HTTP server without per-tenant tokens."""
 
 
 def current_principal() -> str:
     """The principal of the request being served (its access token's subject or client), else 'local'."""
+    from mcp.server.auth.middleware.auth_context import get_access_token
+
     token = get_access_token()
     if token is None:
         return LOCAL_PRINCIPAL
@@ -49,4 +52,6 @@ class StaticTokens:
                 found = principal
         if found is None:
             return None
+        from mcp.server.auth.provider import AccessToken
+
         return AccessToken(token="", client_id=found, subject=found, scopes=[])
