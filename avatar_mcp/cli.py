@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--online", action="store_true", help="also ask HeyGen for the remaining credits")
     sub.add_parser("heygen-webhook", help="register <AVATAR_MCP_PUBLIC_URL>/webhooks/heygen with HeyGen and print "
                    "the signing secret (HEYGEN_WEBHOOK_SECRET)")
+    sub.add_parser("worker", help="run job steps from the work queue (AVATAR_MCP_WORK=workers with "
+                   "AVATAR_MCP_DATABASE_URL): submissions, polls, downloads and local renders")
+    migrate = sub.add_parser("migrate", help="apply the job store's schema changes (PostgreSQL or the SQLite file)")
+    migrate.add_argument("--check", action="store_true", help="only list what is missing; exit 1 if anything is")
     demo = sub.add_parser("demo", help="make a talking video offline, driving the server as an assistant would")
     demo.add_argument("--out", default=None, help="copy the finished MP4 here as well")
     demo.add_argument("--provider", default="local", help="provider to use (default: local)")
@@ -71,6 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         code, text = anyio.run(register_webhook, settings)
         print(text, file=sys.stdout if code == 0 else sys.stderr)
         return code
+    if command == "worker":
+        import anyio
+
+        from avatar_mcp.jobs.worker import run_worker
+
+        if not settings.distributed:
+            print("avatar-mcp: a worker needs AVATAR_MCP_DATABASE_URL and AVATAR_MCP_WORK=workers (see "
+                  "docs/deployment.md).", file=sys.stderr)
+            return 2
+        anyio.run(run_worker, settings)
+        return 0
+    if command == "migrate":
+        return migrate(settings, check=args.check)
     if command == "demo":
         from avatar_mcp.demo import run_demo
 
@@ -102,6 +119,33 @@ def serve(settings: object, *, http: bool, host: str, port: int) -> int:
     return 0
 
 
+def migrate(settings: object, *, check: bool) -> int:
+    """Apply (or with `check`, list) the schema steps the configured job store lacks."""
+    from avatar_mcp.config import Settings
+    from avatar_mcp.jobs import migrate as steps
+
+    assert isinstance(settings, Settings)
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if check:
+            import sqlite3
+
+            with sqlite3.connect(settings.db_path) as conn:
+                current = steps.sqlite_current(conn)
+            print("up to date" if current else f"{settings.db_path} needs migrating")
+            return 0 if current else 1
+        applied = steps.migrate_sqlite(settings.db_path)
+    else:
+        url = settings.database_url.get_secret_value()
+        if check:
+            pending = steps.pending_postgres(url, settings.database_schema)
+            print("up to date" if not pending else "missing: " + ", ".join(pending))
+            return 1 if pending else 0
+        applied = steps.migrate_postgres(url, settings.database_schema)
+    print("applied: " + ", ".join(applied) if applied else "up to date")
+    return 0
+
+
 def doctor_report(settings: object) -> str:
     """What is configured and what is missing; never a secret. Imports the studio's modules for real."""
     from avatar_mcp.config import Settings
@@ -129,7 +173,9 @@ def doctor_report(settings: object) -> str:
     for req, why in studio:
         state = "ok     " if why is None else ("MISSING" if req.required else "absent ")
         lines.append(f"  {state} {req.package}" + (f": {why}" if why else ""))
-    lines += ["", "Data:", f"  data dir:    {settings.data_dir}", f"  job store:   {settings.db_path}",
+    lines += ["", "Data:", f"  data dir:    {settings.data_dir}", f"  job store:   {_store_line(settings)}",
+              f"  work:        {'queued for avatar-mcp worker processes' if settings.distributed else 'done here'}",
+              f"  media dir:   {settings.media_dir}",
               "  media roots: " + ", ".join(str(p) for p in settings.effective_media_roots())]
     lines += ["", "HTTP transport:",
               f"  bearer token: {'set' if settings.http_token else 'not set (only loopback binds allowed)'}",
@@ -140,3 +186,17 @@ def doctor_report(settings: object) -> str:
     if broken:
         lines += ["", f"To render locally, install the 'local' extra:  {install_command()}"]
     return "\n".join(lines)
+
+
+def _store_line(settings: object) -> str:
+    """Where the jobs are, without the database password."""
+    from urllib.parse import urlsplit
+
+    from avatar_mcp.config import Settings
+
+    assert isinstance(settings, Settings)
+    if settings.database_url is None:
+        return str(settings.db_path)
+    parts = urlsplit(settings.database_url.get_secret_value())
+    where = f"{parts.hostname or 'local socket'}:{parts.port or 5432}{parts.path}"
+    return f"PostgreSQL at {where}" + (f", schema {settings.database_schema}" if settings.database_schema else "")

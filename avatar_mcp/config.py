@@ -88,9 +88,38 @@ class Settings(BaseSettings):
         description="How long a server process's claim on a job lasts without renewal (renewed every third of it): "
                     "a crashed process's jobs are taken over by another one after at most this long.")
     log_level: str = Field(default="INFO", validation_alias=_env("AVATAR_MCP_LOG_LEVEL"))
+    media_dir_setting: Path | None = Field(
+        default=None, validation_alias=_env("AVATAR_MCP_MEDIA_DIR"),
+        description="Where finished media and the local studio's avatars go (default <data dir>/media): a "
+                    "directory every replica and worker of a cluster mounts.")
+
+    # Beyond one machine (docs/deployment.md)
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=_env("AVATAR_MCP_DATABASE_URL"),
+        description="postgresql://user:password@host:port/db: jobs live in PostgreSQL (the 'postgres' extra) "
+                    "instead of the data dir's SQLite file.")
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                        validation_alias=_env("AVATAR_MCP_DATABASE_SCHEMA"),
+                                        description="A PostgreSQL schema of its own (default: the search path's).")
+    work: Literal["here", "workers"] = Field(
+        default="here", validation_alias=_env("AVATAR_MCP_WORK"),
+        description="'here': this process submits, polls, renders and downloads (the in-process poller). "
+                    "'workers' (PostgreSQL only): that work is queued for `avatar-mcp worker` processes.")
+    worker_concurrency: int = Field(default=8, ge=1, le=256, validation_alias=_env("AVATAR_MCP_WORKER_CONCURRENCY"),
+                                    description="Submissions, polls and downloads one worker runs at once.")
+    render_concurrency: int = Field(default=1, ge=1, le=64, validation_alias=_env("AVATAR_MCP_RENDER_CONCURRENCY"),
+                                    description="Local renders one worker runs at once (each takes a core).")
 
     # HTTP transport
     http_token: SecretStr | None = Field(default=None, validation_alias=_env("AVATAR_MCP_HTTP_TOKEN"))
+    http_tokens: SecretStr | None = Field(
+        default=None, validation_alias=_env("AVATAR_MCP_HTTP_TOKENS"),
+        description="token=principal pairs, comma separated: each bearer token is a tenant that sees only its own "
+                    "jobs (AVATAR_MCP_HTTP_TOKEN is the principal 'local', the same as stdio's).")
+    request_state_keys: SecretStr | None = Field(
+        default=None, validation_alias=_env("AVATAR_MCP_REQUEST_STATE_KEYS"),
+        description="Comma-separated secrets (32+ characters; the first seals, all open) that seal the 2026-07-28 "
+                    "request state, shared by every replica so a form's answer may reach any of them.")
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                            validation_alias=_env("AVATAR_MCP_ALLOWED_HOSTS"))
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
@@ -104,10 +133,48 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("media_dir_setting", mode="after")
+    @classmethod
+    def _absolute_media(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
     @property
     def media_dir(self) -> Path:
         """Where uploads, generated portraits and finished videos go (always a media root)."""
-        return self.data_dir / "media"
+        return self.media_dir_setting or self.data_dir / "media"
+
+    @property
+    def studio_dir(self) -> Path:
+        """The local studio's avatars and caches: beside the media when the media dir is shared."""
+        return self.media_dir_setting / "studio" if self.media_dir_setting else self.data_dir / "local"
+
+    @property
+    def distributed(self) -> bool:
+        """Work goes to `avatar-mcp worker` processes through the queue (PostgreSQL only)."""
+        return self.work == "workers" and self.database_url is not None
+
+    def token_principals(self) -> dict[str, str]:
+        """Bearer token -> principal: AVATAR_MCP_HTTP_TOKENS' pairs, plus AVATAR_MCP_HTTP_TOKEN as 'local' (the one
+        user of stdio: a single-user server shares its jobs between stdio and HTTP, as before tenants)."""
+        found: dict[str, str] = {}
+        raw = self.http_tokens.get_secret_value() if self.http_tokens else ""
+        for pair in filter(None, (p.strip() for p in raw.split(","))):
+            token, sep, principal = pair.partition("=")
+            if not sep or not token.strip() or not principal.strip():
+                raise ValueError("AVATAR_MCP_HTTP_TOKENS takes token=principal pairs separated by commas.")
+            found[token.strip()] = principal.strip()
+        if self.http_token is not None and self.http_token.get_secret_value():
+            found.setdefault(self.http_token.get_secret_value(), "local")
+        return found
+
+    def state_keys(self) -> list[str]:
+        """The request-state keys, first one sealing; each must be at least 32 characters."""
+        raw = self.request_state_keys.get_secret_value() if self.request_state_keys else ""
+        keys = [k.strip() for k in raw.split(",") if k.strip()]
+        if any(len(k) < 32 for k in keys):
+            raise ValueError("Each key of AVATAR_MCP_REQUEST_STATE_KEYS must be at least 32 characters (e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`).")
+        return keys
 
     @property
     def db_path(self) -> Path:
@@ -124,4 +191,22 @@ class Settings(BaseSettings):
         """Every secret value, for redaction."""
         values = [self.heygen_api_key, self.runware_api_key, self.creatify_api_id, self.creatify_api_key,
                   self.napster_api_key, self.heygen_webhook_secret, self.http_token]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        raw_keys = self.request_state_keys.get_secret_value() if self.request_state_keys else ""
+        found += [k.strip() for k in raw_keys.split(",") if k.strip()]
+        found += [*self._token_secrets(), *self._database_password()]
+        return found
+
+    def _token_secrets(self) -> list[str]:
+        try:
+            return list(self.token_principals())
+        except ValueError:
+            return []
+
+    def _database_password(self) -> list[str]:
+        if self.database_url is None:
+            return []
+        from urllib.parse import urlsplit
+
+        password = urlsplit(self.database_url.get_secret_value()).password
+        return [password] if password else []

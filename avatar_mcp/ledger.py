@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import sqlite3
@@ -92,3 +92,35 @@ class Ledger:
             return True
 
         return self._run(body)
+
+
+class OneTimeFacts(Protocol):
+    """The ledger's contract, async: SQLite's `Ledger` (in a thread) or the PostgreSQL store's `once` table."""
+
+    async def remember(self, kind: str, keys: Sequence[str], ttl_seconds: float) -> bool: ...
+
+    async def issue(self, kind: str, value: str, ttl_seconds: float) -> str: ...
+
+    async def redeem(self, kind: str, code: str, value: str) -> bool: ...
+
+
+class ThreadedLedger:
+    """A data dir's `Ledger` for async callers: each call runs in a worker thread."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    async def remember(self, kind: str, keys: Sequence[str], ttl_seconds: float) -> bool:
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ledger.remember, kind, keys, ttl_seconds)
+
+    async def issue(self, kind: str, value: str, ttl_seconds: float) -> str:
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ledger.issue, kind, value, ttl_seconds)
+
+    async def redeem(self, kind: str, code: str, value: str) -> bool:
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ledger.redeem, kind, code, value)

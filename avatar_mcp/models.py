@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from avatar_mcp.principals import LOCAL_PRINCIPAL as LOCAL_PRINCIPAL
+
 # ---------------------------------------------------------------------------------------------- jobs
 
 JobStatus = Literal["submitting", "queued", "processing", "finishing", "succeeded", "failed", "canceled", "unknown"]
@@ -105,6 +107,8 @@ class JobRecord(BaseModel):
     lease_expires_at: datetime | None = None
     lease_epoch: int = Field(default=0, description="How many times the job's lease was taken.")
     takeovers: int = Field(default=0, description="How many of those took an expired lease (its owner had died).")
+    principal: str = Field(default=LOCAL_PRINCIPAL, description="Who the job belongs to (a bearer token's tenant on "
+                           "HTTP; 'local' on stdio): only they see, cancel or download it.")
 
     @property
     def is_open(self) -> bool:

@@ -135,8 +135,10 @@ class RedactingStore:
         return await self.inner.find_by_vendor_id(provider, vendor_id)
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
-        return await self.inner.list(statuses=statuses, kind=kind, provider=provider, limit=limit)
+                   provider: str | None = None, principal: str | None = None,
+                   limit: int = 50) -> builtins.list[JobRecord]:
+        return await self.inner.list(statuses=statuses, kind=kind, provider=provider, principal=principal,
+                                     limit=limit)
 
     async def close(self) -> None:
         await self.inner.close()

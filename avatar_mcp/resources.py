@@ -15,6 +15,7 @@ from mcp_types import Completion, CompletionArgument, CompletionContext, PromptR
 
 from avatar_mcp.app import service_of
 from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound
+from avatar_mcp.principals import principal_of
 
 if TYPE_CHECKING:
     from avatar_mcp.models import JobResult, MediaOutput
@@ -49,7 +50,7 @@ async def job_resource(job_id: str, ctx: Context[Any, Any]) -> str:
     """A job's handle plus the complete request as submitted (after the checklist; no secrets, no file contents)."""
     service = await service_of(ctx)
     try:
-        job = await service.get(job_id)
+        job = await service.get(job_id, principal=principal_of(ctx))
     except AvatarError as exc:
         raise resource_error(exc) from exc
     return service.detail(job).model_dump_json(indent=1, exclude_none=True)
@@ -59,7 +60,7 @@ async def media_resource(job_id: str, name: str, ctx: Context[Any, Any]) -> byte
     """One file a finished job produced (video, captions, thumbnail, candidate image), by its file name."""
     service = await service_of(ctx)
     try:
-        job = await service.get(job_id)
+        job = await service.get(job_id, principal=principal_of(ctx))
     except AvatarError as exc:
         raise ResourceError(str(exc)) from exc
     files = {Path(p).name: Path(p) for p in _job_files(job.result)}
@@ -67,14 +68,14 @@ async def media_resource(job_id: str, name: str, ctx: Context[Any, Any]) -> byte
     if path is None:
         known = ", ".join(sorted(files)) or "none yet"
         raise ResourceError(f"Job {job_id} has no file named {name!r}; its files: {known}.")
-    data_dir = service.settings.data_dir.resolve()
+    roots = {service.settings.data_dir.resolve(), service.settings.media_dir.resolve()}
     try:
         resolved = path.resolve(strict=True)
         size = resolved.stat().st_size
     except OSError as exc:
         raise ResourceError(f"The file {name} of job {job_id} is gone; call download_result to fetch it "
                             f"again.") from exc
-    if not resolved.is_relative_to(data_dir):
+    if not any(resolved.is_relative_to(root) for root in roots):
         raise ResourceError(f"The file {name} of job {job_id} is outside the server's data dir; open it at {path}.")
     if size > MEDIA_MAX_BYTES:
         raise ResourceError(f"{name} is {size / 1e6:.0f} MB, too big to send as a resource (limit "
@@ -114,8 +115,11 @@ async def catalogue(service: AvatarService, provider: str | None, operation: str
 
 
 async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str) -> str:
+    service = await service_of(ctx)
     try:
-        items = await catalogue(await service_of(ctx), provider, operation)
+        items = await catalogue(service, provider, operation)
+        if operation == LIST_AVATARS:
+            items = await service.own_avatars(provider, items, principal_of(ctx))
     except AvatarError as exc:
         raise resource_error(exc) from exc
     return _json([i.model_dump(exclude_none=True) for i in items])

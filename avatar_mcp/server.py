@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer, RequestStateSecurity
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools.tool_manager import ToolManager
 from mcp.shared.exceptions import MCPError
@@ -31,6 +32,7 @@ from avatar_mcp.config import Settings
 from avatar_mcp.guard import ToolGuard
 from avatar_mcp.joblog import OPEN_STATUSES, JobLog, is_legacy
 from avatar_mcp.listing_cache import ToolListCache
+from avatar_mcp.principals import StaticTokens
 from avatar_mcp.prompts import as_mcp_prompt, load_prompts
 from avatar_mcp.resources import register as register_resources
 from avatar_mcp.resources import register_completions
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from mcp.server.lowlevel.helper_types import ReadResourceContents
     from mcp.server.mcpserver import Context
     from pydantic import AnyUrl
+    from starlette.requests import Request
+    from starlette.responses import Response
 
     from avatar_mcp.runtime import ProviderFactory
     from avatar_mcp.service import AvatarService
@@ -70,8 +74,10 @@ class AvatarServer(MCPServer[AppContext]):
     """The MCP server, with tools built off the start-up path."""
 
     def __init__(self, settings: Settings, provider_factory: ProviderFactory | None = None) -> None:
+        auth, verifier, state = http_security(settings)
         super().__init__("avatar-mcp", title="Avatar videos", version=__version__, instructions=INSTRUCTIONS,
-                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()])
+                         lifespan=_lifespan, log_level=_sdk_log_level(settings), extensions=[StudioApp()],
+                         auth=auth, token_verifier=verifier, request_state_security=state)
         self.config = settings
         self.guard = ToolGuard(settings)
         self.provider_factory = provider_factory
@@ -86,6 +92,7 @@ class AvatarServer(MCPServer[AppContext]):
         register_resources(self, self.current_service)
         register_completions(self, self.current_service)
         register_webhooks(self, settings, self.current_service)
+        self.custom_route("/healthz", methods=["GET"], include_in_schema=False)(self.health)
         for prompt in load_prompts():
             self.add_prompt(as_mcp_prompt(prompt))
 
@@ -111,6 +118,28 @@ class AvatarServer(MCPServer[AppContext]):
         app.wanted.set()
         await app.ready.wait()
         return app.current
+
+    async def health(self, request: Request) -> Response:
+        """GET /healthz (no token: it reveals nothing): 200 once the service is open and its job store answers,
+        else 503 with the reason. Balancers route to a replica only while it answers 200."""
+        from starlette.responses import JSONResponse
+
+        app = self.app_context
+        if app is None:
+            return JSONResponse({"ok": False, "error": "starting"}, status_code=503)
+        app.wanted.set()
+        with anyio.move_on_after(5):
+            await app.ready.wait()
+        service = app.current
+        if service is None:
+            return JSONResponse({"ok": False, "error": app.failure or "starting"}, status_code=503)
+        try:
+            with anyio.fail_after(5):
+                await service.store.list(limit=1)
+        except Exception as exc:
+            logger.warning("health check: the job store does not answer: %s", exc)
+            return JSONResponse({"ok": False, "error": "the job store does not answer"}, status_code=503)
+        return JSONResponse({"ok": True, "work": "workers" if service.queue is not None else "here"})
 
     # ------------------------------------------------------------------------------------------ tools
     def build_tools(self) -> None:
@@ -230,6 +259,21 @@ async def _lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
 def build_server(settings: Settings, provider_factory: ProviderFactory | None = None) -> AvatarServer:
     """The MCP server with every tool, resource and prompt."""
     return AvatarServer(settings, provider_factory)
+
+
+def http_security(settings: Settings) -> tuple[AuthSettings | None, StaticTokens | None,
+                                               RequestStateSecurity | None]:
+    """The SDK's bearer auth over the configured tokens (each token a principal), and the request-state keys every
+    replica shares (None: a key of this process alone, which is all one process needs)."""
+    principals = settings.token_principals()
+    auth = verifier = None
+    if principals:
+        # Resource server only: no authorization endpoints are served, so the issuer is never advertised.
+        auth = AuthSettings(issuer_url=settings.public_url or "http://localhost",  # type: ignore[arg-type]
+                            resource_server_url=None)
+        verifier = StaticTokens(principals)
+    keys = settings.state_keys()
+    return auth, verifier, RequestStateSecurity(keys=keys) if keys else None
 
 
 def _request_of(context: Context[AppContext, Any] | None) -> ServerRequestContext[Any, Any] | None:

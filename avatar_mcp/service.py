@@ -12,27 +12,40 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from pydantic import BaseModel
 
 from avatar_mcp import operations
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, ProviderConnectionError, ProviderStatusError
+from avatar_mcp.errors import AvatarError, JobNotFound, ProviderConnectionError, ProviderStatusError
 from avatar_mcp.jobs import lifecycle
 from avatar_mcp.jobs.engine import AVATAR_KINDS, POLLABLE, JobEngine
 from avatar_mcp.jobs.events import JobEvents
 from avatar_mcp.jobs.leases import new_owner_id
 from avatar_mcp.jobs.store import JobStore, Lease, StaleWrite, new_job_id
+from avatar_mcp.ledger import Ledger, OneTimeFacts, ThreadedLedger
 from avatar_mcp.media import MediaPolicy
-from avatar_mcp.models import OPEN_STATUSES, CatalogQuery, JobDetail, JobError, JobHandle, JobRecord, utcnow
+from avatar_mcp.models import (
+    LOCAL_PRINCIPAL,
+    OPEN_STATUSES,
+    CatalogQuery,
+    JobDetail,
+    JobError,
+    JobHandle,
+    JobRecord,
+    utcnow,
+)
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.planning import Plan, Planner, check_job_id
 from avatar_mcp.providers.base import AssetMemo, ProgressFn, Provider, Submission, SubmitContext
 from avatar_mcp.providers.local.tasks import RunsLocally
 from avatar_mcp.providers.selection import ProviderSet
 from avatar_mcp.providers.spec import ProviderEntry
+
+if TYPE_CHECKING:
+    from avatar_mcp.jobs.queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +59,18 @@ WAIT_SLICE_SECONDS = 2.0
 VERSION_POLL_SECONDS = 0.25
 """How often a waiting check_job re-reads the job's version, to see changes made by other processes."""
 RETRY_SUBMIT_SECONDS = 5.0
+AVATAR_SCAN = 1000
+"""Avatar jobs looked at when hiding other principals' avatars from a listing."""
 
 
 class AvatarService:
     def __init__(self, settings: Settings, store: JobStore, providers: Sequence[ProviderEntry],
-                 http: SharedHTTP, media: MediaPolicy, *, owner: str | None = None) -> None:
+                 http: SharedHTTP, media: MediaPolicy, *, owner: str | None = None,
+                 ledger: OneTimeFacts | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.ledger: OneTimeFacts = ledger or ThreadedLedger(Ledger(settings.data_dir))
+        """Webhook deliveries seen and spending confirmation codes, shared by every process on this store."""
         self.providers = ProviderSet(providers, settings.default_provider)
         self.entries = self.providers.entries
         self.http = http
@@ -61,13 +79,18 @@ class AvatarService:
         self.events = JobEvents()
         self.engine = JobEngine(settings, store, self.providers, http, owner=self.owner, events=self.events,
                                 callback_url=self._callback_url, on_finished=self._finished)
+        self.engine.send_stored = self.send_stored
+        self.queue: WorkQueue | None = None
+        """With AVATAR_MCP_WORK=workers: where each step of a job goes (runtime.py sets it)."""
         self._catalogues: dict[tuple[str, str, str], tuple[float, list[Any]]] = {}
         self.planner = Planner(self)
 
-    async def plan(self, operation: str, request: Mapping[str, Any], provider: str | None = None) -> Plan:
-        """What submitting `request` (tool arguments, None meaning absent) would take: the provider, what is still
-        missing, the cost. Refuses at once what can never work (unknown provider, unusable local media)."""
-        return await self.planner.plan(operation, request, provider)
+    async def plan(self, operation: str, request: Mapping[str, Any], provider: str | None = None, *,
+                   principal: str = LOCAL_PRINCIPAL) -> Plan:
+        """What submitting `request` (tool arguments, None meaning absent) for `principal` would take: the provider,
+        what is still missing, the cost. Refuses at once what can never work (unknown provider, unusable local
+        media, another principal's generation job)."""
+        return await self.planner.plan(operation, request, provider, principal=principal)
 
     # ------------------------------------------------------------------------------------------ catalogue
 
@@ -84,6 +107,15 @@ class AvatarService:
         self._catalogues[key] = (now, items)
         return list(items)
 
+    async def own_avatars(self, provider: str, items: list[Any], principal: str) -> list[Any]:
+        """`items` (a provider's avatars) less those another principal made through this server: avatars made here
+        belong to the principal whose job made them."""
+        made = await self.store.list(kind="avatar", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
+        made += await self.store.list(kind="training", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
+        others = {j.result.avatar_id for j in made if j.principal != principal and j.result is not None}
+        mine = {j.result.avatar_id for j in made if j.principal == principal and j.result is not None}
+        return [i for i in items if getattr(i, "avatar_id", None) not in others - mine]
+
     def forget_avatars(self, provider: str) -> None:
         """An avatar was made or deleted here: the next listing asks the vendor again."""
         self._catalogues = {k: v for k, v in self._catalogues.items() if not (k[0] == provider and k[1] == "avatars")}
@@ -96,7 +128,7 @@ class AvatarService:
 
     async def submit(self, operation: str, spec: BaseModel, provider: Provider, *,
                      checklist: dict[str, Any] | None = None, generation: JobRecord | None = None,
-                     report: ProgressFn | None = None) -> JobRecord:
+                     report: ProgressFn | None = None, principal: str = LOCAL_PRINCIPAL) -> JobRecord:
         """Create the job row (leased to this process, so nobody else touches it meanwhile), then call the vendor.
 
         A refusal before anything was sent (bad input, media, capability) leaves no job behind. A vendor's error
@@ -109,13 +141,22 @@ class AvatarService:
         if checklist:
             request["checklist"] = checklist
         engine = self.engine
+        record = JobRecord(id=new_job_id(), kind=op.kind, provider=provider.name, operation=operation, request=request,
+                           next_poll_at=utcnow(), principal=principal)
+        if self.queue is not None:
+            return await self._queue_submission(record, report)
         # Due at once: if this process dies before recording the answer, whoever takes the expired lease
         # reconciles the job.
-        job = await self.store.create(JobRecord(id=new_job_id(), kind=op.kind, provider=provider.name,
-                                                operation=operation, request=request, next_poll_at=utcnow()),
-                                      owner=self.owner, ttl=engine.ttl)
+        job = await self.store.create(record, owner=self.owner, ttl=engine.ttl)
         lease = engine.keeper.hold(job)
         lifecycle.reached("created", job.id)
+        return await self._send(job, lease, provider, spec, generation, report)
+
+    async def _send(self, job: JobRecord, lease: Lease, provider: Provider, spec: BaseModel,
+                    generation: JobRecord | None, report: ProgressFn | None) -> JobRecord:
+        """Call the vendor's create for a job leased here, and record its answer (or what its failure means)."""
+        engine = self.engine
+        op = operations.get(job.operation)
         ctx = SubmitContext(job_id=job.id, callback_url=self._callback_url(provider),
                             assets=self.store if isinstance(self.store, AssetMemo) else None)
         if report is not None:
@@ -132,14 +173,14 @@ class AvatarService:
                 return await engine.commit(lease, release=True, message=f"{exc} Will retry safely with the same "
                                            f"request key.", vendor_state=ctx.vendor_state,
                                            next_poll_at=utcnow() + timedelta(seconds=RETRY_SUBMIT_SECONDS))
-            await self._drop(lease)
+            await self._drop(lease, exc)
             raise
         except ProviderStatusError as exc:
             await engine.commit(lease, status="failed", release=True, next_poll_at=None,
                                 error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
             raise
-        except AvatarError:
-            await self._drop(lease)
+        except AvatarError as exc:
+            await self._drop(lease, exc)
             raise
         except BaseException as exc:
             with anyio.CancelScope(shield=True):
@@ -147,6 +188,17 @@ class AvatarService:
             raise
         lifecycle.reached("vendor_accepted", job.id)
         return await self._record(job, lease, submission)
+
+    async def _queue_submission(self, record: JobRecord, report: ProgressFn | None) -> JobRecord:
+        from avatar_mcp.jobs import dispatch
+
+        return await dispatch.queue_submission(self, record, report)
+
+    async def send_stored(self, job: JobRecord) -> JobRecord:
+        """A worker sends a submission a replica queued (jobs/dispatch.py), under the lease `job` carries."""
+        from avatar_mcp.jobs import dispatch
+
+        return await dispatch.send_stored(self, job)
 
     async def _find_lost(self, job: JobRecord, provider: Provider, exc: ProviderConnectionError) -> JobRecord:
         """A create that may have reached a vendor that cannot replay it: look for it there now (the provider's
@@ -160,8 +212,14 @@ class AvatarService:
             return await self.engine.unknown(Lease.of(job), exc)
         return await self.engine.apply(job, update)
 
-    async def _drop(self, lease: Lease) -> None:
-        """Nothing was sent: the job never existed."""
+    async def _drop(self, lease: Lease, exc: AvatarError | None = None) -> None:
+        """Nothing was sent: the job never existed. A queued submission (a worker's) fails instead, so the replica
+        waiting for it can tell its caller why."""
+        job = await self.store.get(lease.job_id)
+        if job.request.get("queued") and exc is not None:
+            await self.engine.commit(lease, status="failed", release=True, next_poll_at=None, message=str(exc),
+                                     error=JobError(code=exc.code, message=str(exc), retryable=exc.retryable))
+            return
         self.engine.keeper.forget(lease.job_id)
         await self.store.delete(lease.job_id, lease=lease)
 
@@ -204,7 +262,8 @@ class AvatarService:
         provider = self.providers.for_job(job)
         if isinstance(provider, RunsLocally):
             work_kind = provider.pool_for(job.operation)
-            keep = engine.pool.free(work_kind) > 0
+            # With workers, the render is a task of the `renders` queue (the commit below defers it).
+            keep = engine.pool.free(work_kind) > 0 and self.queue is None
             job = await engine.commit(lease, status=submission.status, release=not keep, next_poll_at=utcnow(),
                                       **changes)
             if keep:
@@ -230,14 +289,18 @@ class AvatarService:
         job = await self.store.find_by_vendor_id(provider, vendor_id)
         if job is None or not job.is_open:
             return job
+        if self.queue is not None:  # a worker polls it, now
+            await self.engine.nudge(job)
+            return job
         refreshed = await self.engine.refresh(job.id, force=True)
         if refreshed.version == job.version:
             await self.engine.nudge(refreshed)
         return refreshed
 
-    async def download_result(self, job_id: str) -> JobRecord:
+    async def download_result(self, job_id: str, *, principal: str | None = None) -> JobRecord:
         """Download (again) what a finished job produced, with fresh URLs from the vendor where possible."""
-        return await self.engine.finisher.redownload(check_job_id(job_id, "job_id"))
+        await self.get(job_id, principal=principal)
+        return await self.engine.finisher.redownload(job_id)
 
     async def shutdown(self) -> None:
         """Stop this process's work and hand its jobs over: another process takes them at once."""
@@ -246,13 +309,14 @@ class AvatarService:
 
     # ------------------------------------------------------------------------------------------ read
 
-    async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None) -> JobRecord:
+    async def wait(self, job_id: str, wait_seconds: float, on_progress: ProgressCallback | None = None, *,
+                   principal: str | None = None) -> JobRecord:
         """The job as stored, waiting (up to the bound) for it to finish, reporting progress meanwhile.
 
         Never holds a lock and never does work: changes made here wake it at once, changes made by other
         processes are seen by re-reading the job's version every VERSION_POLL_SECONDS."""
         deadline = anyio.current_time() + max(0.0, min(wait_seconds, MAX_WAIT_SECONDS))
-        job = await self.store.get(check_job_id(job_id, "job_id"))
+        job = await self.get(job_id, principal=principal)
         reported: tuple[float, str, str | None] | None = None
         reported_at = 0.0
         while True:
@@ -268,17 +332,23 @@ class AvatarService:
             if await self.store.version(job_id) != job.version:
                 job = await self.store.get(job_id)
 
-    async def get(self, job_id: str) -> JobRecord:
-        return await self.store.get(check_job_id(job_id, "job_id"))
+    async def get(self, job_id: str, *, principal: str | None = None) -> JobRecord:
+        """The job as stored. With `principal` (every tool and resource passes the caller's), another principal's
+        job is JobNotFound, exactly as an id that does not exist: its existence is not revealed either."""
+        job = await self.store.get(check_job_id(job_id, "job_id"))
+        if principal is not None and job.principal != principal:
+            raise JobNotFound(job_id)
+        return job
 
     async def list_jobs(self, *, status: str | None = None, kind: str | None = None, provider: str | None = None,
-                        limit: int = 20) -> list[JobRecord]:
+                        limit: int = 20, principal: str | None = None) -> list[JobRecord]:
         statuses = sorted(OPEN_STATUSES) if status == "open" else ([status] if status else None)
-        return await self.store.list(statuses=statuses, kind=kind, provider=provider, limit=limit)
+        return await self.store.list(statuses=statuses, kind=kind, provider=provider, principal=principal,
+                                     limit=limit)
 
-    async def cancel(self, job_id: str) -> JobRecord:
+    async def cancel(self, job_id: str, *, principal: str | None = None) -> JobRecord:
         """Cancel a queued or processing job, whichever process works on it (its lease ends; the worker stops)."""
-        job = await self.store.get(check_job_id(job_id, "job_id"))
+        job = await self.get(job_id, principal=principal)
         if job.status not in lifecycle.CANCELABLE:
             return job
         provider = self.providers.for_job(job)

@@ -32,12 +32,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from avatar_mcp.config import Settings
-from avatar_mcp.ledger import Ledger
+from avatar_mcp.ledger import Ledger, OneTimeFacts, ThreadedLedger
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -166,7 +165,12 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
                       service: Callable[[], Awaitable[AvatarService | None]]) -> None:
     from avatar_mcp.providers.heygen.spec import webhook_ids as heygen_ids
 
-    ledger = Ledger(settings.data_dir)
+    fallback = ThreadedLedger(Ledger(settings.data_dir))
+
+    async def ledger() -> OneTimeFacts:
+        """The service's ledger (PostgreSQL's when jobs live there, so every replica sees each delivery)."""
+        current = await service()
+        return current.ledger if current is not None else fallback
 
     @server.custom_route("/webhooks/heygen", methods=["POST"], include_in_schema=False)  # type: ignore[untyped-decorator]
     async def heygen(request: Request) -> Response:
@@ -182,8 +186,7 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
         if problem is not None:
             logger.warning("rejected a HeyGen webhook delivery: %s", problem)
             return JSONResponse({"error": problem}, status_code=401)
-        fresh = await anyio.to_thread.run_sync(ledger.remember, "heygen-webhook", delivery_ids(headers, body),
-                                               REPLAY_MEMORY_SECONDS)
+        fresh = await (await ledger()).remember("heygen-webhook", delivery_ids(headers, body), REPLAY_MEMORY_SECONDS)
         if not fresh:
             logger.warning("rejected a replayed HeyGen webhook delivery")
             return JSONResponse({"error": "already delivered"}, status_code=409)

@@ -73,3 +73,11 @@ def test_allowed_hosts_from_settings_are_accepted(tmp_path: Path, media_root: Pa
     with running(settings, "0.0.0.0") as base:
         ok = httpx.post(f"{base}/mcp", json=INIT, headers={**auth, "Host": "avatars.internal:8000"})
     assert ok.status_code == 200
+
+
+def test_the_health_check_answers_without_a_token_once_the_job_store_answers(tmp_path: Path,
+                                                                             media_root: Path) -> None:
+    settings = make_settings(tmp_path, media_root, http_token=SecretStr(TOKEN))
+    with running(settings, "0.0.0.0") as base:
+        health = httpx.get(f"{base}/healthz", timeout=30)
+    assert health.status_code == 200 and health.json() == {"ok": True, "work": "here"}

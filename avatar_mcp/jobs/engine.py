@@ -21,12 +21,13 @@ import anyio.to_thread
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import AvatarError, JobNotFound, NotFound, RateLimited
 from avatar_mcp.jobs import lifecycle, workspace
+from avatar_mcp.jobs.dispatch import is_first_claim
 from avatar_mcp.jobs.events import JobEvents
 from avatar_mcp.jobs.finisher import Finisher
 from avatar_mcp.jobs.leases import LeaseKeeper
 from avatar_mcp.jobs.schedule import next_poll_delay
 from avatar_mcp.jobs.store import JobStore, Lease, StaleWrite
-from avatar_mcp.jobs.work import THREADED, Kind, Work, WorkPool
+from avatar_mcp.jobs.work import SLOTS, THREADED, Kind, Work, WorkPool
 from avatar_mcp.models import JobError, JobRecord, utcnow
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import JobUpdate, Provider
@@ -63,8 +64,12 @@ class JobEngine:
         self.callback_url = callback_url
         self.on_finished = on_finished
         self.keeper = LeaseKeeper(store, owner, self.ttl)
-        self.pool = WorkPool(self.keeper)
+        self.pool = WorkPool(self.keeper, {**SLOTS, "render": settings.render_concurrency})
         self.finisher = Finisher(self, http)
+        self.scheduler: Callable[[JobRecord], Awaitable[Any]] | None = None
+        """With workers (jobs/queue.py): defers a job's next step whenever its lease is released while it is open."""
+        self.send_stored: Callable[[JobRecord], Awaitable[JobRecord]] | None = None
+        """Sends a queued submission on its first claim (jobs/dispatch.py); set by the service."""
 
     # ------------------------------------------------------------------------------------------ writes
     async def commit(self, lease: Lease, *, status: str | None = None, release: bool = False,
@@ -77,7 +82,19 @@ class JobEngine:
         if release:
             self.keeper.forget(lease.job_id)
         await self.events.changed(job)
+        if release and job.is_open:
+            await self.schedule(job)
         return job
+
+    async def schedule(self, job: JobRecord) -> None:
+        """Defer the open job's next step on the queue (with workers; the poller finds it otherwise). A failed
+        deferral is logged: the queue's periodic rescue defers any due job that has no step waiting."""
+        if self.scheduler is None:
+            return
+        try:
+            await self.scheduler(job)
+        except Exception:
+            logger.exception("could not defer the next step of %s; the rescue task will", job.id)
 
     async def renew(self, lease: Lease) -> None:
         """Make sure the lease is still ours right before an irreversible step (moving files into place)."""
@@ -128,7 +145,7 @@ class JobEngine:
                     started.append(self.start(kind, job))
         async with anyio.create_task_group() as tg:
             for name, jobs in polls.items():
-                tg.start_soon(self._poll_group, self.providers.entries[name].provider, jobs)
+                tg.start_soon(self.poll_group, self.providers.entries[name].provider, jobs)
         if wait:
             for work in started:
                 if work.kind not in THREADED:
@@ -144,7 +161,7 @@ class JobEngine:
             return self.pool.start(kind, job, lambda work: self.guard(job.id, finisher.download(job, work.lease)))
         return self.pool.start(kind, job, lambda work: self.guard(job.id, finisher.render(job, work)))
 
-    async def _poll_group(self, provider: Provider | None, jobs: Sequence[JobRecord]) -> None:
+    async def poll_group(self, provider: Provider | None, jobs: Sequence[JobRecord]) -> None:
         """Poll one vendor's due jobs: claim their leases first (a batch status request covers only jobs this
         process holds), ask, write each answer and release."""
         assert provider is not None
@@ -254,6 +271,8 @@ class JobEngine:
     async def reconcile(self, job: JobRecord, *, inline: bool) -> JobRecord:
         """A job in `submitting` whose submitter is gone: recover it safely (replay it with its request key, or find
         it at the vendor) or mark it unknown."""
+        if is_first_claim(job) and self.send_stored is not None:
+            return await self.send_stored(job)  # queued by a replica, never leased before: nothing was sent
         provider = self.providers.for_job(job)
         if not (provider.capabilities.idempotent_create or provider.capabilities.findable_create):
             return await self.unknown(Lease.of(job), Exception("Submission interrupted."))
@@ -310,7 +329,9 @@ class JobEngine:
         """Make an open vendor job due now (a webhook said it changed while another process held it)."""
         if job.status in POLLABLE:
             with contextlib.suppress(StaleWrite):
-                await self.events.changed(await self.store.update(job.id, expect=POLLABLE, next_poll_at=utcnow()))
+                nudged = await self.store.update(job.id, expect=POLLABLE, next_poll_at=utcnow())
+                await self.events.changed(nudged)
+                await self.schedule(nudged)
 
     async def sweep(self, min_age: float | None = None) -> int:
         """Remove attempt folders that nobody works on any more (their process died mid-work), untouched for

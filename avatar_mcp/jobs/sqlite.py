@@ -23,74 +23,19 @@ from typing import Any, TypeVar
 import anyio.to_thread
 
 from avatar_mcp.errors import JobNotFound
+from avatar_mcp.jobs import migrate
 from avatar_mcp.jobs.store import Lease, StaleWrite, StatusChange
 from avatar_mcp.models import OPEN_STATUSES, JobError, JobRecord, JobResult, utcnow
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
-
-DDL = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id               TEXT PRIMARY KEY,
-    kind             TEXT NOT NULL,
-    provider         TEXT NOT NULL,
-    operation        TEXT NOT NULL,
-    vendor_id        TEXT,
-    request          TEXT NOT NULL,
-    status           TEXT NOT NULL,
-    progress         REAL NOT NULL DEFAULT 0,
-    message          TEXT,
-    result           TEXT,
-    error            TEXT,
-    vendor_state     TEXT NOT NULL DEFAULT '{}',
-    created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL,
-    next_poll_at     REAL,
-    poll_count       INTEGER NOT NULL DEFAULT 0,
-    expected_seconds REAL,
-    version          INTEGER NOT NULL DEFAULT 1,
-    lease_owner      TEXT,
-    lease_expires_at REAL,
-    lease_epoch      INTEGER NOT NULL DEFAULT 0,
-    takeovers        INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_poll_at);
-CREATE INDEX IF NOT EXISTS jobs_vendor ON jobs (provider, vendor_id);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
-CREATE TABLE IF NOT EXISTS job_history (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id  TEXT NOT NULL,
-    source  TEXT,
-    target  TEXT NOT NULL,
-    owner   TEXT,
-    at      REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS job_history_job ON job_history (job_id, seq);
-CREATE TABLE IF NOT EXISTS vendor_assets (
-    account    TEXT NOT NULL,
-    digest     TEXT NOT NULL,
-    asset_id   TEXT NOT NULL,
-    stored_at  TEXT NOT NULL,
-    PRIMARY KEY (account, digest)
-);
-"""
-
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: ("ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
-        "ALTER TABLE jobs ADD COLUMN lease_owner TEXT",
-        "ALTER TABLE jobs ADD COLUMN lease_expires_at REAL",
-        "ALTER TABLE jobs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE jobs ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0"),
-}
-"""Schema changes of a file made by an older version, by the version they lead to (the DDL above is the newest)."""
 
 _LEASE = ("version", "lease_owner", "lease_expires_at", "lease_epoch", "takeovers")
 _COLUMNS = ("id", "kind", "provider", "operation", "vendor_id", "request", "status", "progress", "message", "result",
             "error", "vendor_state", "created_at", "updated_at", "next_poll_at", "poll_count", "expected_seconds",
-            *_LEASE)
-_UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at", *_LEASE}
+            "principal", *_LEASE)
+_UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at", "principal", *_LEASE}
 _CLAIMABLE = "(lease_owner IS NULL OR lease_expires_at <= ?)"
 _DUE = "(next_poll_at IS NULL OR next_poll_at <= ?)"
 
@@ -125,7 +70,7 @@ def _row_to_job(row: sqlite3.Row) -> JobRecord:
         next_poll_at=_instant(row["next_poll_at"]), poll_count=row["poll_count"],
         expected_seconds=row["expected_seconds"], version=row["version"], lease_owner=row["lease_owner"],
         lease_expires_at=_instant(row["lease_expires_at"]), lease_epoch=row["lease_epoch"],
-        takeovers=row["takeovers"],
+        takeovers=row["takeovers"], principal=row["principal"],
     )
 
 
@@ -161,23 +106,10 @@ class SqliteJobStore:
         self._writer = _Connection(path)
         self._writer.conn.execute("PRAGMA journal_mode = WAL")
         self._writer.conn.execute("PRAGMA synchronous = NORMAL")
-        with self._writer.lock:
-            self._writer.transaction(self._migrate)
+        if not migrate.sqlite_current(self._writer.conn):
+            migrate.migrate_sqlite(path)
         self._reader = _Connection(path)
         self._glance = _Connection(path, busy_ms=0)
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone() is not None
-        if exists and current < SCHEMA_VERSION:
-            for version in range(max(current, 1) + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS.get(version, ()):
-                    conn.execute(statement)
-        for statement in DDL.strip().split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def locked() -> T:
@@ -244,9 +176,13 @@ class SqliteJobStore:
         return int(row[0])
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
+                   provider: str | None = None, principal: str | None = None,
+                   limit: int = 50) -> builtins.list[JobRecord]:
         where: builtins.list[str] = []
         args: builtins.list[Any] = []
+        if principal is not None:
+            where.append("principal = ?")
+            args.append(principal)
         if statuses:
             where.append(f"status IN ({_marks(statuses)})")
             args.extend(statuses)

@@ -1,8 +1,8 @@
 """The job store's contract: what every implementation guarantees, written once, held by one test suite.
 
 `JobStore` is the interface the service uses. `SqliteJobStore` (jobs/sqlite.py) implements it on one SQLite
-file shared by every server process on the machine; a PostgreSQL store implements the same methods one to one
-(noted per method). tests/jobs/store_contract.py holds any implementation to this contract.
+file shared by every server process on the machine; `PostgresJobStore` (jobs/postgres.py) implements the same
+methods one to one (noted per method). tests/jobs/store_contract.py holds any implementation to this contract.
 
 Leases. Work on a job is done only by the process holding the job's lease: an owner id (host:pid:random),
 an expiry, and an epoch that grows by one each time the lease is taken. `claim` takes free or expired leases in
@@ -100,8 +100,10 @@ class JobStore(Protocol):
         ...
 
     async def list(self, *, statuses: Sequence[str] | None = None, kind: str | None = None,
-                   provider: str | None = None, limit: int = 50) -> builtins.list[JobRecord]:
-        """Jobs matching every given filter, newest first (created_at, then insertion order)."""
+                   provider: str | None = None, principal: str | None = None,
+                   limit: int = 50) -> builtins.list[JobRecord]:
+        """Jobs matching every given filter, newest first (created_at, then insertion order). `principal` keeps
+        one tenant's jobs (the column is set at create and never changes)."""
         ...
 
     async def find_by_vendor_id(self, provider: str, vendor_id: str) -> JobRecord | None:

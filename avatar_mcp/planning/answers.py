@@ -3,9 +3,10 @@
 `settle` merges answers (a form's, or the questions' defaults) into the planned request, says which fields were
 defaulted and which the user gave, asks again for anything still missing, validates the request into its spec and
 checks the vendor's limits. `confirm` is the spending confirmation for clients that cannot show forms: a single-use
-code bound to exactly this request and its cost (a digest), kept CONFIRMATION_TTL_SECONDS in the data dir
-(ledger.py, so another server process accepts it too). Only that code, given back after the user approved,
-submits; nothing the model could say by itself does.
+code bound to exactly this request, its cost and the principal asking (a digest), kept CONFIRMATION_TTL_SECONDS
+beside the jobs (the service's ledger: the data dir's, or PostgreSQL's, so another server process accepts it too).
+Only that code, given back by the same principal after the user approved, submits; nothing the model could say by
+itself does.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from pydantic import BaseModel
 
 from avatar_mcp.checklist import Catalogue, Question, apply_answers, defaults_for, missing_fields
 from avatar_mcp.errors import InvalidInput
-from avatar_mcp.ledger import Ledger
+from avatar_mcp.ledger import OneTimeFacts
 from avatar_mcp.models import Cost
 from avatar_mcp.planning.plan import Plan
+from avatar_mcp.principals import LOCAL_PRINCIPAL
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    pass
 
 CONFIRMATION_TTL_SECONDS = 600.0
 _CONFIRMATIONS = "spend-confirmation"
@@ -70,25 +71,24 @@ def settle(plan: Plan, defaulted: dict[str, Any], answered: dict[str, Any]) -> S
     return Settled(plan=plan, request=merged, spec=spec, defaults_applied=defaults_applied, answered=by_user)
 
 
-def spend_digest(operation: str, provider: str, request: dict[str, Any], cost: Cost | None) -> str:
-    """What a confirmation code is bound to: exactly this operation, provider, complete request and cost."""
+def spend_digest(operation: str, provider: str, request: dict[str, Any], cost: Cost | None,
+                 principal: str = LOCAL_PRINCIPAL) -> str:
+    """What a confirmation code is bound to: exactly this operation, provider, complete request and cost, for the
+    principal it was issued to (another tenant's code confirms nothing)."""
     canonical = json.dumps({"operation": operation, "provider": provider, "request": request,
-                            "cost": cost.model_dump() if cost else None}, sort_keys=True, default=str)
+                            "cost": cost.model_dump() if cost else None, "principal": principal},
+                           sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def confirm(data_dir: Path, settled: Settled, given: str | None) -> str | None:
-    """None when `given` is a live code for exactly this request and cost (it is now used up); else a new code
-    for the user to approve (valid once, CONFIRMATION_TTL_SECONDS)."""
-    ledger = Ledger(data_dir)
+async def confirm(ledger: OneTimeFacts, settled: Settled, given: str | None) -> str | None:
+    """None when `given` is a live code for exactly this request, cost and principal (it is now used up); else a
+    new code for the user to approve (valid once, CONFIRMATION_TTL_SECONDS)."""
     plan = settled.plan
-    digest = spend_digest(plan.operation.name, plan.provider.name, settled.request, plan.cost)
-    if given:
-        redeemed: bool = await anyio.to_thread.run_sync(ledger.redeem, _CONFIRMATIONS, given, digest)
-        if redeemed:
-            return None
-    code: str = await anyio.to_thread.run_sync(ledger.issue, _CONFIRMATIONS, digest, CONFIRMATION_TTL_SECONDS)
-    return code
+    digest = spend_digest(plan.operation.name, plan.provider.name, settled.request, plan.cost, plan.principal)
+    if given and await ledger.redeem(_CONFIRMATIONS, given, digest):
+        return None
+    return await ledger.issue(_CONFIRMATIONS, digest, CONFIRMATION_TTL_SECONDS)
 
 
 def defaults(plan: Plan) -> tuple[dict[str, Any], list[Question]]:

@@ -19,6 +19,7 @@ from avatar_mcp.errors import AvatarError, InvalidInput
 from avatar_mcp.models import CatalogQuery, Cost, JobRecord
 from avatar_mcp.operations import CREATE_PHOTO_AVATAR, LIST_VOICES, Operation
 from avatar_mcp.planning.media import check_media
+from avatar_mcp.principals import LOCAL_PRINCIPAL
 from avatar_mcp.providers.spec import Limits
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Plan:
     """The vendor's limits of a video request (its spec's)."""
     generation: JobRecord | None = None
     """The generate_photo_avatar job a photo avatar's candidate comes from."""
+    principal: str = LOCAL_PRINCIPAL
+    """Who asks: the job, and any confirmation code, belong to them."""
 
 
 class Planner:
@@ -65,12 +68,13 @@ class Planner:
     def __init__(self, service: AvatarService) -> None:
         self.service = service
 
-    async def plan(self, operation: str, request: Mapping[str, Any], provider: str | None = None) -> Plan:
-        """The plan of a request: refusals come first (unknown provider, unusable media, a bad generation pick),
-        then the catalogue is read for the questions' choices, then the cost is estimated."""
+    async def plan(self, operation: str, request: Mapping[str, Any], provider: str | None = None, *,
+                   principal: str = LOCAL_PRINCIPAL) -> Plan:
+        """The plan of a request for `principal`: refusals come first (unknown provider, unusable media, a bad
+        generation pick), then the catalogue is read for the questions' choices, then the cost is estimated."""
         op = operations.get(operation)
         request = dict(request)
-        generation = await self._generation(request, provider) if op.name == CREATE_PHOTO_AVATAR else None
+        generation = await self._generation(request, provider, principal) if op.name == CREATE_PHOTO_AVATAR else None
         chosen = self.service.providers.pick(generation.provider if generation else provider, operation)
         check_media(self.service.media, op, request)
         catalogue = await self._catalogue(chosen, op, request)
@@ -79,16 +83,17 @@ class Planner:
         cost = estimate(chosen, op, request, questions)
         return Plan(operation=op, provider=chosen, request=request, questions=questions, cost=cost,
                     must_confirm=self.service.settings.confirm_spend and (cost is None or cost.amount > 0),
-                    needs=needs, limits=self.service.providers.limits(chosen.name), generation=generation)
+                    needs=needs, limits=self.service.providers.limits(chosen.name), generation=generation,
+                    principal=principal)
 
-    async def _generation(self, request: dict[str, Any], provider: str | None) -> JobRecord | None:
-        """The succeeded generation job a candidate is picked from; it decides the provider (candidates live where
-        they were generated)."""
+    async def _generation(self, request: dict[str, Any], provider: str | None, principal: str) -> JobRecord | None:
+        """The succeeded generation job (of this principal) a candidate is picked from; it decides the provider
+        (candidates live where they were generated)."""
         pick = request.get("from_generation")
         if not isinstance(pick, Mapping):
             return None
         job_id = check_job_id(str(pick.get("job_id", "")), "from_generation.job_id")
-        job = await self.service.get(job_id)
+        job = await self.service.get(job_id, principal=principal)
         candidates = job.result.candidates if job.result else None
         if job.kind != "photo_generation" or job.status != "succeeded" or not candidates:
             raise InvalidInput(f"Job {job.id} is a {job.kind} job in state {job.status}; from_generation needs a "

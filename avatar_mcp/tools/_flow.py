@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, create_model
 from avatar_mcp.app import service_of
 from avatar_mcp.checklist import NO_DEFAULT, Question
 from avatar_mcp.planning import Plan, Settled, StillMissing, confirm, cost_sentence, defaults, settle
+from avatar_mcp.principals import principal_of
 from avatar_mcp.tools import _answers
 from avatar_mcp.tools._common import job_result, tool_errors
 
@@ -87,7 +88,7 @@ class Flow:
             how: OnMissing = arguments.pop("on_missing", "ask")
             with tool_errors():
                 service = await service_of(ctx)
-                planned = await service.plan(operation, request(**arguments), provider)
+                planned = await service.plan(operation, request(**arguments), provider, principal=principal_of(ctx))
             return Call(planned, how, confirmed)
 
         async def ask(ctx: Context[Any, Any], call: Call) -> Ready | NeedsInput | Elicit[BaseModel]:
@@ -176,7 +177,7 @@ async def _settled(ctx: Context[Any, Any], call: Call, outcome: Any) -> Settled 
     if plan.must_confirm and not said_yes:
         service = await service_of(ctx)
         given = call.confirmed.strip() if isinstance(call.confirmed, str) else None
-        code = await confirm(service.settings.data_dir, settled, given)
+        code = await confirm(service.ledger, settled, given)
         if code is not None:
             return job_result(_answers.needs_confirmation(plan, code, stale=isinstance(call.confirmed, str) or
                                                           call.confirmed is True))
@@ -199,14 +200,15 @@ async def run(ctx: Context[Any, Any], call: Call, outcome: Any, wait_seconds: fl
             await ctx.report_progress(round(fraction * 100, 1), 100, message)
 
         job = await service.submit(plan.operation.name, settled.spec, plan.provider, generation=plan.generation,
+                                   principal=plan.principal, report=submitting,
                                    checklist={"defaults_applied": settled.defaults_applied,
-                                              "answered": settled.answered}, report=submitting)
+                                              "answered": settled.answered})
         if wait_seconds > 0 and job.is_open:
 
             async def progress(record: JobRecord) -> None:
                 await report(ctx, record)
 
-            job = await service.wait(job.id, wait_seconds, progress)
+            job = await service.wait(job.id, wait_seconds, progress, principal=plan.principal)
         handle = service.handle(job)
         handle.defaults_applied = settled.defaults_applied or None
         handle.estimated_cost = plan.cost

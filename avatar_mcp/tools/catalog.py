@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from avatar_mcp.app import service_of
 from avatar_mcp.models import AvatarInfo, CatalogQuery, ProviderList, Voice
 from avatar_mcp.operations import DELETE_AVATAR, LIST_AVATARS, LIST_VOICES
+from avatar_mcp.principals import principal_of
 from avatar_mcp.tools._common import DESTROYS, READ_LOCAL, READ_ONLY, ToolSpec, answer, tool_errors
 
 ProviderName = Annotated[str | None, Field(description="See list_providers.", max_length=40)]
@@ -66,6 +67,7 @@ async def list_avatars(ctx: Context[Any, Any], provider: ProviderName = None, qu
     with tool_errors():
         chosen = service.providers.pick(provider, LIST_AVATARS)
         found = await service.catalogue(chosen, "avatars", CatalogQuery(query=query, gender=gender, limit=limit))
+        found = await service.own_avatars(chosen.name, found, principal_of(ctx))
         return answer(AvatarList(provider=chosen.name, avatars=_filter(found, query, None, gender, limit)))
 
 

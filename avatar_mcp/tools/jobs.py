@@ -10,6 +10,7 @@ from pydantic import Field
 
 from avatar_mcp.app import service_of
 from avatar_mcp.models import JobHandle, JobList, JobRecord
+from avatar_mcp.principals import principal_of
 from avatar_mcp.tools._common import (
     DESTROYS,
     READ_LOCAL,
@@ -45,7 +46,8 @@ async def check_job(ctx: Context[Any, Any], job_id: JobId, wait_seconds: WaitSec
         async def progress(job: JobRecord) -> None:
             await report(ctx, job)
 
-        job = await service.wait(job_id, wait_seconds, progress if wait_seconds > 0 else None)
+        job = await service.wait(job_id, wait_seconds, progress if wait_seconds > 0 else None,
+                                 principal=principal_of(ctx))
         return job_result(service.handle(job), job)
 
 
@@ -57,13 +59,14 @@ async def list_jobs(
     provider: Annotated[str | None, Field(max_length=40)] = None,
     limit: Annotated[int, Field(ge=1, le=200)] = 20,
 ) -> Annotated[CallToolResult, JobList]:
-    """List the jobs this server knows, newest first (they survive restarts), as check_job's handles.
+    """List your jobs, newest first (they survive restarts), as check_job's handles.
 
     Use to find a job_id again or see what is still running.
     """
     service = await service_of(ctx)
     with tool_errors():
-        jobs = await service.list_jobs(status=status, kind=kind, provider=provider, limit=limit)
+        jobs = await service.list_jobs(status=status, kind=kind, provider=provider, limit=limit,
+                                       principal=principal_of(ctx))
         return answer(JobList(jobs=[service.handle(j) for j in jobs]))
 
 
@@ -72,7 +75,7 @@ async def cancel_job(ctx: Context[Any, Any], job_id: JobId) -> Annotated[CallToo
     charge for) it, as the answer says. A finished job is returned unchanged."""
     service = await service_of(ctx)
     with tool_errors():
-        return job_result(service.handle(await service.cancel(job_id)))
+        return job_result(service.handle(await service.cancel(job_id, principal=principal_of(ctx))))
 
 
 async def download_result(ctx: Context[Any, Any], job_id: JobId) -> Annotated[CallToolResult, JobHandle]:
@@ -82,7 +85,7 @@ async def download_result(ctx: Context[Any, Any], job_id: JobId) -> Annotated[Ca
     """
     service = await service_of(ctx)
     with tool_errors():
-        job = await service.download_result(job_id)
+        job = await service.download_result(job_id, principal=principal_of(ctx))
         return job_result(service.handle(job), job)
 
 

@@ -28,6 +28,10 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
             env[name] = value.get_secret_value()
     env.update(HEYGEN_BASE_URL=settings.heygen_base_url, HEYGEN_UPLOAD_URL=settings.heygen_upload_url,
                RUNWARE_BASE_URL=settings.runware_base_url)
+    if settings.database_url is not None:
+        env["AVATAR_MCP_DATABASE_URL"] = settings.database_url.get_secret_value()
+        if settings.database_schema:
+            env["AVATAR_MCP_DATABASE_SCHEMA"] = settings.database_schema
     env.update(extra)
     return env
 

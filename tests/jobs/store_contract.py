@@ -95,7 +95,7 @@ async def test_an_update_changes_only_the_given_fields_stamps_the_time_and_bumps
 
 async def test_identity_version_and_lease_fields_cannot_be_updated(store: JobStore) -> None:
     original = await store.create(job())
-    for field in ("provider", "id", "version", "lease_owner", "lease_epoch", "takeovers"):
+    for field in ("provider", "id", "version", "lease_owner", "lease_epoch", "takeovers", "principal"):
         with pytest.raises(ValueError, match="cannot update"):
             await store.update(original.id, **{field: "x"})
 
@@ -118,6 +118,17 @@ async def test_list_is_newest_first_and_filters(store: JobStore) -> None:
     assert [j.id for j in await store.list(kind="avatar")] == [b.id]
     assert [j.id for j in await store.list(provider="heygen")] == [c.id]
     assert len(await store.list(limit=2)) == 2
+
+
+async def test_a_job_keeps_its_principal_and_lists_filter_by_it(store: JobStore) -> None:
+    alice = await store.create(job(principal="alice"))
+    bob = await store.create(job(principal="bob"))
+    mine = await store.create(job())
+    assert (await store.get(alice.id)).principal == "alice" and mine.principal == "local"
+    assert [j.id for j in await store.list(principal="alice")] == [alice.id]
+    assert [j.id for j in await store.list(principal="bob", statuses=["queued"])] == [bob.id]
+    assert await store.list(principal="carol") == []
+    assert len(await store.list()) == 3
 
 
 async def test_a_job_is_found_by_its_vendor_id(store: JobStore) -> None:

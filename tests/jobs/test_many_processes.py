@@ -1,5 +1,6 @@
 """Three real server processes over stdio on one data dir, as three chat clients side by side would run them.
 
+On either job store: the data dir's SQLite file, or PostgreSQL (the servers then share a database, not a file).
 12 local renders and 6 vendor jobs (HeyGen v3 and Runware emulators) are spread across them; two are killed with
 SIGKILL at random moments and one is started again. Every job must end exactly once, every finished video must
 exist after all processes have exited, each vendor create must reach the vendor once, and no vendor job may be
@@ -21,10 +22,9 @@ import pytest
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
-from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.models import JobRecord, utcnow
 from avatar_mcp.providers.runware.wire import task_uuid_for
-from avatar_mcp.runtime import open_service
+from avatar_mcp.runtime import open_service, open_store
 from avatar_mcp.specs import VideoSpec
 from tests.conftest import make_settings
 from tests.fakes._harness import serve
@@ -33,6 +33,7 @@ from tests.fakes.heygen_v3 import HeyGenV3Fake
 from tests.fakes.runware import RunwareFake
 from tests.jobs import shared_server
 from tests.jobs._processes import ServerProcess, server_env
+from tests.postgres import Database
 
 pytestmark = [pytest.mark.anyio, pytest.mark.processes, pytest.mark.render]
 HEYGEN = {"provider": "heygen", "orientation": "landscape",
@@ -49,11 +50,21 @@ def local(n: int) -> dict[str, Any]:
     return {"provider": "local", "dimension": SMALL, "scenes": [scene]}
 
 
-def vendor_settings(tmp_path: Path, media_root: Path, heygen: HeyGenV3Fake, runware: RunwareFake) -> Settings:
+def vendor_settings(tmp_path: Path, media_root: Path, heygen: HeyGenV3Fake, runware: RunwareFake,
+                    **store: Any) -> Settings:
     return make_settings(tmp_path, media_root, lease_seconds=3.0, poll_interval_seconds=0.1,
                          heygen_api_key=SecretStr("test-heygen-key"), heygen_base_url=heygen.base_url,
                          heygen_upload_url=heygen.base_url, runware_api_key=SecretStr("test-runware-key"),
-                         runware_base_url=f"{runware.base_url}/v1")
+                         runware_base_url=f"{runware.base_url}/v1", **store)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def job_store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The settings that choose the job store the servers share: the data dir's SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        return {}
+    database: Database = request.getfixturevalue("database")
+    return {"database_url": SecretStr(database.url), "database_schema": database.schema}
 
 
 def reads(heygen: HeyGenV3Fake, runware: RunwareFake, job: JobRecord) -> int:
@@ -78,7 +89,7 @@ def creates(heygen: HeyGenV3Fake, runware: RunwareFake) -> Counter[str]:
 
 async def working(settings: Settings, server: ServerProcess) -> list[str]:
     """Wait (a bounded while) until `server` holds the lease of some job (it is in the middle of work): their ids."""
-    store = SqliteJobStore(settings.db_path)
+    store, _ = await open_store(settings)
     held: list[str] = []
     try:
         with anyio.move_on_after(30):
@@ -118,8 +129,8 @@ async def one_process_reads(tmp_path: Path, media_root: Path) -> dict[str, int]:
     return most
 
 
-async def test_three_servers_share_the_jobs_and_two_killed_at_random_lose_nothing(tmp_path: Path,
-                                                                                 media_root: Path) -> None:
+async def test_three_servers_share_the_jobs_and_two_killed_at_random_lose_nothing(
+        tmp_path: Path, media_root: Path, job_store: dict[str, Any]) -> None:
     seed = int(os.environ.get("TEST_SEED") or time.time())
     print(f"TEST_SEED={seed}")
     rng = random.Random(seed)
@@ -128,7 +139,7 @@ async def test_three_servers_share_the_jobs_and_two_killed_at_random_lose_nothin
     for fake in (heygen, runware):  # slow downloads: finishing vendor jobs hold their leases a while too
         fake.add_fault("GET", "^/_media/", delay=1.0, times=3)
     with serve(heygen), serve(runware):
-        settings = vendor_settings(tmp_path, media_root, heygen, runware)
+        settings = vendor_settings(tmp_path, media_root, heygen, runware, **job_store)
         env = server_env(settings)
         servers = [await ServerProcess(env, tmp_path, f"server{i}").start() for i in range(3)]
         restarted: ServerProcess | None = None
@@ -151,7 +162,7 @@ async def test_three_servers_share_the_jobs_and_two_killed_at_random_lose_nothin
         finally:
             for server in reversed([*servers, *([restarted] if restarted else [])]):  # sessions nest: LIFO
                 await server.close()
-        store = SqliteJobStore(settings.db_path)
+        store, _ = await open_store(settings)
         try:
             jobs = [await store.get(i) for i in ids]
             histories = {i: await store.history(i) for i in ids}

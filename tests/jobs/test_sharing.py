@@ -22,7 +22,9 @@ from tests.fakes import countdown
 
 pytestmark = pytest.mark.anyio
 SHORT = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=4)], dimension={"width": 160, "height": 128})
-LONG = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=60)], dimension={"width": 160, "height": 128})
+# Long enough that it is still rendering when the other server's cancel arrives, however fast the machine.
+LONG = VideoSpec(scenes=[Scene(avatar_id="local-grace", silence_seconds=100)] * 4,
+                 dimension={"width": 160, "height": 128})
 
 
 @pytest.fixture

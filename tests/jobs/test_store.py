@@ -1,4 +1,5 @@
-"""The SQLite job store: the contract suite (tests/jobs/store_contract.py), plus what only SQLite has."""
+"""Both job stores, SQLite and PostgreSQL: the contract suite (tests/jobs/store_contract.py) against each, plus what
+only SQLite has (its file format, and files of older versions)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,23 @@ from avatar_mcp.jobs.sqlite import SqliteJobStore
 from avatar_mcp.jobs.store import JobStore
 from tests.jobs.store_contract import *  # noqa: F403 - the contract's tests run here against SQLite
 from tests.jobs.store_contract import OpenStore, job
+from tests.postgres import Database
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def open_store(tmp_path: Path) -> OpenStore:
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> OpenStore:
+    if request.param == "postgres":
+        database: Database = request.getfixturevalue("database")
+
+        async def on_postgres() -> JobStore:
+            from avatar_mcp.jobs.postgres import PostgresJobStore
+
+            return await PostgresJobStore.open(database.url, schema=database.schema, max_size=4)
+
+        return on_postgres
+
     async def opened() -> JobStore:
         return SqliteJobStore(tmp_path / "jobs.sqlite3")
 
@@ -52,6 +64,7 @@ async def test_a_file_of_the_first_schema_is_migrated_and_its_jobs_stay_workable
     try:
         old = await store.get("job_old")
         assert old.status == "processing" and old.version == 1 and old.lease_owner is None
+        assert old.principal == "local"
         [claimed] = await store.claim(["job_old"], "me:1:x", 30.0)
         assert claimed.lease_epoch == 1
         assert (await store.create(job())).version == 1

@@ -10,6 +10,7 @@ import pytest
 
 from avatar_mcp.checklist import Catalogue, Needs, missing_fields
 from avatar_mcp.errors import InvalidInput
+from avatar_mcp.ledger import Ledger, ThreadedLedger
 from avatar_mcp.models import Cost
 from avatar_mcp.operations import CREATE_VIDEO, get
 from avatar_mcp.planning import Plan, Settled, StillMissing, confirm, settle
@@ -21,11 +22,11 @@ VOICES = Catalogue(voices=[("cd-ann", "Ann"), ("cd-bob", "Bob")])
 DEFAULT_LIMITS = Limits()
 
 
-def plan(tmp_path: Path, request: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Plan:
+def plan(tmp_path: Path, request: dict[str, Any], limits: Limits = DEFAULT_LIMITS, principal: str = "local") -> Plan:
     op = get(CREATE_VIDEO)
     return Plan(operation=op, provider=CountdownProvider(tmp_path / "countdown"), request=request,
                 questions=missing_fields(op, request, VOICES), cost=Cost(amount=1.0, basis="test"), must_confirm=True,
-                needs=Needs(), limits=limits)
+                needs=Needs(), limits=limits, principal=principal)
 
 
 def test_the_users_answers_win_over_defaults_and_each_is_reported_as_what_it_was(tmp_path: Path) -> None:
@@ -56,9 +57,12 @@ async def test_a_confirmation_code_submits_once_and_only_the_request_it_was_issu
     scene = {"avatar_id": "cd-avatar", "script": "Hi.", "voice_id": "cd-ann"}
     one = settle(plan(tmp_path, {"orientation": "square", "scenes": [scene]}), {}, {})
     other = settle(plan(tmp_path, {"orientation": "portrait", "scenes": [scene]}), {}, {})
-    assert isinstance(one, Settled) and isinstance(other, Settled)
-    code = await confirm(tmp_path, one, None)
+    tenant = settle(plan(tmp_path, {"orientation": "square", "scenes": [scene]}, principal="acme-corp"), {}, {})
+    assert isinstance(one, Settled) and isinstance(other, Settled) and isinstance(tenant, Settled)
+    ledger = ThreadedLedger(Ledger(tmp_path))
+    code = await confirm(ledger, one, None)
     assert code is not None
-    assert await confirm(tmp_path, other, code) is not None  # bound to the first request: a new code instead
-    assert await confirm(tmp_path, one, code) is None  # redeemed
-    assert await confirm(tmp_path, one, code) is not None  # used up
+    assert await confirm(ledger, other, code) is not None  # bound to the first request: a new code instead
+    assert await confirm(ledger, tenant, code) is not None  # and to the principal it was issued to
+    assert await confirm(ledger, one, code) is None  # redeemed
+    assert await confirm(ledger, one, code) is not None  # used up

@@ -53,8 +53,9 @@ class LocalProvider(LocalVideos, BaseProvider):
     title = SPEC.title
     capabilities = Capabilities(operations=SPEC.operations, idempotent_create=True, notes=NOTES)
 
-    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP) -> None:
-        self.root = data_dir / "local"
+    def __init__(self, *, data_dir: Path, media_dir: Path, media: MediaPolicy, http: SharedHTTP,
+                 root: Path | None = None) -> None:
+        self.root = root or data_dir / "local"
         self.cache_dir = self.root / "cache"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.inputs = Inputs(media, http, media_dir)
@@ -66,7 +67,8 @@ class LocalProvider(LocalVideos, BaseProvider):
 
     @classmethod
     def from_settings(cls, settings: Settings, http: SharedHTTP, media: MediaPolicy) -> LocalProvider:
-        return cls(data_dir=settings.data_dir, media_dir=settings.media_dir, media=media, http=http)
+        return cls(data_dir=settings.studio_dir.parent, media_dir=settings.media_dir, media=media, http=http,
+                   root=settings.studio_dir)
 
     # ------------------------------------------------------------------------------------------ media
     # ------------------------------------------------------------------------------------------ catalogue
