@@ -15,9 +15,9 @@ data dir (ledger.py, shared by every process), since a body-only signature does 
 
 How a delivery names its job is each vendor's fact (its spec's `webhook_ids`). Runware and Creatify (specs with
 `webhooks="unsigned"`) do not sign their deliveries: theirs only name the job (a random vendor id), which is
-refreshed if it is one of ours and still open. When the server is token-protected (AVATAR_MCP_HTTP_TOKEN, which
-a public bind requires), their route carries a secret path segment (`route_key`, derived from the token) that is
-checked before the body is read; the plain route then answers 404.
+refreshed if it is one of ours and still open. When the server is token-protected (AVATAR_MCP_HTTP_TOKEN or
+AVATAR_MCP_HTTP_TOKENS, one of which a public bind requires), their route carries a secret path segment
+(`route_key`, derived from the tokens) that is checked before the body is read; the plain route then answers 404.
 """
 
 from __future__ import annotations
@@ -141,11 +141,22 @@ def refused(status: int, error: str) -> Response:
 
 
 def route_key(settings: Settings, vendor: str) -> str | None:
-    """The secret path segment of an unsigned vendor's route, or None when the server has no token."""
-    if settings.http_token is None or not settings.http_token.get_secret_value():
-        return None
-    token = settings.http_token.get_secret_value().encode()
-    return hmac.new(token, f"avatar-mcp webhook route {vendor}".encode(), hashlib.sha256).hexdigest()[:32]
+    """The secret path segment of an unsigned vendor's route, or None when the server has no token.
+
+    Keyed by AVATAR_MCP_HTTP_TOKEN when set (so its key stays what it was), else by every AVATAR_MCP_HTTP_TOKENS
+    token: either one allows a public bind, so either one must close the plain route. Changing the tokens changes
+    the key; open jobs whose vendor then delivers to the old route are still polled."""
+    if settings.http_token is not None and settings.http_token.get_secret_value():
+        secret = settings.http_token.get_secret_value().encode()
+    else:
+        try:
+            tokens = sorted(settings.token_principals())
+        except ValueError:  # malformed pairs: the server refuses to start on them anyway
+            tokens = []
+        if not tokens:
+            return None
+        secret = "\n".join(tokens).encode()
+    return hmac.new(secret, f"avatar-mcp webhook route {vendor}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def unsigned_vendors() -> dict[str, WebhookIds]:

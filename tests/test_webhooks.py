@@ -150,6 +150,22 @@ def test_unsigned_vendors_need_the_secret_route_on_a_token_protected_server(tmp_
     assert callback_path(settings, "heygen") == "/webhooks/heygen"  # HeyGen signs: no key needed
 
 
+def test_per_tenant_tokens_alone_also_protect_the_unsigned_routes(tmp_path: Path, media_root: Path) -> None:
+    """AVATAR_MCP_HTTP_TOKENS without AVATAR_MCP_HTTP_TOKEN allows a public bind too: its unsigned routes need the
+    key as well, and the key names no token."""
+    tokens = f"{TOKEN}=alice,another-long-token-for-bob-0123456789=bob"
+    settings = make_settings(tmp_path, media_root, http_tokens=SecretStr(tokens))
+    key = route_key(settings, "runware")
+    assert key is not None and all(t.split("=")[0] not in key for t in tokens.split(","))
+    assert callback_path(settings, "runware") == f"/webhooks/runware/{key}"
+    body = {"data": [{"taskUUID": "unknown-task"}]}
+    with serving_http(settings, loopback_socket()) as base:
+        plain = httpx.post(f"{base}/webhooks/runware", json=body)
+        right = httpx.post(f"{base}/webhooks/runware/{key}", json=body)
+    assert plain.status_code == 404
+    assert right.status_code == 200
+
+
 async def test_the_callback_url_given_to_an_unsigned_vendor_carries_the_route_key(tmp_path: Path,
                                                                                   media_root: Path) -> None:
     fake = RunwareFake(polls_to_complete=50)
