@@ -15,7 +15,7 @@ from mcp_types import Completion, CompletionArgument, CompletionContext, PromptR
 
 from avatar_mcp.app import service_of
 from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound
-from avatar_mcp.principals import principal_of
+from avatar_mcp.principals import current_principal, principal_of
 
 if TYPE_CHECKING:
     from avatar_mcp.models import JobResult, MediaOutput
@@ -106,20 +106,21 @@ def providers_resource(service_getter: ServiceGetter) -> Callable[[], Awaitable[
     return providers
 
 
-async def catalogue(service: AvatarService, provider: str | None, operation: str) -> list[Any]:
-    """A provider's voices or avatars (raises the provider's AvatarError)."""
+async def catalogue(service: AvatarService, provider: str | None, operation: str, principal: str) -> list[Any]:
+    """A provider's voices, or the avatars `principal` may see (raises the provider's AvatarError)."""
     from avatar_mcp.models import CatalogQuery
 
     chosen = service.providers.pick(provider, operation)
-    return await service.catalogue(chosen, "voices" if operation == LIST_VOICES else "avatars", CatalogQuery(limit=500))
+    if operation == LIST_VOICES:
+        return await service.catalogue(chosen, "voices", CatalogQuery(limit=500))
+    items = await service.catalogue(chosen, "avatars", CatalogQuery(limit=500))
+    return await service.own_avatars(chosen.name, items, principal)
 
 
 async def _catalogue_json(ctx: Context[Any, Any], provider: str, operation: str) -> str:
     service = await service_of(ctx)
     try:
-        items = await catalogue(service, provider, operation)
-        if operation == LIST_AVATARS:
-            items = await service.own_avatars(provider, items, principal_of(ctx))
+        items = await catalogue(service, provider, operation, principal_of(ctx))
     except AvatarError as exc:
         raise resource_error(exc) from exc
     return _json([i.model_dump(exclude_none=True) for i in items])
@@ -179,7 +180,7 @@ def register_completions(server: MCPServer[Any], service_getter: ServiceGetter) 
         elif argument.name in ("avatar_id", "voice_id"):
             operation = LIST_AVATARS if argument.name == "avatar_id" else LIST_VOICES
             try:
-                items = await catalogue(service, known.get("provider"), operation)
+                items = await catalogue(service, known.get("provider"), operation, current_principal())
             except AvatarError:
                 return None
             values = [getattr(i, argument.name) for i in items]

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from avatar_mcp import operations
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, JobNotFound, ProviderConnectionError, ProviderStatusError
+from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound, ProviderConnectionError, ProviderStatusError
 from avatar_mcp.jobs import lifecycle
 from avatar_mcp.jobs.engine import AVATAR_KINDS, POLLABLE, JobEngine
 from avatar_mcp.jobs.events import JobEvents
@@ -107,14 +107,27 @@ class AvatarService:
         self._catalogues[key] = (now, items)
         return list(items)
 
-    async def own_avatars(self, provider: str, items: list[Any], principal: str) -> list[Any]:
-        """`items` (a provider's avatars) less those another principal made through this server: avatars made here
-        belong to the principal whose job made them."""
+    async def foreign_avatars(self, provider: str, principal: str) -> set[str]:
+        """Ids of the avatars another principal made through this server (and `principal` did not): avatars made
+        here belong to the principal whose job made them."""
         made = await self.store.list(kind="avatar", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
         made += await self.store.list(kind="training", provider=provider, statuses=["succeeded"], limit=AVATAR_SCAN)
         others = {j.result.avatar_id for j in made if j.principal != principal and j.result is not None}
         mine = {j.result.avatar_id for j in made if j.principal == principal and j.result is not None}
-        return [i for i in items if getattr(i, "avatar_id", None) not in others - mine]
+        return {a for a in others - mine if a}
+
+    async def own_avatars(self, provider: str, items: list[Any], principal: str) -> list[Any]:
+        """`items` (a provider's avatars) less those another principal made through this server."""
+        foreign = await self.foreign_avatars(provider, principal)
+        return [i for i in items if getattr(i, "avatar_id", None) not in foreign]
+
+    async def delete_avatar(self, provider: Provider, avatar_id: str, principal: str) -> None:
+        """Delete one of `principal`'s avatars at the vendor; another principal's avatar is refused unsent."""
+        if avatar_id in await self.foreign_avatars(provider.name, principal):
+            raise InvalidInput(f"{avatar_id!r} is not one of your avatars at {provider.name}: list_avatars shows "
+                               f"yours. Nothing was deleted.", field="avatar_id")
+        await provider.delete_avatar(avatar_id)
+        self.forget_avatars(provider.name)
 
     def forget_avatars(self, provider: str) -> None:
         """An avatar was made or deleted here: the next listing asks the vendor again."""

@@ -17,6 +17,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
 
 from avatar_mcp.config import Settings
+from avatar_mcp.providers.base import Capabilities
 from avatar_mcp.server import build_server
 from avatar_mcp.transport import http_app
 from tests.conftest import make_settings
@@ -124,3 +125,53 @@ async def test_avatars_another_principal_made_here_are_left_out_of_listings(sett
         listed = [AvatarInfo(avatar_id=a, name=a, provider="heygen") for a in ("av-alice", "av-bob", "stock")]
         seen = await service.own_avatars("heygen", listed, "alice")
     assert [a.avatar_id for a in seen] == ["av-alice", "stock"]
+
+
+class _Deletable(countdown.CountdownProvider):
+    """The countdown vendor with one more avatar (made here by alice) and avatar deletion."""
+
+    capabilities = Capabilities(operations=countdown.CountdownProvider.capabilities.operations
+                                          | {"delete_avatar"})
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.deleted: list[str] = []
+
+    async def list_avatars(self, query: Any) -> list[Any]:
+        return [countdown.AVATAR, countdown.AVATAR.model_copy(update={"avatar_id": "cd-alice", "name": "Alice's"})]
+
+    async def delete_avatar(self, avatar_id: str) -> None:
+        self.deleted.append(avatar_id)
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_another_principals_avatar_is_neither_completed_nor_deleted(settings: Settings, mode: str) -> None:
+    """Avatars made here belong to their principal: the caller (stdio's 'local') gets no completion of alice's
+    avatar id and cannot delete it; its own stock avatar stays usable."""
+    from mcp_types import PromptReference
+
+    from avatar_mcp.jobs.sqlite import SqliteJobStore
+    from avatar_mcp.jobs.store import new_job_id
+    from avatar_mcp.models import JobRecord, JobResult
+    from avatar_mcp.providers.spec import ProviderEntry
+
+    vendor = _Deletable(settings.data_dir / "countdown")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteJobStore(settings.db_path)
+    try:
+        await store.create(JobRecord(id=new_job_id(), kind="avatar", provider="countdown", status="succeeded",
+                                     operation="create_photo_avatar", principal="alice",
+                                     result=JobResult(avatar_id="cd-alice")))
+    finally:
+        await store.close()
+    prompt = PromptReference(type="ref/prompt", name="avatar-video")
+    server = build_server(settings, provider_factory=lambda s, h, m: [ProviderEntry.of(vendor)])
+    async with Client(server, mode=mode) as client:
+        completed = await client.complete(prompt, {"name": "avatar_id", "value": "cd-"}, {"provider": "countdown"})
+        deleted = await client.call_tool("delete_avatar", {"avatar_id": "cd-alice", "provider": "countdown"})
+        own = await client.call_tool("delete_avatar", {"avatar_id": "cd-avatar", "provider": "countdown"})
+    assert completed.completion.values == ["cd-avatar"]
+    assert deleted.is_error and "cd-alice" in str(deleted.content[0].text)  # type: ignore[union-attr]
+    assert "not one of your avatars" in str(deleted.content[0].text)  # type: ignore[union-attr]
+    assert not own.is_error
+    assert vendor.deleted == ["cd-avatar"]

@@ -92,8 +92,7 @@ async def delete_avatar(
     service = await service_of(ctx)
     with tool_errors():
         chosen = service.providers.pick(provider, DELETE_AVATAR)
-        await chosen.delete_avatar(avatar_id)
-        service.forget_avatars(chosen.name)
+        await service.delete_avatar(chosen, avatar_id, principal_of(ctx))
         return answer(Deleted(provider=chosen.name, avatar_id=avatar_id))
 
 
