@@ -1,8 +1,11 @@
 """The one download path: every file the server fetches from a URL goes through `download` here.
 
 That is the local studio's https inputs, HeyGen v2 photos given as URLs, finished vendor media (jobs/outputs.py)
-and download_result's fresh copies; nothing else in the package opens a download. Vendor API calls are the other
-boundary (providers/_http.py, to the base URLs the operator configured, with credentials). The policy:
+and download_result's fresh copies; nothing else in the package opens a download. `send` is the same address
+policy for the one other kind of URL the server connects to without having configured it: where a vendor's answer
+says to send a file (HeyGen's presigned direct-upload URL; providers/_http.py routes every request to another
+site through it). Vendor API calls are the other boundary (providers/_http.py, to the base URLs the operator
+configured, with credentials). The policy:
 
 - **https on every hop.** The one exception is the origin (scheme, host, port) of a configured vendor base URL
   (HEYGEN_BASE_URL, ...): the operator chose it and the server already talks to it with credentials, so media on
@@ -31,11 +34,11 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from avatar_mcp.errors import DiskFull, MediaRejected
@@ -162,6 +165,50 @@ class _Refused(Exception):
     """Internal: why a download stopped (logged, never shown)."""
 
 
+class _Unreachable(_Refused):
+    """Internal: every checked address of the host failed to connect (the last httpx error is the cause)."""
+
+
+class OutboundRefused(Exception):
+    """`send` would not send: the URL breaks the address rules (the reason is logged, never shown)."""
+
+
+SEND_ANSWER_MAX_BYTES = 64 * 1024
+"""What `send` keeps of an answer: storage answers a PUT with a few bytes (or a short error)."""
+
+
+async def send(http: SharedHTTP, method: str, url: str, *, content: bytes | None = None,
+               headers: Mapping[str, str] | None = None,
+               timeout: httpx.Timeout | None = None) -> httpx.Response:  # noqa: ASYNC109 - httpx's, per request
+    """One request to a URL a vendor's answer named for the server to send a file to (a presigned upload URL),
+    under the download rules for addresses: https, a public address (or an allowed host, or a configured vendor
+    origin), the connection made to the checked address, no redirect followed, no credentials but `headers`.
+
+    Returns the answer with at most SEND_ANSWER_MAX_BYTES of its body. Raises `OutboundRefused` when the URL breaks
+    the rules (nothing was sent), and the httpx error when no address of the host could be reached, so the caller
+    may retry as for any connection error.
+    """
+    import httpx
+
+    try:
+        async with _open(http, http.outbound, url.strip(), method=method, content=content, headers=headers,
+                         timeout=timeout) as response:
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk[:SEND_ANSWER_MAX_BYTES - len(body)]
+                if len(body) >= SEND_ANSWER_MAX_BYTES:
+                    break
+            return httpx.Response(response.status_code, content=bytes(body), request=response.request,
+                                  headers={"content-type": response.headers.get("content-type", "")})
+    except _Unreachable as exc:
+        logger.debug("%s %s: %s", method, urlsplit(url).hostname, exc)
+        assert isinstance(exc.__cause__, httpx.HTTPError)
+        raise exc.__cause__ from None
+    except _Refused as exc:
+        logger.debug("%s to %s refused: %s", method, urlsplit(url).hostname, exc)
+        raise OutboundRefused(str(exc)) from None
+
+
 async def download(http: SharedHTTP, url: str, dest: Path, *, max_bytes: int,
                    kinds: Iterable[MediaKind] | None = None) -> LocalMedia:
     """Download `url` into `dest` under the policy of `http`, refusing the wrong kind of file (see the module
@@ -247,9 +294,15 @@ async def _follow(http: SharedHTTP, policy: OutboundPolicy, url: str, part: Path
 
 
 @asynccontextmanager
-async def _open(http: SharedHTTP, policy: OutboundPolicy, url: str) -> AsyncIterator[httpx.Response]:
+async def _open(http: SharedHTTP, policy: OutboundPolicy, url: str, *, method: str = "GET",
+                content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                timeout: httpx.Timeout | None = None  # noqa: ASYNC109 - httpx's, per request
+                ) -> AsyncIterator[httpx.Response]:
     """The streamed response of one hop, after the hop passed the policy; closed on exit."""
     import httpx
+
+    extra = dict(headers or {})
+    options: dict[str, Any] = {"content": content, **({"timeout": timeout} if timeout is not None else {})}
 
     try:
         target = httpx.URL(url)
@@ -259,7 +312,7 @@ async def _open(http: SharedHTTP, policy: OutboundPolicy, url: str) -> AsyncIter
     origin = (target.scheme, host, target.port or (443 if target.scheme == "https" else 80))
     client = http.download_client
     if origin in policy.trusted_origins:
-        requests = [client.build_request("GET", target)]
+        requests = [client.build_request(method, target, headers=extra, **options)]
     else:
         if target.scheme != "https" or not host:
             raise _Refused(f"{target.scheme} hop")
@@ -269,22 +322,24 @@ async def _open(http: SharedHTTP, policy: OutboundPolicy, url: str) -> AsyncIter
             if problems:
                 raise _Refused(f"{host} resolves to non-public addresses: {problems}")
         # The checked address itself is connected to; Host and SNI (so the certificate check) keep the name.
-        requests = [client.build_request("GET", target.copy_with(host=address),
-                                         headers={"Host": target.netloc.decode("ascii")},
-                                         extensions={"sni_hostname": host}) for address in addresses]
+        requests = [client.build_request(method, target.copy_with(host=address),
+                                         headers={**extra, "Host": target.netloc.decode("ascii")},
+                                         extensions={"sni_hostname": host}, **options) for address in addresses]
     failures = []
+    last: httpx.HTTPError | None = None
     for request in requests:
         try:
             response = await client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
             failures.append(f"{request.url.host}: {type(exc).__name__}: {exc}")
+            last = exc
             continue
         try:
             yield response
         finally:
             await response.aclose()
         return
-    raise _Refused(f"no address of {host} answered ({'; '.join(failures)})")
+    raise _Unreachable(f"no address of {host} answered ({'; '.join(failures)})") from last
 
 
 async def _resolve(host: str, port: int) -> list[str]:

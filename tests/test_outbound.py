@@ -106,6 +106,7 @@ class Origin:
     """A media host on loopback: what it serves, and every request it received (path, Host header)."""
 
     seen: list[tuple[str, str]] = field(default_factory=list)
+    uploaded: list[bytes] = field(default_factory=list)
     https_port: int = 0
     http_port: int = 0
 
@@ -160,7 +161,13 @@ class Origin:
 
             return StreamingResponse(body(), media_type="image/jpeg")
 
-        return Starlette(routes=[Route("/file", file), Route("/forbidden", forbidden), Route("/page", page),
+        async def put(request: Request) -> Response:
+            await record(request)
+            self.uploaded.append(await request.body())
+            return Response(status_code=200)
+
+        return Starlette(routes=[Route("/put", put, methods=["PUT"]),
+                                 Route("/file", file), Route("/forbidden", forbidden), Route("/page", page),
                                  Route("/to-http", to_http), Route("/to-loopback", to_loopback),
                                  Route("/hop/{left}", hop), Route("/drip", drip), Route("/big", big)])
 
@@ -324,6 +331,36 @@ async def test_a_full_disk_is_reported_as_such_and_leaves_nothing(origin: Origin
         await http.aclose()
     assert "disk is full" in str(caught.value) and str(dest.parent) in str(caught.value)
     assert list(dest.parent.iterdir()) == []
+
+
+async def test_a_file_sent_where_a_vendor_said_goes_only_to_a_public_https_address(origin: Origin) -> None:
+    """A presigned upload URL from a vendor's answer (HeyGen's direct upload) is a URL the server sends a file to:
+    the download policy's address rules hold for it too, and it is sent to the checked address without the key."""
+    from avatar_mcp.errors import ProviderError
+    from avatar_mcp.providers._http import VendorHTTP
+
+    strict, allowed = shared(), shared(allow_hosts=frozenset({"localhost"}))
+    vendors = [VendorHTTP(h, provider="heygen", base_url="https://api.heygen.example",
+                          auth_headers={"X-Api-Key": "key-never-sent-0123"}) for h in (strict, allowed)]
+    refusals = []
+    try:
+        for url in (f"https://127.0.0.1:{origin.https_port}/put", f"https://localhost:{origin.https_port}/put",
+                    f"http://localhost:{origin.http_port}/put"):
+            with pytest.raises(ProviderError) as caught:
+                await vendors[0].request("PUT", url, content=b"secret bytes", authenticate=False)
+            refusals.append(str(caught.value))
+        with pytest.raises(ProviderError):  # allowed hosts still need https
+            await vendors[1].request("PUT", f"http://localhost:{origin.http_port}/put", content=b"x",
+                                     authenticate=False)
+        assert origin.seen == [] and origin.uploaded == []
+        sent = await vendors[1].request("PUT", f"https://localhost:{origin.https_port}/put", content=b"the file",
+                                        headers={"Content-Type": "video/mp4"}, authenticate=False)
+    finally:
+        await strict.aclose()
+        await allowed.aclose()
+    assert sent.status_code == 200 and origin.uploaded == [b"the file"]
+    assert origin.seen == [("/put", f"localhost:{origin.https_port}")]
+    assert all("nothing was sent" in text and "heygen" in text for text in refusals), refusals
 
 
 def test_downloads_have_one_path_and_vendor_calls_another() -> None:

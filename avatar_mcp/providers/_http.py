@@ -24,6 +24,7 @@ from urllib.parse import quote
 import anyio
 import httpx
 
+from avatar_mcp import outbound
 from avatar_mcp.errors import (
     AuthError,
     Conflict,
@@ -170,19 +171,34 @@ class VendorHTTP:
             else idempotent
         all_headers = {**(self._auth if authenticate else {}), **(headers or {})}
         url = self.url(path)
-        if authenticate and not self._same_origin(url):
+        elsewhere = not self._same_origin(url)
+        if authenticate and elsewhere:
             # An absolute URL from a vendor's answer (a next-page link, say) must never carry the key elsewhere.
             raise ProviderError(f"{self.provider} pointed to another site ({httpx.URL(url).host}); the request was "
                                 f"not sent, so the API key stayed private.", provider=self.provider)
+        if elsewhere and (json is not None or params or files or data):
+            raise ValueError("a request to another site (a presigned upload URL) sends raw content only")
         label = f"{method.upper()} {httpx.URL(url).path}"
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                response = await self._http.client.request(
-                    method, url, json=json, params=params, content=content, files=files, data=data,
-                    headers=all_headers, timeout=timeout,
-                )
+                if elsewhere:
+                    # Another site a vendor's answer named (a presigned upload URL): the download rules for
+                    # addresses hold (https, public, connected where checked), so an answer cannot point the
+                    # server at the metadata service or the intranet.
+                    response = await outbound.send(self._http, method, url, content=content, headers=all_headers,
+                                                   timeout=timeout)
+                else:
+                    response = await self._http.client.request(
+                        method, url, json=json, params=params, content=content, files=files, data=data,
+                        headers=all_headers, timeout=timeout,
+                    )
+            except outbound.OutboundRefused:
+                raise ProviderError(
+                    f"{self.provider} named {httpx.URL(url).host} as the place to send a file, which is not an https "
+                    f"address on the public internet, so nothing was sent there. This is usually temporary: try "
+                    f"again.", provider=self.provider) from None
             except httpx.HTTPError as exc:
                 # A connection that was never made cannot have reached the vendor.
                 sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
