@@ -222,9 +222,9 @@ class MediaPolicy:
         # that resolve (symlinks followed) inside a root are checked for a file.
         try:
             raw = Path(source.strip()).expanduser()
-        except RuntimeError:  # "~user" of an unknown user
-            raw = Path(source.strip())
-        candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
+            candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
+        except RuntimeError:  # "~user" of an unknown user: outside, as a known user's home is (no user oracle)
+            candidates = []
         inside = False
         for candidate in candidates:
             try:

@@ -89,7 +89,9 @@ def test_a_path_outside_the_roots_gets_the_same_answer_whether_or_not_it_exists(
                               ("sub/../../outside/real.jpg", "sub/../../outside/missing.jpg"),
                               ("dir/real.jpg", "dir/missing.jpg"),
                               (str(outside / "real.jpg"), str(outside / "missing.jpg")),
-                              ("../outside", "../nowhere")]:
+                              ("../outside", "../nowhere"),
+                              # a home folder of a user that exists, and of one that does not
+                              ("~root/real.jpg", "~no-such-user-7f3a/real.jpg")]:
         assert answer(existing) == answer(missing), existing
         assert "outside the media roots" in answer(existing)
 
