@@ -204,9 +204,12 @@ class Settings(BaseSettings):
             return []
 
     def _database_password(self) -> list[str]:
+        """The database URL's password as written (percent-encoded or not) and as libpq reads it, from the userinfo
+        or a `password` query parameter."""
         if self.database_url is None:
             return []
-        from urllib.parse import urlsplit
+        from urllib.parse import parse_qs, unquote, urlsplit
 
-        password = urlsplit(self.database_url.get_secret_value()).password
-        return [password] if password else []
+        parts = urlsplit(self.database_url.get_secret_value())
+        written = [parts.password or "", *parse_qs(parts.query).get("password", [])]
+        return list(dict.fromkeys(form for p in written if p for form in (p, unquote(p))))

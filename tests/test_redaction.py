@@ -84,3 +84,23 @@ def test_the_redactor_masks_the_longest_secret_first_and_leaves_short_ones_alone
     redact = Redactor(["abcd", "abcdefgh", "xy"])
     assert redact("key abcdefgh and abcd, xy") == "key *** and ***, xy"
     assert redact.tree({"a": ["abcd", {"abcdefgh": 1}]}) == {"a": ["***", {"***": 1}]}
+
+
+@pytest.mark.parametrize(("url", "password"), [
+    ("postgresql://app:s3cret-pass@db.internal:5432/jobs", "s3cret-pass"),
+    ("postgresql://app:p%40ss%2Fw0rd@db.internal/jobs", "p@ss/w0rd"),  # percent-encoded in the URL
+    ("postgresql://app@db.internal/jobs?sslmode=require&password=query-pass-99", "query-pass-99"),
+])
+def test_the_database_password_is_a_secret_in_every_spelling_the_url_allows(tmp_path: Path, media_root: Path,
+                                                                            url: str, password: str) -> None:
+    """libpq takes a URL's password in the userinfo (percent-encoded or not) or as a query parameter: whichever the
+    operator used, both the spelling in the setting and the password itself are masked."""
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, media_root, database_url=SecretStr(url),
+                             http_tokens=SecretStr("tenant-token-a-0123456789=alice"),
+                             request_state_keys=SecretStr("k" * 40))
+    redact = Redactor(settings.secrets())
+    text = f"could not connect with {url}: password {password!r} refused for alice"
+    assert password not in redact(text)
+    assert "tenant-token-a-0123456789" in settings.secrets() and "k" * 40 in settings.secrets()
