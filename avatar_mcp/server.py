@@ -121,7 +121,8 @@ class AvatarServer(MCPServer[AppContext]):
 
     async def health(self, request: Request) -> Response:
         """GET /healthz (no token: it reveals nothing): 200 once the service is open and its job store answers,
-        else 503 with the reason. Balancers route to a replica only while it answers 200."""
+        else 503 saying which of those is missing (why the service failed goes to the server log only: it names
+        paths, hosts and exceptions). Balancers route to a replica only while it answers 200."""
         from starlette.responses import JSONResponse
 
         app = self.app_context
@@ -132,7 +133,8 @@ class AvatarServer(MCPServer[AppContext]):
             await app.ready.wait()
         service = app.current
         if service is None:
-            return JSONResponse({"ok": False, "error": app.failure or "starting"}, status_code=503)
+            state = "the service could not start (see the server log)" if app.failure else "starting"
+            return JSONResponse({"ok": False, "error": state}, status_code=503)
         try:
             with anyio.fail_after(5):
                 await service.store.list(limit=1)

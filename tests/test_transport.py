@@ -81,3 +81,26 @@ def test_the_health_check_answers_without_a_token_once_the_job_store_answers(tmp
     with running(settings, "0.0.0.0") as base:
         health = httpx.get(f"{base}/healthz", timeout=30)
     assert health.status_code == 200 and health.json() == {"ok": True, "work": "here"}
+
+
+def test_the_health_check_says_nothing_of_why_the_service_failed(tmp_path: Path, media_root: Path) -> None:
+    """/healthz needs no token, so a failed start answers 503 without the reason (paths, hosts, the exception):
+    that goes to the server log."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data dir should be")
+    settings = make_settings(tmp_path, media_root, http_token=SecretStr(TOKEN), data_dir=blocked)
+    with running(settings, "0.0.0.0") as base:
+        health = httpx.get(f"{base}/healthz", timeout=30)
+    assert health.status_code == 503
+    assert str(blocked) not in health.text and "Error" not in health.text, health.text
+    assert health.json() == {"ok": False, "error": "the service could not start (see the server log)"}
+
+
+@pytest.mark.parametrize("tokens", [{"http_token": SecretStr("short-token")},
+                                    {"http_tokens": SecretStr(f"{TOKEN}=alice,abc=bob")}])
+def test_an_exposed_bind_refuses_tokens_too_short_to_be_secret(tmp_path: Path, media_root: Path,
+                                                              tokens: dict[str, SecretStr]) -> None:
+    settings = make_settings(tmp_path, media_root, **tokens)
+    with pytest.raises(InsecureBind, match="at least 16 characters"):
+        http_app(build_server(settings), settings, "0.0.0.0", 8000)
+    http_app(build_server(settings), settings, "127.0.0.1", 8000)  # loopback: any token will do
