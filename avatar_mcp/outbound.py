@@ -11,7 +11,7 @@ configured, with credentials). The policy:
   (HEYGEN_BASE_URL, ...): the operator chose it and the server already talks to it with credentials, so media on
   that same origin is trusted like the API itself (vendor emulators on http://127.0.0.1:<port> keep working).
 - **Public addresses only.** The host name is resolved here, EVERY address it resolves to must be public
-  (`address_problem`: not loopback, private, link-local, CGNAT, multicast, reserved, unspecified, nor an
+  (`address_problem`: not loopback, private, link-local, site-local, CGNAT, multicast, reserved, unspecified, nor an
   IPv4-mapped/6to4/NAT64 form of those), and the connection goes to the checked address itself while the Host
   header and TLS SNI (and certificate check) keep the name, so DNS rebinding between check and connect cannot
   happen. Connections are never reused across downloads. Names listed in AVATAR_MCP_OUTBOUND_ALLOW_HOSTS may
@@ -97,6 +97,8 @@ def address_problem(address: str) -> str | None:
         return "loopback"
     if ip.is_link_local:
         return "link-local"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:  # deprecated, still routed inside some networks
+        return "site-local"
     if ip.is_multicast:
         return "multicast"
     if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:

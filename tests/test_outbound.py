@@ -30,6 +30,7 @@ pytestmark = pytest.mark.anyio
     ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"),
     ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"), ("fd00::1", "private"),
     ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
+    ("fec0::1", "site-local"), ("feff::1", "site-local"),
     ("100.64.0.1", "shared address space (CGNAT)"), ("100.127.255.254", "shared address space (CGNAT)"),
     ("224.0.0.1", "multicast"), ("ff02::1", "multicast"),
     ("0.0.0.0", "unspecified"), ("::", "unspecified"),
