@@ -10,6 +10,7 @@ A tool argument naming media is one of three things:
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -177,8 +178,15 @@ def classify(source: str) -> SourceKind:
     return "path"
 
 
-def require_https(url: str, *, what: str = "URL") -> str:
-    """Vendors fetch the URLs we give them: only https, with a host."""
+_LOCAL_NAMES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+"""Name suffixes that only ever resolve inside a private network (RFC 6761, 6762, 8375, and common practice)."""
+
+
+def require_https(url: str, *, what: str = "URL", vendor: str | None = None) -> str:
+    """An https URL with a host. With `vendor`, the URL is handed to that vendor to fetch (or to send to) from its
+    own network, so its host must also be able to name the public internet: no loopback, private, link-local or
+    other non-public address literal (outbound.address_problem), no single-label or local-only name. The
+    server's own downloads are not checked here: outbound.py resolves and checks every address they connect to."""
     parts = urlsplit(url.strip())
     if parts.scheme != "https" or not parts.hostname:
         raise MediaRejected(
@@ -186,7 +194,23 @@ def require_https(url: str, *, what: str = "URL") -> str:
             f"that serves https, or pass a local path inside the media roots instead.",
             source=url,
         )
+    if vendor is not None and not _public_host(parts.hostname):
+        raise MediaRejected(
+            f"The {what} {url!r} names {parts.hostname}, which is not on the public internet, so {vendor} could not "
+            f"reach it. Host the file at a public https address and call again.", source=url)
     return url.strip()
+
+
+def _public_host(host: str) -> bool:
+    """Whether a URL's host (lower case, IPv6 without brackets) can name a public internet address."""
+    from avatar_mcp.outbound import address_problem
+
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        name = host.rstrip(".")
+        return "." in name and name != "localhost" and not name.endswith(_LOCAL_NAMES)
+    return address_problem(host) is None
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,20 @@ def test_image_decodes_wait_for_a_free_slot(tmp_path: Path) -> None:
     assert done.wait(30)
     for slot in holders[1:]:
         slot.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/a.jpg", "https://169.254.169.254/latest", "https://[::1]/a",
+                                 "https://[::ffff:192.168.1.2]/a", "https://10.0.0.1:8443/a", "https://localhost/a",
+                                 "https://cdn.localhost/a", "https://nas.local/a", "https://db.internal/a",
+                                 "https://intranet/a"])
+def test_a_url_handed_to_a_vendor_must_name_a_public_host(url: str) -> None:
+    """A vendor fetches it from its own network: loopback, private and link-local literals and local-only names
+    are refused before anything is sent (the server's own downloads apply outbound.py's full policy instead)."""
+    with pytest.raises(MediaRejected, match="public internet"):
+        require_https(url, what="photo URL", vendor="Runware")
+    assert require_https(url, what="photo URL") == url  # the server's own downloads check addresses later
+
+
+def test_a_public_url_handed_to_a_vendor_passes() -> None:
+    for url in ("https://cdn.example.com/a.jpg", "https://93.184.216.34/a.jpg", "https://[2606:4700::1]/a"):
+        assert require_https(url, vendor="HeyGen") == url

@@ -96,7 +96,7 @@ class CreatifyProvider(BaseProvider):
             if source is None:
                 continue
             if classify(source) == "url":
-                urls[field] = require_https(source, what=field.replace("_", " ") + " URL")
+                urls[field] = require_https(source, what=field.replace("_", " ") + " URL", vendor="Creatify")
             elif classify(source) == "asset":
                 raise MediaRejected(f"Creatify has no asset store, so {source!r} means nothing there: give a local "
                                     f"MP4/MOV file inside the media roots or an https URL.", source=source)

@@ -182,7 +182,7 @@ def remote(source: str, field: str) -> str:
     if classify(source) != "url":
         raise InvalidInput(f"{field}: Creatify fetches this file itself, so it must be an https URL, not "
                            f"{source!r}. Host the file somewhere that serves https and pass that URL.", field=field)
-    return require_https(source, what=field)
+    return require_https(source, what=field, vendor="Creatify")
 
 
 def scene_input(scene: Scene, index: int) -> VideoInput:

@@ -26,11 +26,13 @@ class MediaRef:
 
 
 def plan(media: MediaPolicy, source: str, *, kinds: tuple[MediaKind, ...], max_bytes: int, field: str,
-         mimes: tuple[str, ...] | None = None) -> MediaRef:
-    """Check a media argument offline; `mimes` narrows the accepted types of local files (HeyGen's upload list)."""
+         mimes: tuple[str, ...] | None = None, handed_on: bool = False) -> MediaRef:
+    """Check a media argument offline; `mimes` narrows the accepted types of local files (HeyGen's upload list).
+    `handed_on`: a URL goes to HeyGen as is (v3), so its host must be a public one (media.require_https)."""
     kind = classify(source)
     if kind == "url":
-        return MediaRef("url", require_https(source, what=f"{field} URL"), field)
+        vendor = "HeyGen" if handed_on else None
+        return MediaRef("url", require_https(source, what=f"{field} URL", vendor=vendor), field)
     if kind == "asset":
         key = source.strip()[len("asset:"):].strip()
         if not key:

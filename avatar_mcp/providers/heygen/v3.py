@@ -82,7 +82,8 @@ class HeyGenV3(V3Jobs):
         self.engines: dict[str, list[str]] = {}
 
     def _plan(self, source: str, field: str, kind: MediaKind) -> MediaRef:
-        ref = plan(self.media, source, kinds=(kind,), max_bytes=KIND_MAX_BYTES[kind], field=field, mimes=MIMES[kind])
+        ref = plan(self.media, source, kinds=(kind,), max_bytes=KIND_MAX_BYTES[kind], field=field, mimes=MIMES[kind],
+                   handed_on=True)
         if ref.kind == "asset":
             IDS.check(ref.value, field, where="an earlier upload (asset:<asset id>)")
         return ref

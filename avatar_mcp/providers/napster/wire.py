@@ -6,15 +6,13 @@ Nothing here does I/O; provider.py sends what these build, status.py reads the a
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from avatar_mcp.errors import MediaRejected
-from avatar_mcp.media import classify
+from avatar_mcp.media import classify, require_https
 from avatar_mcp.providers._http import VendorErrorInfo, body_or_none
 from avatar_mcp.providers.wire import Answer, VendorId, Wire
 
@@ -82,21 +80,11 @@ def public_https(source: str, field: str) -> str:
             f"Napster fetches the {field} itself from a public https URL, so a local file or asset key like "
             f"{source!r} cannot be sent. Upload it somewhere public that serves https (your website, a public "
             f"storage bucket, a file host), then call again with that URL as {field}.", source=source)
-    url = source.strip()
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme != "https" or "." not in host or _private(host):
-        raise MediaRejected(f"The {field} URL {url!r} is not a public https URL that Napster could fetch. Host the "
-                            f"file at a public https address and call again.", source=url)
-    return url
-
-
-def _private(host: str) -> bool:
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    return not address.is_global
+        return require_https(source, what=f"{field} URL", vendor="Napster")
+    except MediaRejected as exc:
+        raise MediaRejected(f"The {field} URL {source.strip()!r} is not a public https URL that Napster could fetch. "
+                            f"Host the file at a public https address and call again.", source=source) from exc
 
 
 def external_client_id(name: str) -> str:

@@ -175,7 +175,7 @@ class RunwareProvider(BaseProvider):
     async def _background(self, source: str) -> str:
         kind = classify(source)
         if kind == "url":
-            return require_https(source, what="background URL")
+            return require_https(source, what="background URL", vendor="Runware")
         if kind == "asset" or UUID_TEXT.match(source.strip()):
             return wire.runware_uuid(source, "background")
         local = self.media.open_local(source, kinds=("image",), max_bytes=BACKGROUND_MAX_BYTES)

@@ -172,10 +172,11 @@ def task_options(given: Mapping[str, Any]) -> dict[str, Any]:
 def upload_endpoint(url: str) -> str:
     """Where Runware PUTs the finished video as well: an https URL it can reach (a presigned upload URL)."""
     try:
-        return require_https(url, what="upload URL")
+        return require_https(url, what="upload URL", vendor="Runware")
     except MediaRejected as exc:
-        raise InvalidInput(f"options.upload_url must be an https URL, not {url!r}: Runware PUTs the finished video "
-                           f"there (use a presigned upload URL, e.g. S3 or Google Cloud Storage).",
+        raise InvalidInput(f"options.upload_url must be an https URL on the public internet, not {url!r}: Runware "
+                           f"PUTs the finished video there (use a presigned upload URL, e.g. S3 or Google Cloud "
+                           f"Storage).",
                            field="options.upload_url") from exc
 
 
@@ -222,7 +223,7 @@ def remote_media(source: str, field: str, what: str) -> str:
     """An https URL or a Runware asset UUID; Runware takes no local files here (no upload in seed 004)."""
     kind = classify(source)
     if kind == "url":
-        return require_https(source, what=f"{field} URL")
+        return require_https(source, what=f"{field} URL", vendor="Runware")
     if kind == "asset" or UUID_TEXT.match(source.strip()):
         return runware_uuid(source, field)
     raise MediaRejected(f"Runware takes {what} as an https URL (or a Runware asset UUID), not a local file: host "

@@ -99,6 +99,20 @@ async def test_what_v3_would_reject_fails_before_any_request(
     assert not v3.requests("POST")
 
 
+@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/face.jpg", "https://localhost/face.jpg",
+                                 "https://[fd00::1]/face.jpg"])
+async def test_a_url_heygen_would_fetch_from_its_own_network_is_refused_before_any_request(
+        v3: HeyGenV3Fake, tmp_path: Path, media_root: Path, url: str) -> None:
+    """v3 hands URLs to HeyGen as they are: one naming a loopback, private or link-local host is refused here."""
+    from avatar_mcp.errors import MediaRejected
+
+    settings = heygen_settings(tmp_path, media_root, v3, None)
+    async with heygen_service(settings) as (service, provider):
+        with pytest.raises(MediaRejected, match="not on the public internet"):
+            await service.submit(ops.CREATE_PHOTO_AVATAR, PhotoAvatarSpec(image=url, name="Ann"), provider)
+    assert not v3.requests("POST")
+
+
 def test_the_eight_checklist_fields_are_composed_into_the_prompt() -> None:
     spec = PhotoGenerationSpec(name="Ava", age="Late Middle Age", gender="Man", ethnicity="South Asian",
                                orientation="vertical", pose="full_body", style="Cinematic",

@@ -145,6 +145,13 @@ async def test_requests_runware_cannot_take_are_refused_before_anything_is_sent(
             ("create_photo_video", {**photo, "options": {"motion_prompt": "nods"}}, ("motion_prompt: heygen",)),
             (video, {**VIDEO, "options": {"upload_url": "http://bucket.example/upload"}},
              ("upload_url must be an https URL",)),
+            # Runware would PUT the video into its own network's metadata service, or fetch from its loopback.
+            (video, {**VIDEO, "options": {"upload_url": "https://169.254.169.254/latest/meta-data"}},
+             ("upload_url must be an https URL", "169.254.169.254", "public internet")),
+            ("create_photo_video", {**photo, "script": None, "audio": "https://localhost/a.mp3"},
+             ("localhost", "public internet")),
+            ("create_photo_video", {**photo, "script": None, "audio": "https://[::ffff:10.0.0.1]/a.mp3"},
+             ("public internet",)),
             ("create_photo_video", {**photo, "script": None, "audio": "https://cdn.example/a.mp3",
                                     "options": {"volume": 0.5}}, ("volume", "audio file")),
             ("create_photo_video", {**photo, "fit": "contain", "options": {"fit": "cover"}}, ("options.fit",)),
