@@ -138,8 +138,11 @@ class PostgresJobStore:
                    limit: int = 50) -> builtins.list[JobRecord]:
         where: builtins.list[sql.Composable] = []
         args: builtins.list[Any] = []
-        for column, value in (("kind", kind), ("provider", provider), ("principal", principal)):
-            if value is not None and value != "":
+        if principal is not None:  # as on SQLite: any principal filters, even ""
+            where.append(sql.SQL("principal = %s"))
+            args.append(principal)
+        for column, value in (("kind", kind), ("provider", provider)):
+            if value:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
                 args.append(value)
         if statuses:
