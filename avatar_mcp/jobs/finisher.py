@@ -175,9 +175,8 @@ class Finisher:
                     return
                 finally:
                     tg.cancel_scope.cancel()
-            await anyio.to_thread.run_sync(thumbnails.keep_all, result)
             lifecycle.reached("rendered", job.id)
-            result = await self._place(lease, result, attempt)
+            result = await self._place(lease, result, attempt)  # makes the thumbnails, then moves everything
             done = await engine.commit(lease, status="succeeded", release=True, result=result, progress=1.0,
                                        message="Done.", next_poll_at=None, error=None)
             engine.on_finished(done)
