@@ -4,8 +4,9 @@ for any number of processes on any number of machines.
 Each method is one transaction. `claim` locks the claimable rows with `SELECT ... FOR UPDATE SKIP LOCKED` and takes
 them with one UPDATE, so concurrent claims never wait for each other and never share a job; fenced writes lock the
 row (`FOR UPDATE`), check owner, epoch and status, and write in the same transaction. Times of leases come from the
-server's clock (`now()`), so the machines' clocks do not matter. Reads see committed rows only (MVCC) and never
-wait for writers. Rows become `JobRecord`s at this edge and nowhere else. The schema is applied by yoyo
+server's clock (`now()`), so the machines' clocks cannot expire a live lease (a job's next_poll_at is written with
+the clock of the process that schedules it: a skew moves its step by as much). Reads see committed rows only (MVCC)
+and never wait for writers. Rows become `JobRecord`s at this edge and nowhere else. The schema is applied by yoyo
 (jobs/migrate.py), together with the work queue's.
 
 Needs the `postgres` extra (psycopg, psycopg-pool, procrastinate, yoyo-migrations).
