@@ -59,6 +59,13 @@ WAIT_SLICE_SECONDS = 2.0
 VERSION_POLL_SECONDS = 0.25
 """How often a waiting check_job re-reads the job's version, to see changes made by other processes."""
 RETRY_SUBMIT_SECONDS = 5.0
+UNSTOPPABLE = {
+    "submitting": "the request is still being sent to {provider}, and its answer must be recorded first (it may "
+                  "already be paid for). Call check_job until it is queued or processing, then cancel_job again.",
+    "finishing": "{provider} has finished the job (and charged for it); only the download of its files is left. "
+                 "Call check_job to get them.",
+}
+"""What cancel_job answers for the open states it must not stop (lifecycle.CANCELABLE has the others)."""
 AVATAR_SCAN = 1000
 """Avatar jobs looked at when hiding other principals' avatars from a listing."""
 
@@ -362,6 +369,9 @@ class AvatarService:
     async def cancel(self, job_id: str, *, principal: str | None = None) -> JobRecord:
         """Cancel a queued or processing job, whichever process works on it (its lease ends; the worker stops)."""
         job = await self.get(job_id, principal=principal)
+        if job.status in UNSTOPPABLE:  # open, but not safe to stop: say so rather than answer as if it were
+            message = UNSTOPPABLE[job.status].format(provider=job.provider)
+            return job.model_copy(update={"message": f"Not canceled: {message} {job.message or ''}".strip()})
         if job.status not in lifecycle.CANCELABLE:
             return job
         provider = self.providers.for_job(job)

@@ -11,7 +11,9 @@ import pytest
 
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import InvalidInput
+from avatar_mcp.jobs.store import new_job_id
 from avatar_mcp.media import MediaPolicy
+from avatar_mcp.models import JobRecord
 from avatar_mcp.netclient import SharedHTTP
 from avatar_mcp.providers.base import Submission, SubmitContext
 from avatar_mcp.providers.spec import ProviderEntry
@@ -101,3 +103,18 @@ async def test_a_submitted_vendor_job_is_handed_back_to_every_process_with_its_n
     assert job.lease_owner is None  # nobody holds it between polls: whichever poller is free asks next
     assert [(c.source, c.target, c.owner) for c in history] == [(None, "submitting", service.owner),
                                                                  ("submitting", "queued", service.owner)]
+
+
+@pytest.mark.parametrize(("status", "why"), [("submitting", "still being sent"), ("finishing", "has finished")])
+async def test_a_cancel_that_cannot_stop_the_job_says_so_and_changes_nothing(settings: Settings, status: str,
+                                                                            why: str) -> None:
+    provider = CountdownProvider(settings.data_dir / "cd")
+    async with open_service(settings, factory(provider), poll=False) as service:
+        job = await service.store.create(JobRecord(
+            id=new_job_id(), kind="video", provider="countdown", operation="create_video", status=status,
+            message="Uploading."), owner="elsewhere:1:x", ttl=60)
+        answer = await service.cancel(job.id)
+        stored = await service.get(job.id)
+    assert answer.status == status and answer.message is not None
+    assert answer.message.startswith("Not canceled") and why in answer.message and "check_job" in answer.message
+    assert stored == job  # nothing written, the lease still its holder's

@@ -52,5 +52,11 @@ class JobEvents:
     async def wait(self, job_id: str, seconds: float) -> None:
         """Return when this process changes the job, or after `seconds`."""
         event = self._waiters.setdefault(job_id, anyio.Event())
-        with anyio.move_on_after(seconds):
-            await event.wait()
+        try:
+            with anyio.move_on_after(seconds):
+                await event.wait()
+        finally:
+            # Nothing kept for a job nobody changed here (a replica's, changed by workers). Another waiter on the
+            # same event still wakes after its own timeout and re-reads the job's version (service.wait).
+            if not event.is_set() and self._waiters.get(job_id) is event:
+                del self._waiters[job_id]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.to_thread
 
-from avatar_mcp.errors import AvatarError, InvalidInput
+from avatar_mcp.errors import AvatarError, DiskFull, InvalidInput
 from avatar_mcp.jobs import lifecycle, thumbnails, workspace
 from avatar_mcp.jobs.outputs import DOWNLOAD_WARNING, download_outputs, pending_downloads, with_fresh_urls
 from avatar_mcp.jobs.store import Lease, StaleWrite
@@ -169,14 +169,14 @@ class Finisher:
                     return
                 except Exception as exc:
                     if work.reason is None:
-                        logger.exception("local job %s (%s) failed", job.id, job.operation)
+                        if not _disk_full(exc):
+                            logger.exception("local job %s (%s) failed", job.id, job.operation)
                         await self._fail(lease, exc)
                     return
                 finally:
                     tg.cancel_scope.cancel()
-            await anyio.to_thread.run_sync(thumbnails.keep_all, result)
             lifecycle.reached("rendered", job.id)
-            result = await self._place(lease, result, attempt)
+            result = await self._place(lease, result, attempt)  # makes the thumbnails, then moves everything
             done = await engine.commit(lease, status="succeeded", release=True, result=result, progress=1.0,
                                        message="Done.", next_poll_at=None, error=None)
             engine.on_finished(done)
@@ -196,6 +196,8 @@ class Finisher:
                 return
 
     async def _fail(self, lease: Lease, exc: Exception) -> None:
+        if _disk_full(exc) and not isinstance(exc, AvatarError):  # the user can act on this: no "bug" here
+            exc = DiskFull(workspace.job_folder(self.media_dir, lease.job_id))
         if isinstance(exc, AvatarError):
             error = JobError(code=exc.code, message=str(exc), retryable=exc.retryable)
         else:
@@ -203,6 +205,12 @@ class Finisher:
                              f"This is a bug; the server log has the details.")
         await self.engine.commit(lease, status="failed", release=True, error=error, message=error.message,
                                  next_poll_at=None)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    from avatar_mcp.guard import is_disk_full  # the tool layer's test: it sees through causes, and SQLite's code
+
+    return is_disk_full(exc)
 
 
 def _exists(path: str | None) -> bool:

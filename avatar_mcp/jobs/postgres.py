@@ -4,8 +4,9 @@ for any number of processes on any number of machines.
 Each method is one transaction. `claim` locks the claimable rows with `SELECT ... FOR UPDATE SKIP LOCKED` and takes
 them with one UPDATE, so concurrent claims never wait for each other and never share a job; fenced writes lock the
 row (`FOR UPDATE`), check owner, epoch and status, and write in the same transaction. Times of leases come from the
-server's clock (`now()`), so the machines' clocks do not matter. Reads see committed rows only (MVCC) and never
-wait for writers. Rows become `JobRecord`s at this edge and nowhere else. The schema is applied by yoyo
+server's clock (`now()`), so the machines' clocks cannot expire a live lease (a job's next_poll_at is written with
+the clock of the process that schedules it: a skew moves its step by as much). Reads see committed rows only (MVCC)
+and never wait for writers. Rows become `JobRecord`s at this edge and nowhere else. The schema is applied by yoyo
 (jobs/migrate.py), together with the work queue's.
 
 Needs the `postgres` extra (psycopg, psycopg-pool, procrastinate, yoyo-migrations).
@@ -26,8 +27,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from avatar_mcp.errors import JobNotFound
 from avatar_mcp.jobs.migrate import check_schema_name
-from avatar_mcp.jobs.store import Lease, StaleWrite, StatusChange
-from avatar_mcp.models import OPEN_STATUSES, JobError, JobRecord, JobResult, utcnow
+from avatar_mcp.jobs.store import Lease, StatusChange, fence, stamped
+from avatar_mcp.models import OPEN_STATUSES, JobError, JobRecord, JobResult
 
 Row = dict[str, Any]
 
@@ -35,7 +36,6 @@ _LEASE = ("version", "lease_owner", "lease_expires_at", "lease_epoch", "takeover
 _COLUMNS = ("id", "principal", "kind", "provider", "operation", "vendor_id", "request", "status", "progress", "message",
             "result", "error", "vendor_state", "created_at", "updated_at", "next_poll_at", "poll_count",
             "expected_seconds", *_LEASE)
-_UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at", "principal", *_LEASE}
 _JSON = frozenset({"request", "result", "error", "vendor_state"})
 _CLAIMABLE = "(lease_owner IS NULL OR lease_expires_at <= now())"
 _DUE = "(next_poll_at IS NULL OR next_poll_at <= now())"
@@ -138,8 +138,11 @@ class PostgresJobStore:
                    limit: int = 50) -> builtins.list[JobRecord]:
         where: builtins.list[sql.Composable] = []
         args: builtins.list[Any] = []
-        for column, value in (("kind", kind), ("provider", provider), ("principal", principal)):
-            if value is not None and value != "":
+        if principal is not None:  # as on SQLite: any principal filters, even ""
+            where.append(sql.SQL("principal = %s"))
+            args.append(principal)
+        for column, value in (("kind", kind), ("provider", provider)):
+            if value:
                 where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
                 args.append(value)
         if statuses:
@@ -212,20 +215,11 @@ class PostgresJobStore:
         cursor = await conn.execute("SELECT status, lease_owner, lease_epoch FROM jobs WHERE id = %s FOR UPDATE",
                                     (job_id,))
         row = await cursor.fetchone()
-        if row is None:
-            raise JobNotFound(job_id)
-        if lease is not None and (row["lease_owner"], row["lease_epoch"]) != (lease.owner, lease.epoch):
-            raise StaleWrite(job_id, f"the lease of {lease.owner} (epoch {lease.epoch}) is no longer held")
-        if expect is not None and row["status"] not in expect:
-            raise StaleWrite(job_id, f"it is {row['status']}, not {' or '.join(sorted(expect))}")
-        return row
+        return fence(job_id, row, lease, expect)
 
     async def update(self, job_id: str, *, lease: Lease | None = None, expect: Collection[str] | None = None,
                      release: bool = False, **changes: Any) -> JobRecord:
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update {sorted(unknown)}")
-        changes.setdefault("updated_at", utcnow())
+        changes = stamped(changes)
         values = {name: _to_column(name, value) for name, value in changes.items()}
         sets: builtins.list[sql.Composable] = [sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values]
         sets.append(sql.SQL("version = version + 1"))

@@ -24,7 +24,7 @@ import anyio.to_thread
 
 from avatar_mcp.errors import JobNotFound
 from avatar_mcp.jobs import migrate
-from avatar_mcp.jobs.store import Lease, StaleWrite, StatusChange
+from avatar_mcp.jobs.store import Lease, StatusChange, fence, stamped
 from avatar_mcp.models import OPEN_STATUSES, JobError, JobRecord, JobResult, utcnow
 
 T = TypeVar("T")
@@ -35,7 +35,6 @@ _LEASE = ("version", "lease_owner", "lease_expires_at", "lease_epoch", "takeover
 _COLUMNS = ("id", "kind", "provider", "operation", "vendor_id", "request", "status", "progress", "message", "result",
             "error", "vendor_state", "created_at", "updated_at", "next_poll_at", "poll_count", "expected_seconds",
             "principal", *_LEASE)
-_UPDATABLE = frozenset(_COLUMNS) - {"id", "kind", "provider", "operation", "created_at", "principal", *_LEASE}
 _CLAIMABLE = "(lease_owner IS NULL OR lease_expires_at <= ?)"
 _DUE = "(next_poll_at IS NULL OR next_poll_at <= ?)"
 
@@ -282,20 +281,11 @@ class SqliteJobStore:
                expect: Collection[str] | None) -> sqlite3.Row:
         row: sqlite3.Row | None = conn.execute("SELECT status, lease_owner, lease_epoch FROM jobs WHERE id = ?",
                                                (job_id,)).fetchone()
-        if row is None:
-            raise JobNotFound(job_id)
-        if lease is not None and (row["lease_owner"], row["lease_epoch"]) != (lease.owner, lease.epoch):
-            raise StaleWrite(job_id, f"the lease of {lease.owner} (epoch {lease.epoch}) is no longer held")
-        if expect is not None and row["status"] not in expect:
-            raise StaleWrite(job_id, f"it is {row['status']}, not {' or '.join(sorted(expect))}")
-        return row
+        return fence(job_id, row, lease, expect)
 
     async def update(self, job_id: str, *, lease: Lease | None = None, expect: Collection[str] | None = None,
                      release: bool = False, **changes: Any) -> JobRecord:
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"cannot update {sorted(unknown)}")
-        changes.setdefault("updated_at", utcnow())
+        changes = stamped(changes)
         values = {name: _to_column(name, value) for name, value in changes.items()}
         columns = [*values]
         sets = [f"{c} = ?" for c in columns] + ["version = version + 1"]

@@ -30,12 +30,22 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from avatar_mcp.models import OPEN_STATUSES, JobRecord
+from avatar_mcp.errors import JobNotFound
+from avatar_mcp.models import OPEN_STATUSES, JobRecord, utcnow
 
 if TYPE_CHECKING:
     from avatar_mcp.jobs.sqlite import SqliteJobStore as SqliteJobStore
+
+
+class _Row(Protocol):
+    """A row as either store reads it (sqlite3.Row, psycopg's dict row)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+R = TypeVar("R", bound=_Row)
 
 
 def new_job_id() -> str:
@@ -78,6 +88,34 @@ class StaleWrite(Exception):
         super().__init__(f"job {job_id}: {reason}")
         self.job_id = job_id
         self.reason = reason
+
+
+UPDATABLE: frozenset[str] = frozenset({
+    "vendor_id", "request", "status", "progress", "message", "result", "error", "vendor_state", "updated_at",
+    "next_poll_at", "poll_count", "expected_seconds"})
+"""The fields `update` may change: not the identity (id, kind, provider, operation, created_at, principal), the
+version or the lease."""
+
+
+def stamped(changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` as every store's `update` writes them: checked against UPDATABLE (ValueError), with the time."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    return {"updated_at": utcnow(), **changes}
+
+
+def fence(job_id: str, row: R | None, lease: Lease | None, expect: Collection[str] | None) -> R:
+    """The conditions of a write (`JobStore.update`), checked on the job's row (`status`, `lease_owner`,
+    `lease_epoch`) as read under the write's lock; returns it. JobNotFound without a row, StaleWrite when the
+    lease is no longer `lease` or the status is not one of `expect`."""
+    if row is None:
+        raise JobNotFound(job_id)
+    if lease is not None and (row["lease_owner"], row["lease_epoch"]) != (lease.owner, lease.epoch):
+        raise StaleWrite(job_id, f"the lease of {lease.owner} (epoch {lease.epoch}) is no longer held")
+    if expect is not None and row["status"] not in expect:
+        raise StaleWrite(job_id, f"it is {row['status']}, not {' or '.join(sorted(expect))}")
+    return row
 
 
 class JobStore(Protocol):

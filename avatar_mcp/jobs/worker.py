@@ -4,6 +4,7 @@ A step is what the poller of an embedded server does for one job, done here for 
 lease (nothing happens if another process holds it), then submit it, poll it (with the other due jobs of the same
 vendor when the vendor has a batched status request), download its outputs or render it, and wait until that work
 is over, so a worker never holds more work than its queues' concurrency. Each step's last write defers the next.
+Besides the steps, a worker sweeps the attempt folders dead processes left (there is no poller in a cluster).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import anyio
 
 from avatar_mcp.errors import AvatarError, JobNotFound
 from avatar_mcp.jobs.engine import DUE_BATCH, POLLABLE
+from avatar_mcp.jobs.poller import SWEEP_SECONDS
 from avatar_mcp.jobs.queue import RESCUE_BATCH
 from avatar_mcp.models import utcnow
 from avatar_mcp.providers.local.tasks import RunsLocally
@@ -69,6 +71,16 @@ class JobWorker:
         if running is not None:  # a render or download this step started: the task lasts as long as the work
             await running.done.wait()
 
+    async def sweep(self) -> None:
+        """Now and every SWEEP_SECONDS: remove attempt folders nobody works on (as an embedded server's poller does;
+        a cluster has no poller). Each folder is removed under its job's lease, so workers may sweep side by side."""
+        while True:
+            try:
+                await self.service.engine.sweep()
+            except Exception:
+                logger.exception("sweeping abandoned attempt folders failed")
+            await anyio.sleep(SWEEP_SECONDS)
+
     async def rescue(self) -> int:
         """Defer a step for every due, unleased job (a dead worker's, or one whose deferral was lost)."""
         deferred = 0
@@ -99,6 +111,7 @@ async def run_worker(settings: Settings, *, provider_factory: ProviderFactory | 
                         return
 
             tg.start_soon(stop_on_signal)
+            tg.start_soon(worker.sweep)
             logger.info("worker %s: taking job steps (%d at once, %d render(s))", service.owner,
                         settings.worker_concurrency, settings.render_concurrency)
             await service.queue.run(runner=worker.step, rescuer=worker.rescue, name=service.owner,

@@ -128,6 +128,7 @@ async def test_a_job_keeps_its_principal_and_lists_filter_by_it(store: JobStore)
     assert [j.id for j in await store.list(principal="alice")] == [alice.id]
     assert [j.id for j in await store.list(principal="bob", statuses=["queued"])] == [bob.id]
     assert await store.list(principal="carol") == []
+    assert await store.list(principal="") == []  # a principal, however odd, is a filter, never "everyone's"
     assert len(await store.list()) == 3
 
 
