@@ -240,8 +240,9 @@ def video_questions(request: Mapping[str, Any], catalogue: Catalogue, needs: Nee
     for i, scene in enumerate(scenes):
         where = "the avatar" if count == 1 else f"scene {i + 1}"
         if _blank(scene.get("avatar_id")) and not (needs.image_scenes and _image_background(scene)):
+            shown_in = "the video" if count == 1 else where
             questions.append(Question(f"scenes.{i}.avatar_id", scene_form_name(i, "avatar_id", count),
-                                      f"Which avatar should appear in {where}?", avatar_ids or None,
+                                      f"Which avatar should appear in {shown_in}?", avatar_ids or None,
                                       avatar_ids[0] if avatar_ids else NO_DEFAULT, labels=dict(catalogue.avatars)))
         speaks = not _blank(scene.get("script")) or not _blank(scene.get("audio"))
         if not speaks and scene.get("silence_seconds") is None:

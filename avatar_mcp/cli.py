@@ -17,7 +17,6 @@ from avatar_mcp import __version__
 logger = logging.getLogger("avatar_mcp")
 
 
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="avatar-mcp", description="An MCP server for talking-avatar videos. "
                                      "With no command it serves MCP over stdio, as chat clients expect.")
@@ -177,8 +176,7 @@ def doctor_report(settings: object) -> str:
               f"  work:        {'queued for avatar-mcp worker processes' if settings.distributed else 'done here'}",
               f"  media dir:   {settings.media_dir}",
               "  media roots: " + ", ".join(str(p) for p in settings.effective_media_roots())]
-    lines += ["", "HTTP transport:",
-              f"  bearer token: {'set' if settings.http_token else 'not set (only loopback binds allowed)'}",
+    lines += ["", "HTTP transport:", f"  bearer tokens: {_tokens_line(settings)}",
               f"  public URL for webhooks: {settings.public_url or 'not set (jobs are polled)'}"]
     if settings.heygen_api_key is not None and settings.public_url:
         lines.append(f"  HeyGen webhook endpoint to register: {settings.public_url.rstrip('/')}/webhooks/heygen "
@@ -186,6 +184,21 @@ def doctor_report(settings: object) -> str:
     if broken:
         lines += ["", f"To render locally, install the 'local' extra:  {install_command()}"]
     return "\n".join(lines)
+
+
+def _tokens_line(settings: object) -> str:
+    """The principals the HTTP transport accepts tokens for (AVATAR_MCP_HTTP_TOKENS and AVATAR_MCP_HTTP_TOKEN, read
+    as the transport reads them), never a token."""
+    from avatar_mcp.config import Settings
+
+    assert isinstance(settings, Settings)
+    try:
+        principals = sorted(set(settings.token_principals().values()))
+    except ValueError as exc:
+        return f"INVALID: {exc}"
+    if not principals:
+        return "none (only loopback binds allowed)"
+    return f"{len(principals)} principal{'s' if len(principals) > 1 else ''} ({', '.join(principals)})"
 
 
 def _store_line(settings: object) -> str:

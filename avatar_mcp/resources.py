@@ -62,12 +62,12 @@ async def media_resource(job_id: str, name: str, ctx: Context[Any, Any]) -> byte
     try:
         job = await service.get(job_id, principal=principal_of(ctx))
     except AvatarError as exc:
-        raise ResourceError(str(exc)) from exc
+        raise resource_error(exc) from exc
     files = {Path(p).name: Path(p) for p in _job_files(job.result)}
     path = files.get(name)
     if path is None:
         known = ", ".join(sorted(files)) or "none yet"
-        raise ResourceError(f"Job {job_id} has no file named {name!r}; its files: {known}.")
+        raise ResourceNotFoundError(f"Job {job_id} has no file named {name!r}; its files: {known}.")
     roots = {service.settings.data_dir.resolve(), service.settings.media_dir.resolve()}
     try:
         resolved = path.resolve(strict=True)

@@ -50,6 +50,14 @@ def test_a_scene_without_anything_to_say_asks_for_a_script_and_a_voice() -> None
     assert voice.allowed == ("v1", "v2") and voice.default == "v2"  # the avatar's own voice
 
 
+def test_the_questions_of_a_one_scene_video_read_as_sentences_about_the_video() -> None:
+    questions = missing_fields(get("create_video"), {"scenes": [{}], "orientation": "square"}, VOICES)
+    asked = {q.path: q.question for q in questions}
+    assert asked["scenes.0.avatar_id"] == "Which avatar should appear in the video?"
+    assert asked["scenes.0.script"].startswith("What should the avatar say?")
+    assert asked["scenes.0.voice_id"] == "Which voice should the avatar use?"
+
+
 def test_silence_and_audio_scenes_need_no_voice() -> None:
     request = {"orientation": "square", "scenes": [{"avatar_id": "a1", "silence_seconds": 2},
                                                    {"avatar_id": "a1", "audio": "/x.mp3"}]}

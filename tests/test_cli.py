@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SETTINGS_ENV
+import pytest
+from pydantic import SecretStr
+
+from avatar_mcp.cli import doctor_report
+from tests.conftest import SETTINGS_ENV, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-live-doctor-secret-123456"
@@ -27,6 +31,19 @@ def test_doctor_shows_configured_providers_and_paths_but_never_a_secret(tmp_path
     assert "RUNWARE_API_KEY" in done.stdout
     assert str(tmp_path) in done.stdout
     assert KEY not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("tokens", "said"), [
+    ({"http_tokens": SecretStr(f"{KEY}-a=alice,{KEY}-b=bob")}, "bearer tokens: 2 principals (alice, bob)"),
+    ({"http_token": SecretStr(KEY)}, "bearer tokens: 1 principal (local)"),
+    ({}, "bearer tokens: none (only loopback binds allowed)"),
+    ({"http_tokens": SecretStr(f"{KEY}-no-principal")}, "bearer tokens: INVALID: AVATAR_MCP_HTTP_TOKENS takes"),
+])
+def test_doctor_reports_per_tenant_tokens_as_the_http_transport_reads_them(
+        tmp_path: Path, tokens: dict[str, SecretStr], said: str) -> None:
+    report = doctor_report(make_settings(tmp_path, tmp_path, **tokens))
+    assert said in report
+    assert KEY not in report
 
 
 def test_serving_http_on_an_exposed_address_without_a_token_is_refused(tmp_path: Path) -> None:

@@ -126,12 +126,11 @@ class Planner:
                                      limit=MAX_CHOICES)
                 found = await service.catalogue(provider, "voices", query)
                 voices = [(v.voice_id, f"{v.name} ({v.language or '?'}, {v.gender or '?'})") for v in found]
-                for scene in scenes:
-                    avatar_id = scene.get("avatar_id")
-                    if avatar_id and not scene.get("voice_id"):
-                        info = await provider.avatar_status(avatar_id)
-                        if info is not None and info.default_voice_id:
-                            avatar_voices[avatar_id] = info.default_voice_id
+                unvoiced = dict.fromkeys(s.get("avatar_id") for s in scenes if not s.get("voice_id"))
+                for avatar_id in (a for a in unvoiced if isinstance(a, str) and a):
+                    info = await provider.avatar_status(avatar_id)
+                    if info is not None and info.default_voice_id:
+                        avatar_voices[avatar_id] = info.default_voice_id
             if needs_avatar:
                 listed = await service.catalogue(provider, "avatars", CatalogQuery(limit=MAX_CHOICES))
                 avatars = [(a.avatar_id, a.name) for a in listed if a.status in (None, "completed", "ready")]

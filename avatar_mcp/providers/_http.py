@@ -239,7 +239,7 @@ class VendorHTTP:
 
     def status_error(self, info: VendorErrorInfo, retry_after: float | None = None) -> ProviderStatusError:
         """The errors.py exception for a vendor error."""
-        vendor_message = self.redact(info.message)[:500]
+        vendor_message = self.redact(info.message)[:500].rstrip().rstrip(".")  # the sentence ends below
         prefix = f"{self.provider} said: {vendor_message}" + (f" (code {info.code})" if info.code else "")
         common: dict[str, Any] = {"provider": self.provider, "vendor_code": info.code}
         status = info.status

@@ -27,7 +27,8 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   `GET /public/companions/napster-stock` the catalog. Both take `statuses` (repeated or comma-separated), `gender`,
   `ethnicity`, `search` (case-insensitive, names and description), 0-based `pageIndex`, `pageSize` (default 10,
   1..100), and answer `{items, totalCount, pageIndex, pageSize}`; `total_pages=True` adds `totalPages` (reference D:
-  do not rely on it being there).
+  do not rely on it being there). `catalog_routes=False` serves neither the stock catalog nor the ethnicity list
+  (reference D names neither route): those paths then reach `GET /public/companions/{id}` and answer 404.
 - `rate_limit=(n, per_seconds)`: a token bucket per route ("METHOD /path/template"), checked before auth, limited to
   `rate_limited_routes` when given; an empty bucket -> 429 ProblemDetails with `Retry-After` (whole seconds).
 """
@@ -107,7 +108,7 @@ class NapsterFake(FakeVendor):
                  rate_limit: tuple[int, float] | None = None, rate_limited_routes: Collection[str] | None = None,
                  require_picture_for_v1: bool = True, consent_error_status: int = 403,
                  ethnicities: Collection[str] = DEFAULT_ETHNICITIES, error_style: ErrorStyle = "problem",
-                 total_pages: bool = False) -> None:
+                 total_pages: bool = False, catalog_routes: bool = True) -> None:
         self.api_key = api_key
         self.polls_to_complete = polls_to_complete
         self.rate_limit = rate_limit
@@ -117,6 +118,7 @@ class NapsterFake(FakeVendor):
         self.ethnicities = list(ethnicities)
         self.error_style: ErrorStyle = error_style
         self.total_pages = total_pages
+        self.catalog_routes = catalog_routes
         self.companions: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, dict[str, Any]] = {}
         self.consents: set[str] = set()
@@ -136,11 +138,13 @@ class NapsterFake(FakeVendor):
             self.stock[record["id"]] = record
 
     def routes(self) -> list[BaseRoute]:
+        catalog: list[tuple[str, str, Handler]] = [
+            ("GET", "/public/companions/ethnicities", self._list_ethnicities),
+            ("GET", "/public/companions/napster-stock", self._list_stock)] if self.catalog_routes else []
         table: list[tuple[str, str, Handler]] = [
             ("POST", "/public/companions", self._create_companion),
             ("GET", "/public/companions", self._list_custom),
-            ("GET", "/public/companions/ethnicities", self._list_ethnicities),
-            ("GET", "/public/companions/napster-stock", self._list_stock),
+            *catalog,
             ("GET", "/public/companions/{id}", self._get_companion),
             ("POST", "/public/digital-twins", self._create_twin),
         ]

@@ -15,8 +15,10 @@ Behaviour where the references are silent (the clients must tolerate these; most
 - getResponse: processing and successful generations are `data` items (one per generation, `status` processing |
   success); a failed task is answered with Runware's errors envelope and no data item: `{"errors": [{code, message,
   taskType, taskUUID}]}` at HTTP `failed_poll_status` (default 200), with no `status` field (reference C: the
-  envelope naming the taskUUID is the failure). An unknown taskUUID -> 400 `taskFailedOrNotFound` naming it. With
-  several tasks in one request: 200 if any `data` item exists, else the status of the first error.
+  envelope naming the taskUUID is the failure). `failed_poll_shape="item"` answers instead with a `data` item of
+  `status: "error"` (reference C lists processing | success | error as the item statuses; the fields an error item
+  carries besides are not documented: here `code` and `message`). An unknown taskUUID -> 400 `taskFailedOrNotFound`
+  naming it. With several tasks in one request: 200 if any `data` item exists, else the status of the first error.
 - inputs.avatar is a HeyGen avatar id from `fake.avatars` (the seed lists allowed ids, not URLs); set
   `accept_avatar_urls=True` to also take https URLs. inputs.audio: UUID or https URL. inputs.background: UUID, https
   URL, data URI or base64. http:// media URLs -> `invalid<Param>`. width x height must be in `allowed_dimensions`.
@@ -156,6 +158,7 @@ class RunwareFake(FakeVendor):
 
     def __init__(self, api_key: str = "test-runware-key", *, polls_to_complete: int = 2, stagger_results: bool = True,
                  duplicate_task_uuid: Literal["conflict", "ack"] = "conflict", failed_poll_status: int = 200,
+                 failed_poll_shape: Literal["errors", "item"] = "errors",
                  cost_per_result: float = 0.35, balance: float | None = None, accept_avatar_urls: bool = False,
                  avatars: set[str] | None = None, allowed_dimensions: set[tuple[int, int]] | None = None,
                  webhook_attempts: int = 3, webhook_timeout: float = 5.0) -> None:
@@ -164,6 +167,7 @@ class RunwareFake(FakeVendor):
         self.stagger_results = stagger_results
         self.duplicate_task_uuid = duplicate_task_uuid
         self.failed_poll_status = failed_poll_status
+        self.failed_poll_shape = failed_poll_shape
         self.cost_per_result = cost_per_result
         self.balance = balance
         self.accept_avatar_urls = accept_avatar_urls
@@ -377,6 +381,8 @@ class RunwareFake(FakeVendor):
                 raise Invalid("taskFailedOrNotFound", f"Task {task_uuid} failed or was not found.", "taskUUID")
             task.polls += 1
             self._advance(task)
+            if task.error is not None and self.failed_poll_shape == "item":
+                return [{"taskType": "videoInference", "taskUUID": task_uuid, "status": "error", **task.error}]
             if task.error is not None:
                 raise Invalid(task.error["code"], task.error["message"], None, self.failed_poll_status,
                               task_type="videoInference", task_uuid=task_uuid)

@@ -28,9 +28,16 @@ PENDING = AvatarInfo(avatar_id="cd-pending", name="Still training", provider="co
 
 
 class Catalogued(CountdownProvider):
-    """Countdown with a second avatar that is not ready yet, and photo videos."""
+    """Countdown with a second avatar that is not ready yet, and photo videos; it counts avatar_status calls."""
 
     capabilities = Capabilities(operations=CountdownProvider.capabilities.operations | {CREATE_PHOTO_VIDEO})
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.statuses_asked: list[str] = []
+
+    async def avatar_status(self, avatar_id: str) -> AvatarInfo | None:
+        self.statuses_asked.append(avatar_id)
+        return await super().avatar_status(avatar_id)
 
     async def list_avatars(self, query: CatalogQuery) -> list[AvatarInfo]:
         return [AVATAR, PENDING]
@@ -66,6 +73,14 @@ async def test_an_avatar_given_without_a_voice_suggests_the_avatars_own_voice(se
                                              "scenes": [{"avatar_id": "cd-avatar", "script": "Hi."}]}, "countdown")
     [voice] = plan.questions
     assert voice.path == "scenes.0.voice_id" and voice.default == "cd-bob"
+
+
+async def test_an_avatar_in_many_scenes_is_asked_for_its_own_voice_once(settings: Settings) -> None:
+    scenes = [{"avatar_id": "cd-avatar", "script": f"Part {n}."} for n in range(5)]
+    async with service(settings) as (svc, provider):
+        plan = await svc.plan(CREATE_VIDEO, {"orientation": "square", "scenes": scenes}, "countdown")
+    assert [q.default for q in plan.questions] == ["cd-bob"]  # one question for the five scenes
+    assert provider.statuses_asked == ["cd-avatar"]
 
 
 async def test_spending_must_be_confirmed_only_when_the_setting_is_on(tmp_path: Path, media_root: Path) -> None:

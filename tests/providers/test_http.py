@@ -154,6 +154,15 @@ async def test_vendor_errors_map_to_the_tree_without_leaking_the_key(http: Vendo
     assert KEY not in caplog.text
 
 
+@pytest.mark.parametrize("status", [400, 401, 402, 404, 409, 429, 503])
+async def test_a_vendor_message_ending_a_sentence_reads_as_one_sentence(http: VendorHTTP, status: int) -> None:
+    plain = str(http.status_error(VendorErrorInfo(status, "Companion c1 was not found.")))
+    coded = str(http.status_error(VendorErrorInfo(status, "Voice is not usable.", code="voice_not_usable")))
+    assert plain.startswith("acme said: Companion c1 was not found. ")
+    assert coded.startswith("acme said: Voice is not usable (code voice_not_usable). ")
+    assert ".." not in plain + coded
+
+
 async def test_a_body_that_is_not_json_is_a_server_error(fake: EchoVendor, http: VendorHTTP) -> None:
     fake.add_fault("GET", "^/ok$", malformed=True)
     with pytest.raises(ServerError, match="not valid JSON"):

@@ -22,7 +22,15 @@ from typing import Any
 
 from avatar_mcp import operations
 from avatar_mcp.config import Settings
-from avatar_mcp.errors import AvatarError, InvalidInput, ProviderConnectionError, ProviderStatusError, ServerError
+from avatar_mcp.errors import (
+    AvatarError,
+    InvalidInput,
+    InvalidRequest,
+    NotFound,
+    ProviderConnectionError,
+    ProviderStatusError,
+    ServerError,
+)
 from avatar_mcp.media import MediaPolicy
 from avatar_mcp.models import AvatarInfo, CatalogQuery, JobRecord
 from avatar_mcp.netclient import SharedHTTP
@@ -47,6 +55,8 @@ from avatar_mcp.providers.timing import Timing
 from avatar_mcp.providers.wire import decode, decode_all
 from avatar_mcp.specs import CompanionSpec, DigitalTwinSpec
 
+STOCK_PATH = "/public/companions/napster-stock"
+"""Napster's stock catalog: not in reference D, so an API without it (an unknown id there) is tolerated."""
 RECOVER_PAGES = 10
 """How much of the companion list (pages of PAGE_SIZE) is searched for a create whose answer was lost."""
 
@@ -226,10 +236,15 @@ class NapsterProvider(BaseProvider):
         if query.gender and GENDERS.get(query.gender.lower()):
             params["gender"] = GENDERS[query.gender.lower()]
         found: list[AvatarInfo] = []
-        for path in ("/public/companions", "/public/companions/napster-stock"):
+        for path in ("/public/companions", STOCK_PATH):
             index = 0
             while len(found) < query.limit:
-                page = await self._page(path, {**params, "pageIndex": index})
+                try:
+                    page = await self._page(path, {**params, "pageIndex": index})
+                except (NotFound, InvalidRequest):
+                    if path != STOCK_PATH:
+                        raise
+                    break  # an API without the stock catalog reads its path as an unknown companion id
                 found.extend(companion_info(r) for r in decode_all(wire.Companion, page.records(), "the companions",
                                                                    provider=self.name, vendor="Napster"))
                 index += 1

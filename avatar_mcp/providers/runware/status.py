@@ -12,15 +12,16 @@ PROVIDER = "runware"
 
 
 def update(answer: Envelope, task_uuid: str, expected: int, poll_after: float | None) -> JobUpdate:
-    """A getResponse answer: an errors item naming the task is its failure (with Runware's reason), except
-    `taskFailedOrNotFound`, which may also mean "not known (yet)": that is NotFound, for the service's rule (a job
-    the vendor keeps not knowing fails) and for reconcile (a task never received is sent again)."""
+    """A getResponse answer: an errors item naming the task, or a data item of status `error`, is its failure (with
+    Runware's reason), except `taskFailedOrNotFound`, which may also mean "not known (yet)": that is NotFound, for
+    the service's rule (a job the vendor keeps not knowing fails) and for reconcile (a task never received is sent
+    again)."""
     data = [d for d in answer.data if d.taskUUID in (None, task_uuid)]
-    for error in answer.errors:
-        if error.taskUUID != task_uuid:
-            continue
-        code = error.code or "taskFailed"
-        reason = error.message or code
+    outcomes = [(e.code, e.message) for e in answer.errors if e.taskUUID == task_uuid]
+    outcomes += [d.failure() for d in data if d.status == "error"]
+    for given_code, given_reason in outcomes:
+        code = given_code or "taskFailed"
+        reason = given_reason or code
         if code == NOT_FOUND:
             raise NotFound(f"Runware does not know task {task_uuid} (or it failed without a reason): {reason}",
                            provider=PROVIDER, status_code=404, vendor_code=code)

@@ -248,6 +248,18 @@ class ResultItem(Answer):
     status: str | None = None
     videoURL: str | None = None
     cost: float | None = None
+    code: str | None = None
+    message: str | None = None
+    error: str | dict[str, Any] | None = None
+    """An item of status `error` (reference C) carries its reason in fields the docs do not name: read them all."""
+
+    def failure(self) -> tuple[str | None, str | None]:
+        """The code and reason of an item of status `error`, wherever they are given."""
+        nested = self.error if isinstance(self.error, dict) else {}
+        code = self.code or (str(nested["code"]) if nested.get("code") else None)
+        reason = self.message or (self.error if isinstance(self.error, str) else None) or (
+            str(nested["message"]) if nested.get("message") else None)
+        return code, reason
 
     def captions_url(self) -> str | None:
         """The sidecar SRT's URL, under whichever field name it comes (the seed does not name it)."""

@@ -57,3 +57,15 @@ async def test_list_avatars_returns_all_250_companions_paging_by_total_count(
     assert len(ids) == 250 + len(fake.stock)
     pages = [int(r.query["pageIndex"]) for r in fake.requests("GET", "^/public/companions$")]
     assert pages == [0, 1, 2]  # 100 + 100 + 50: no fourth request
+
+
+async def test_without_the_stock_catalog_route_list_avatars_still_lists_the_organisations_companions(
+        tmp_path: Path, media_root: Path) -> None:
+    """Reference D names only GET /public/companions: an API without /napster-stock answers it as an unknown id."""
+    fake = NapsterFake(catalog_routes=False)
+    made = fake.seed(3)
+    with serve(fake):
+        settings = make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
+        async with Client(CASE.server(settings), mode="auto") as client:
+            listed: dict[str, Any] = await call(client, "list_avatars", {"provider": "napster"})
+    assert [a["avatar_id"] for a in listed["avatars"]] == made

@@ -178,9 +178,13 @@ async def test_a_failed_task_fails_the_job_with_runwares_reason(settings: Settin
     assert "Change the script" in done["error"]["message"]
 
 
+@pytest.mark.parametrize("shape", ["errors", "item"])
 async def test_a_render_failed_at_runware_ends_failed_with_its_message_on_the_next_poll(settings: Settings,
-                                                                                      fake: RunwareFake) -> None:
-    """Runware answers the poll with its errors envelope naming the task, HTTP 200 and no data item."""
+                                                                                      fake: RunwareFake,
+                                                                                      shape: str) -> None:
+    """Runware answers the poll with its errors envelope naming the task, HTTP 200 and no data item, or with a data
+    item of status `error` (reference C: items are processing | success | error)."""
+    fake.failed_poll_shape = shape  # type: ignore[assignment]
     fake.polls_to_complete = 5
     async with Client(CASE.server(settings), mode="auto") as client:
         started = await call(client, "create_video", VIDEO)
