@@ -5,8 +5,9 @@ before any resolver, vendor call or job row exists (text may hold tabs and line 
 U+0020, nor DEL or the C1 range U+0080-U+009F).
 
 After: a call that failed because the disk is full (ENOSPC, EDQUOT, or SQLite's "database or disk is full")
-answers so, naming the data dir, instead of the SDK's bare "Error executing tool X"; and the text of every
-refusal is redacted of every configured secret (redaction.py).
+answers so, naming the data dir, instead of the SDK's bare "Error executing tool X"; arguments the tool's schema
+rejects are named field by field without their values (describe_validation); and the text of every refusal is
+redacted of every configured secret (redaction.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from pydantic import ValidationError
 
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import DiskFull
@@ -107,6 +109,13 @@ class ToolGuard:
             return self.disk_full(tool)
         if isinstance(exc, UnexpectedToolError):
             return exc
+        if isinstance(exc.__cause__, ValidationError):
+            # The SDK's own text names its internal model, echoes the rejected values and links pydantic's docs.
+            from avatar_mcp.tools._common import describe_validation  # built with the tools: already imported
+
+            named = ToolError(f"Error executing tool {tool}: {describe_validation(exc.__cause__)}")
+            named.__cause__ = exc.__cause__  # the SDK logs the rejected field names from it
+            return named
         text = str(exc)
         clean = self.redact(text)
         return exc if clean == text else ToolError(clean)

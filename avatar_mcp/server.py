@@ -22,7 +22,14 @@ from mcp.server.mcpserver import MCPServer, RequestStateSecurity
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools.tool_manager import ToolManager
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, DiscoverResult, InputRequiredResult, SetLevelRequestParams
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    DiscoverResult,
+    GetPromptResult,
+    InputRequiredResult,
+    SetLevelRequestParams,
+)
 from mcp_types import Tool as MCPTool
 
 from avatar_mcp import __version__
@@ -205,6 +212,21 @@ class AvatarServer(MCPServer[AppContext]):
             if request is not None and is_legacy(request.session):
                 raise MCPError(code=RESOURCE_NOT_FOUND, message=str(exc), data={"uri": str(uri)}) from exc
             raise
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
+                         context: Context[AppContext, Any] | None = None) -> GetPromptResult | InputRequiredResult:
+        """Render a prompt; an unknown prompt or a missing required argument is invalid params (-32602) saying what
+        to send, not the SDK's internal error."""
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
+            known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt {name!r}. The prompts here: {known}.")
+        given = arguments or {}
+        missing = [a.name for a in prompt.arguments or [] if a.required and given.get(a.name) in (None, "")]
+        if missing:
+            raise MCPError(code=INVALID_PARAMS, message=f"The prompt {name} needs these arguments: "
+                                                        f"{', '.join(missing)}. Give them and ask again.")
+        return await super().get_prompt(name, arguments, context)
 
     def _tool_input_schema(self, name: str) -> dict[str, Any] | None:
         self.build_tools()

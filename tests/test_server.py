@@ -191,3 +191,37 @@ async def test_annotations_tell_which_tools_write(settings: Settings) -> None:
     assert tools["delete_avatar"].annotations.destructive_hint is True
     assert tools["download_result"].annotations.destructive_hint is False
     assert {"check_job", "list_jobs", "list_providers", "list_voices"}.isdisjoint(writes)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_bad_prompt_request_is_invalid_params_saying_what_to_send(settings: Settings, mode: str) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    errors: dict[str, MCPError] = {}
+    async with Client(server(settings), mode=mode) as client:
+        for label, name, arguments in [("unknown", "no-such-prompt", {}),
+                                       ("missing", "talking-photo-video", {"photo": "/p.jpg"})]:
+            with pytest.raises(MCPError) as caught:
+                await client.get_prompt(name, arguments)
+            errors[label] = caught.value
+        listed = {p.name for p in (await client.list_prompts()).prompts}
+    assert {e.error.code for e in errors.values()} == {-32602}
+    unknown = errors["unknown"].error.message
+    assert "no-such-prompt" in unknown and all(name in unknown for name in listed)
+    missing = errors["missing"].error.message
+    assert missing.split(": ", 1)[1].startswith("script.")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_rejected_arguments_are_named_without_echoing_values_or_validator_internals(settings: Settings,
+                                                                                          mode: str) -> None:
+    secretish = "sk-" + "q" * 6000
+    async with Client(server(settings), mode=mode) as client:
+        long_script = await client.call_tool("create_photo_video", {"image": "a.jpg", "script": secretish})
+        wrong_type = await client.call_tool("create_video", {**VIDEO, "scenes": [{"avatar_id": {"a": 1}}]})
+    for result, field in [(long_script, "script"), (wrong_type, "scenes.0.avatar_id")]:
+        assert result.is_error
+        text = result.content[0].text
+        assert field in text and "call again" in text
+        assert "qqqq" not in text and "{'a': 1}" not in text
+        assert "Arguments" not in text and "pydantic" not in text and "input_value" not in text
