@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Characters no argument may hold: C0 controls but tab, line feed and carriage return; DEL; C1 controls."""
+FORM_MODEL = "AvatarRequestForm"
+"""The name of every form a tool shows (tools/_flow.form_model): answers that do not fit it are the user's to fix."""
 _DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _MAX_DEPTH = 32
 
@@ -55,6 +57,30 @@ def _scan(value: Any, where: str, depth: int) -> tuple[str, str, int] | None:
             hit = _scan(item, f"{where}.{index}" if where else str(index), depth + 1)
             if hit:
                 return hit
+    return None
+
+
+def refuse_control_characters(tool: str, values: dict[str, Any], where: str = "") -> None:
+    """Raise a ToolError naming the field when a value (a tool's arguments, a form's answers) holds a control
+    character."""
+    hit = control_character(values)
+    if hit is None:
+        return
+    field, char, position = hit
+    raise ToolError(
+        f"Error executing tool {tool}: invalid input: {where}{field} holds the control character U+{ord(char):04X} "
+        f"at position {position}. Remove it and call again (text may hold tabs and line breaks; paths and ids "
+        f"no control characters at all). Nothing was submitted.")
+
+
+def form_mismatch(exc: BaseException | None) -> ValidationError | None:
+    """The validation error of form answers that do not fit the form they answer, anywhere in `exc`'s causes."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ValidationError) and exc.title == FORM_MODEL:
+            return exc
+        exc = exc.__cause__ or exc.__context__
     return None
 
 
@@ -85,14 +111,7 @@ class ToolGuard:
 
     def check_arguments(self, tool: str, arguments: dict[str, Any]) -> None:
         """Raise a ToolError naming the field when an argument holds a control character."""
-        hit = control_character(arguments)
-        if hit is None:
-            return
-        field, char, position = hit
-        raise ToolError(
-            f"Error executing tool {tool}: invalid input: {field} holds the control character U+{ord(char):04X} "
-            f"at position {position}. Remove it and call again (text may hold tabs and line breaks; paths and ids "
-            f"no control characters at all). Nothing was submitted.")
+        refuse_control_characters(tool, arguments)
 
     def disk_full(self, tool: str) -> ToolError:
         data = self.settings.data_dir
@@ -109,6 +128,15 @@ class ToolGuard:
             return self.disk_full(tool)
         if isinstance(exc, UnexpectedToolError):
             return exc
+        mismatch = form_mismatch(exc)
+        if mismatch is not None:
+            # The SDK's text names its resolver (our internals) and not the field.
+            from avatar_mcp.tools._common import describe_validation
+
+            problems = describe_validation(mismatch).removeprefix("Invalid arguments: ").split(". Fix these")[0]
+            return ToolError(f"Error executing tool {tool}: the answers from the form did not fit its questions "
+                             f"({problems}). Nothing was submitted: call again to show the form again, or pass "
+                             f"the values as arguments.")
         if isinstance(exc.__cause__, ValidationError):
             # The SDK's own text names its internal model, echoes the rejected values and links pydantic's docs.
             from avatar_mcp.tools._common import describe_validation  # built with the tools: already imported

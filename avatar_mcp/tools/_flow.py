@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, create_model
 
 from avatar_mcp.app import service_of
 from avatar_mcp.checklist import NO_DEFAULT, Question
+from avatar_mcp.guard import FORM_MODEL, refuse_control_characters
 from avatar_mcp.planning import Plan, Settled, StillMissing, confirm, cost_sentence, defaults, settle
 from avatar_mcp.principals import principal_of
 from avatar_mcp.tools import _answers
@@ -150,7 +151,7 @@ def form_model(questions: list[Question]) -> type[BaseModel]:
         default = False if q.kind is bool else (... if q.default is NO_DEFAULT else q.default)
         fields[q.form_name] = (kind, Field(default=default, title=q.form_name.replace("_", " ").capitalize(),
                                            description=description))
-    return cast(type[BaseModel], create_model("AvatarRequestForm", **fields))
+    return cast(type[BaseModel], create_model(FORM_MODEL, **fields))
 
 
 async def _settled(ctx: Context[Any, Any], call: Call, outcome: Any) -> Settled | CallToolResult:
@@ -165,6 +166,7 @@ async def _settled(ctx: Context[Any, Any], call: Call, outcome: Any) -> Settled 
     answered: dict[str, Any] = {}
     if isinstance(data, BaseModel):
         answered = data.model_dump()
+        refuse_control_characters(plan.operation.name, answered, where="the form's answer for ")
     elif isinstance(data, Ready):
         defaulted = data.answers
     said_yes = bool(answered.pop(CONFIRM, False)) if CONFIRM in answered else None

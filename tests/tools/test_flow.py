@@ -253,3 +253,41 @@ async def test_a_hostile_job_id_is_refused_naming_its_field(settings: Settings, 
     assert pick.is_error and "from_generation.job_id: '../../etc' is not a job id" in pick.content[0].text
     assert check.is_error and "job_id: 'job_1/../../x' is not a job id" in check.content[0].text
     assert jobs == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_form_answer_holding_control_characters_is_refused_like_an_argument(settings: Settings,
+                                                                                    mode: str) -> None:
+    form = FormRecorder(answers={"appearance": "red\x00hair\x1b[2J"})
+    async with Client(server(settings), mode=mode, elicitation_callback=form) as client:
+        result = await client.call_tool("generate_photo_avatar", {**PHOTO, "appearance": None})
+        jobs = await jobs_in(client)
+    assert len(form.forms) == 1
+    assert result.is_error
+    text = result.content[0].text
+    assert "appearance" in text and "U+0000" in text and "Nothing was submitted" in text
+    assert jobs == []
+
+
+class Answers:
+    """A client whose form answers do not fit the form (a required field left out, a number for a text)."""
+
+    def __init__(self, content: dict[str, Any]) -> None:
+        self.content = content
+
+    async def __call__(self, context: Any, params: Any) -> ElicitResult:
+        return ElicitResult(action="accept", content=self.content)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("content", [{}, {"image": 7}])
+async def test_form_answers_that_do_not_fit_the_form_say_so_without_internals(settings: Settings, mode: str,
+                                                                             content: dict[str, Any]) -> None:
+    async with Client(server(settings), mode=mode, elicitation_callback=Answers(content)) as client:
+        result = await client.call_tool("create_photo_avatar", {"provider": "local", "name": "Ann"})
+        jobs = await jobs_in(client)
+    assert result.is_error
+    text = result.content[0].text
+    assert "image" in text and "form" in text and "Nothing was submitted" in text
+    assert "Resolver" not in text and "_flow" not in text and "Flow[" not in text, text
+    assert jobs == []
