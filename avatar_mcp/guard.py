@@ -2,7 +2,8 @@
 
 Before: arguments holding NUL or other control characters are refused as invalid input, naming the field,
 before any resolver, vendor call or job row exists (text may hold tabs and line breaks; nothing else below
-U+0020, nor DEL or the C1 range U+0080-U+009F).
+U+0020, nor DEL or the C1 range U+0080-U+009F); so are arguments the tool does not take (the schemas say
+additionalProperties: false), instead of being dropped.
 
 After: a call that failed because the disk is full (ENOSPC, EDQUOT, or SQLite's "database or disk is full")
 answers so, naming the data dir, instead of the SDK's bare "Error executing tool X"; arguments the tool's schema
@@ -12,6 +13,7 @@ redacted of every configured secret (redaction.py).
 
 from __future__ import annotations
 
+import difflib
 import errno
 import logging
 import re
@@ -73,6 +75,20 @@ def refuse_control_characters(tool: str, values: dict[str, Any], where: str = ""
         f"no control characters at all). Nothing was submitted.")
 
 
+def _nested_names(properties: dict[str, Any]) -> dict[str, str]:
+    """Field name -> where it goes, for the fields of object (or list of object) arguments: voice_id -> 'each of
+    scenes'."""
+    found: dict[str, str] = {}
+    for name, node in properties.items():
+        if not isinstance(node, dict):
+            continue
+        items = node.get("items")
+        inner, where = (items, f"each of {name}") if isinstance(items, dict) else (node, name)
+        for field in inner.get("properties", {}) if isinstance(inner, dict) else {}:
+            found.setdefault(field, where)
+    return found
+
+
 def form_mismatch(exc: BaseException | None) -> ValidationError | None:
     """The validation error of form answers that do not fit the form they answer, anywhere in `exc`'s causes."""
     seen: set[int] = set()
@@ -112,6 +128,30 @@ class ToolGuard:
     def check_arguments(self, tool: str, arguments: dict[str, Any]) -> None:
         """Raise a ToolError naming the field when an argument holds a control character."""
         refuse_control_characters(tool, arguments)
+
+    @staticmethod
+    def check_names(tool: str, arguments: dict[str, Any], schema: dict[str, Any]) -> None:
+        """Raise a ToolError naming every argument the tool's input schema does not have (a misspelt `voice` would
+        otherwise be dropped, and a paid job submitted with a default voice in its place)."""
+        properties: dict[str, Any] = schema.get("properties", {})
+        unknown = [name for name in arguments if name not in properties]
+        if not unknown:
+            return
+        nested = _nested_names(properties)
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, [*properties, *nested], n=1, cutoff=0.6)
+            if name in nested:
+                hints.append(f"{name!r} (it belongs inside {nested[name]})")
+            elif close and close[0] in properties:
+                hints.append(f"{name!r} (did you mean {close[0]!r}?)")
+            elif close:
+                hints.append(f"{name!r} (did you mean {close[0]!r}, inside {nested[close[0]]}?)")
+            else:
+                hints.append(repr(name))
+        raise ToolError(
+            f"Error executing tool {tool}: invalid input: {tool} takes no argument {', '.join(hints)}. Its arguments: "
+            f"{', '.join(sorted(properties)) or 'none'}. Rename or remove it and call again. Nothing was submitted.")
 
     def disk_full(self, tool: str) -> ToolError:
         data = self.settings.data_dir

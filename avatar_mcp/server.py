@@ -185,6 +185,9 @@ class AvatarServer(MCPServer[AppContext]):
         """Call a tool; the session then follows (in its log) any job the answer names."""
         self.guard.check_arguments(name, arguments)
         await self._ensure_tools()
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            self.guard.check_names(name, arguments, tool.parameters)
         request = _request_of(context)
         try:
             if request is None:

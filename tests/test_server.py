@@ -225,3 +225,21 @@ async def test_rejected_arguments_are_named_without_echoing_values_or_validator_
         assert field in text and "call again" in text
         assert "qqqq" not in text and "{'a': 1}" not in text
         assert "Arguments" not in text and "pydantic" not in text and "input_value" not in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_unknown_argument_is_refused_naming_it_before_anything_is_spent(settings: Settings,
+                                                                                 mode: str) -> None:
+    scene = {"avatar_id": "cd-avatar", "script": "Hello there."}
+    async with Client(server(settings), mode=mode) as client:
+        tools = (await client.list_tools()).tools
+        misspelt = await client.call_tool("create_video", {**VIDEO, "scenes": [scene], "voice": "cd-ann",
+                                                           "on_missing": "default"})
+        hidden = await client.call_tool("create_video", {**VIDEO, "answers": {"scenes": "x"}})
+        jobs = (await client.call_tool("list_jobs", {})).structured_content["jobs"]
+    assert all(t.input_schema.get("additionalProperties") is False for t in tools)
+    assert misspelt.is_error
+    text = misspelt.content[0].text
+    assert "'voice'" in text and "inside each of scenes" in text and "Nothing was submitted" in text
+    assert hidden.is_error and "'answers'" in hidden.content[0].text
+    assert jobs == []

@@ -163,7 +163,8 @@ def build_tools(specs: Iterable[ToolSpec]) -> list[Tool]:
     for spec in specs:
         tool = Tool.from_function(spec.fn, title=spec.title, annotations=spec.annotations, structured_output=False,
                                   description=inspect.cleandoc(spec.fn.__doc__ or ""), meta=tool_meta(spec.fn.__name__))
-        tool.parameters = compact(tool.parameters)
+        # Arguments a tool does not take are refused (guard.check_names), and the schema says so.
+        tool.parameters = {**compact(tool.parameters), "additionalProperties": False}
         model = output_model(spec.fn)
         if model is JobHandle:
             schemas[model] = JOB_HANDLE_SCHEMA
