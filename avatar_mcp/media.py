@@ -237,6 +237,9 @@ class MediaPolicy:
     def describe_roots(self) -> str:
         return ", ".join(str(r) for r in self.roots) or "(none)"
 
+    def _within(self, path: Path) -> bool:
+        return any(path.is_relative_to(root) for root in self.roots)
+
     def resolve(self, source: str) -> Path:
         """The real path of a local file, if it lies inside a media root (symlinks followed first)."""
         if _PATH_CONTROL.search(source):
@@ -249,17 +252,21 @@ class MediaPolicy:
             candidates = [raw] if raw.is_absolute() else [root / raw for root in self.roots]
         except RuntimeError:  # "~user" of an unknown user: outside, as a known user's home is (no user oracle)
             candidates = []
-        inside = False
+        inside = escaped = False
         for candidate in candidates:
             try:
                 real = candidate.resolve()
             except (OSError, RuntimeError):  # a symlink loop
                 continue
-            if any(real.is_relative_to(root) for root in self.roots):
+            if self._within(real):
                 if real.is_file():
                     return real
                 inside = True
-        if not inside:
+            elif self._within(Path(os.path.normpath(candidate))):
+                # Written inside a root, resolved outside it: a symlink leads out. That is the answer even when the
+                # same name is merely absent from another root (decided by resolving alone: no existence oracle).
+                escaped = True
+        if escaped or not inside:
             raise MediaRejected(
                 f"{source!r} is outside the media roots ({self.describe_roots()}). Copy the file into one of "
                 f"them, or add its folder to AVATAR_MCP_MEDIA_ROOTS (separated by '{os.pathsep}') and restart.",

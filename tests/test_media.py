@@ -57,6 +57,28 @@ def test_symlinks_and_dotdot_cannot_escape_the_roots(tmp_path: Path) -> None:
             policy.open_local(source, kinds=["image"])
 
 
+def test_a_symlink_out_of_one_root_is_outside_even_beside_a_second_root(tmp_path: Path) -> None:
+    """The server always has two roots (the configured ones and the data dir's media): a relative path that leaves
+    the first through a symlink is 'outside', not 'No file' because the same name is absent from the second."""
+    root, second, outside = tmp_path / "root", tmp_path / "second", tmp_path / "outside"
+    for folder in (root, second, outside):
+        folder.mkdir()
+    (outside / "s.jpg").write_bytes((DATA / "tiny.jpg").read_bytes())
+    os.symlink(outside / "s.jpg", root / "link.jpg")
+    os.symlink(outside, root / "dir")
+    policy = MediaPolicy([root, second], max_bytes=10**6)
+
+    def answer(source: str) -> str:
+        with pytest.raises(MediaRejected) as caught:
+            policy.open_local(source, kinds=["image"])
+        return str(caught.value).replace(source, "<source>")
+
+    for source in ("link.jpg", "dir/s.jpg", "dir/missing.jpg"):
+        assert "outside the media roots" in answer(source), source
+    assert answer("dir/s.jpg") == answer("dir/missing.jpg")
+    assert "No file" in answer("missing.jpg")
+
+
 def test_wrong_kind_empty_and_oversized_files_are_refused(tmp_path: Path) -> None:
     policy = MediaPolicy([tmp_path], max_bytes=5000)
     (tmp_path / "fake.jpg").write_text("not a picture")
