@@ -213,6 +213,12 @@ def _public_host(host: str) -> bool:
     return address_problem(host) is None
 
 
+def _a_kind(kinds: tuple[str, ...]) -> str:
+    """'an image', 'a video', 'an audio or video file'."""
+    words = " or ".join(kinds) + (" file" if len(kinds) > 1 else "")
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 @dataclass(frozen=True)
 class LocalMedia:
     path: Path
@@ -298,7 +304,7 @@ class MediaPolicy:
         if mime is None or kind_of(mime) not in wanted:
             found = mime or "not a recognised media file"
             raise MediaRejected(
-                f"{source!r} is {found}, but a {' or '.join(wanted)} is needed here "
+                f"{source!r} is {found}, but {_a_kind(wanted)} is needed here "
                 f"(types are read from the file's content, not its name).",
                 source=source,
             )

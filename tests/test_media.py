@@ -84,8 +84,10 @@ def test_wrong_kind_empty_and_oversized_files_are_refused(tmp_path: Path) -> Non
     (tmp_path / "fake.jpg").write_text("not a picture")
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "big.mp4").write_bytes((DATA / "tiny.mp4").read_bytes())
-    with pytest.raises(MediaRejected, match="from the file's content"):
+    with pytest.raises(MediaRejected, match=r"but an image is needed here .*from the file's content"):
         policy.open_local("fake.jpg", kinds=["image"])
+    with pytest.raises(MediaRejected, match="but an audio or video file is needed"):
+        policy.open_local("fake.jpg", kinds=["audio", "video"])
     with pytest.raises(MediaRejected, match="empty"):
         policy.open_local("empty.png", kinds=["image"])
     with pytest.raises(MediaRejected, match="MB"):
