@@ -11,10 +11,18 @@ import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+)
 
 from avatar_mcp.app import service_of
-from avatar_mcp.errors import AvatarError, InvalidInput, JobNotFound
+from avatar_mcp.errors import AvatarError, CapabilityMissing, InvalidInput, JobNotFound, ProviderNotConfigured
 from avatar_mcp.principals import current_principal, principal_of
 
 if TYPE_CHECKING:
@@ -39,10 +47,14 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=1, default=str)
 
 
-def resource_error(exc: AvatarError) -> ResourceError:
-    """Not found (an unknown job or provider) for what does not exist; the server maps it to the era's code."""
+def resource_error(exc: AvatarError) -> Exception:
+    """Not found (an unknown job or provider) for what does not exist, the server mapping it to the era's code;
+    invalid params for a provider this server cannot ask (not configured, or without that catalogue): the message
+    says what to set or use instead; an internal error (the vendor failed) for the rest."""
     if isinstance(exc, JobNotFound) or (isinstance(exc, InvalidInput) and exc.field == "provider"):
         return ResourceNotFoundError(str(exc))
+    if isinstance(exc, ProviderNotConfigured | CapabilityMissing):
+        return MCPError(code=INVALID_PARAMS, message=str(exc))
     return ResourceError(str(exc))
 
 
