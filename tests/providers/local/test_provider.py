@@ -34,15 +34,23 @@ def photo(media_root: Path, name: str = "grace_hopper.jpg") -> str:
     return str(target)
 
 
+JOB_TOOLS = {"check_job", "cancel_job", "download_result"}
+"""Tools that follow a job by its id: they take no provider."""
+
+
+def local(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    return args if tool in JOB_TOOLS else {"provider": "local", **args}
+
+
 async def call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(tool, {"provider": "local", **args})
+    result = await client.call_tool(tool, local(tool, args))
     assert not result.is_error, result.content
     data: dict[str, Any] = result.structured_content
     return data
 
 
 async def error(client: Client, tool: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(tool, {"provider": "local", **args})
+    result = await client.call_tool(tool, local(tool, args))
     assert result.is_error, result.structured_content
     return " ".join(getattr(c, "text", "") for c in result.content)
 

@@ -43,7 +43,7 @@ async def drive(drive: Driver, fake: Any) -> None:
     assert len(listed["avatars"]) == len(fake.stock)
     made = await drive.done(await drive.ok("create_companion", {
         "provider": "napster", "description": "A warm support agent.", "version": "v1", "picture": PICTURE,
-        "first_name": "Ava", "last_name": "Stone", "gender": "female", "ethnicity": "asian", "tags": ["support"]}))
+        "first_name": "Ava", "last_name": "Stone", "gender": "female", "ethnicity": "asian"}))
     await drive.done(await drive.ok("create_companion", {
         "provider": "napster", "description": "Our sales lead.", "version": "v2",
         "video": "https://cdn.example.com/sam.mp4", "first_name": "Sam"}))
