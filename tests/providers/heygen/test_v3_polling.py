@@ -85,3 +85,23 @@ async def test_a_failure_reported_by_the_batch_fails_its_job_with_heygens_reason
     assert failed.error.code == "heygen_MODERATION_REJECTED"
     assert "The script breaks the content policy." in failed.error.message
     assert not [r for r in fake.log[before:] if r.path == f"/v3/videos/{failed.vendor_id}"]
+
+
+async def test_a_paged_statuses_answer_is_followed_to_its_last_page_and_no_video_is_taken_for_lost(
+        tmp_path: Path, media_root: Path) -> None:
+    """GET /v3/videos/statuses answers a cursor-paged list (`has_more`, `next_token`): a client that reads only the
+    first page finds the other videos missing, and a video missing twice was failed as "no longer known"."""
+    fake = HeyGenV3Fake(polls_to_complete=4, statuses_page_size=2)
+    with serve(fake):
+        settings = heygen_settings(tmp_path, media_root, fake, None)
+        async with heygen_service(settings) as (service, _):
+            ids = await open_videos(service, 5)
+            before = len(fake.log)
+            await run_poller_until_closed(service, ids)
+            jobs = [await service.get(i) for i in ids]
+    assert [(j.status, j.error) for j in jobs] == [("succeeded", None)] * 5
+    pages = [r for r in fake.log[before:] if r.path == "/v3/videos/statuses"]
+    assert "token" not in pages[0].query and pages[1].query["token"]
+    assert pages[1].query["video_ids"] == pages[0].query["video_ids"]  # the same batch, its next page
+    assert not [r for r in fake.log[before:] if r.status == 404]
+
