@@ -8,7 +8,9 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   traceId}`, other errors `title`, `status`, `detail`; "message" is `{statusCode, message, code, errors: [{field,
   message}]}` (validation: `message: "Validation failed"`, `code: "ValidationError"`); "message_list" is `{statusCode,
   error, message: ["<field> <message>", ...], errors: [{property, message}]}`. Domain errors carry `code` in every
-  style (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP `consent_error_status`, default 403). 401 (missing/wrong
+  style (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP `consent_error_status`, default 403); reference D only
+  says a twin "fails with DigitalTwinConsentRequired", so `consent_coded=False` names it without a `code`: as the
+  title (problem), the `error` (message_list) or the start of the `message` (message). 401 (missing/wrong
   X-Api-Key), 404 and 429 use the same shape.
 - v1 (default) requires `pictureUrl`, v2 requires `videoUrl` (`require_picture_for_v1=False` lets v1 go without one:
   Napster's own guides say the avatar can then be generated from the description). Media URLs must be absolute https
@@ -108,7 +110,7 @@ class NapsterFake(FakeVendor):
                  rate_limit: tuple[int, float] | None = None, rate_limited_routes: Collection[str] | None = None,
                  require_picture_for_v1: bool = True, consent_error_status: int = 403,
                  ethnicities: Collection[str] = DEFAULT_ETHNICITIES, error_style: ErrorStyle = "problem",
-                 total_pages: bool = False, catalog_routes: bool = True) -> None:
+                 total_pages: bool = False, catalog_routes: bool = True, consent_coded: bool = True) -> None:
         self.api_key = api_key
         self.polls_to_complete = polls_to_complete
         self.rate_limit = rate_limit
@@ -119,6 +121,7 @@ class NapsterFake(FakeVendor):
         self.error_style: ErrorStyle = error_style
         self.total_pages = total_pages
         self.catalog_routes = catalog_routes
+        self.consent_coded = consent_coded
         self.companions: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, dict[str, Any]] = {}
         self.consents: set[str] = set()
@@ -308,9 +311,12 @@ class NapsterFake(FakeVendor):
         if errors:
             return self._validation(errors)
         if not (self.org_consent or external_id in self.consents):
-            return self._error(self.consent_error_status, "DigitalTwinConsentRequired",
-                            "Consent is required before creating a digital twin of a real person.",
-                            code="DigitalTwinConsentRequired")
+            detail = "Consent is required before creating a digital twin of a real person."
+            if not self.consent_coded:
+                return self._error(self.consent_error_status, "DigitalTwinConsentRequired",
+                                   f"DigitalTwinConsentRequired: {detail}")
+            return self._error(self.consent_error_status, "DigitalTwinConsentRequired", detail,
+                               code="DigitalTwinConsentRequired")
         with self._state:
             record = self._record(body, "digitalTwin")
             self.companions[record["id"]] = record
