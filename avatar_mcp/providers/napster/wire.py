@@ -155,12 +155,13 @@ class Page(Answer):
     def records(self) -> list[dict[str, Any]]:
         return [i for i in self.items if isinstance(i, dict)]
 
-    def last(self, pages_read: int, size: int) -> bool:
-        """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
+    def last(self, pages_read: int, size: int, *, read: int | None = None) -> bool:
+        """Whether `pages_read` pages (`read` records, when counted) cover the listing: by totalCount, else
+        totalPages, else a short page."""
         if self.pageSize:
             size = self.pageSize
         if self.totalCount is not None:
-            return pages_read * size >= self.totalCount
+            return (read if read is not None else pages_read * size) >= self.totalCount
         if self.totalPages is not None:
             return pages_read >= self.totalPages
         return len(self.items) < size
