@@ -8,6 +8,8 @@ import pytest
 from mcp.client import Client
 
 from avatar_mcp.config import Settings
+from avatar_mcp.providers.runware import status
+from avatar_mcp.providers.runware.wire import Envelope
 from tests.fakes.runware import RunwareFake
 from tests.providers._vendors import call, finish
 from tests.providers.runware.case import RUNWARE
@@ -33,3 +35,13 @@ async def test_a_create_resent_after_a_late_answer_is_taken_as_made_when_runware
     assert started["status"] in ("submitting", "queued", "processing"), started
     assert done["status"] == "succeeded", done
     assert len(fake.tasks) == 1
+
+
+def test_a_success_item_without_its_video_url_is_not_a_finished_video() -> None:
+    """A `success` item without videoURL would end the job `succeeded` with no video: it is asked about again."""
+    uuid = "0b8e4a1c-7d2f-4e3a-9c5b-1a2b3c4d5e6f"
+    empty = Envelope.model_validate({"data": [{"taskUUID": uuid, "status": "success", "videoUUID": "v"}]})
+    update = status.update(empty, uuid, 1, 5.0)
+    assert update.status == "processing" and update.result is None
+    full = Envelope.model_validate({"data": [{"taskUUID": uuid, "status": "success", "videoURL": "https://v/x.mp4"}]})
+    assert status.update(full, uuid, 1, 5.0).status == "succeeded"
