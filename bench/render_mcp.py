@@ -6,10 +6,10 @@ Each run starts a NEW server process over stdio (cold: nothing loaded, nothing w
 is new too, so no remembered face is on disk, unless --keep-data; the voice prepared for alignments lives in the
 user's cache folder, shared by every data dir: --first-ever gives each run a new one, as on a machine that never
 rendered; with --new-photo every run's portrait differs by a few trailing bytes, so the face is searched every
-time), connects the SDK's Client, calls create_photo_video(image, script, caption=true, provider=local, wait_seconds=120) and
-waits for the finished MP4. Prints per run: server start (spawn -> initialized), the job (call -> succeeded),
-the clip's length, real-time factors (clip seconds / job seconds, and / everything), and the CPU seconds the
-server process and its ffmpeg used in all (a figure other work on the machine barely changes).
+time), connects the SDK's Client, calls create_photo_video(image, script, caption=true, provider=local,
+wait_seconds=120) and waits for the finished MP4. Prints per run: server start (spawn -> initialized), the job
+(call -> succeeded), the clip's length, real-time factors (clip seconds / job seconds, and / everything), and the
+CPU seconds the server process and its ffmpeg used in all (a figure other work on the machine barely changes).
 
 --profile runs the server under cProfile (python -m cProfile -o FILE) for one run. --quiet waits before each run
 until the machine's CPUs have been at least 85% idle for 2 s (Linux /proc/stat; other work skews the figures).
