@@ -13,7 +13,8 @@ TIMESTAMP_TOLERANCE_SECONDS of now; then the signature is checked, and the deliv
 seen before: its `Heygen-Event-Id` and the digest of its body are remembered for REPLAY_MEMORY_SECONDS in the
 data dir (ledger.py, shared by every process), since a body-only signature does not cover the timestamp.
 
-How a delivery names its job is each vendor's fact (its spec's `webhook_ids`). Runware and Creatify (specs with
+How a delivery names its job is each vendor's fact (its spec's `webhook_ids`); a signed HeyGen delivery whose ids
+name no job is matched by its `callback_id` (our job id) instead. Runware and Creatify (specs with
 `webhooks="unsigned"`) do not sign their deliveries: theirs only name the job (a random vendor id), which is
 refreshed if it is one of ours and still open. When the server is token-protected (AVATAR_MCP_HTTP_TOKEN or
 AVATAR_MCP_HTTP_TOKENS, one of which a public bind requires), their route carries a secret path segment
@@ -36,11 +37,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from avatar_mcp.config import Settings
+from avatar_mcp.errors import JobNotFound
 from avatar_mcp.ledger import Ledger, OneTimeFacts, ThreadedLedger
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from avatar_mcp.models import JobRecord
     from avatar_mcp.providers.spec import WebhookIds
     from avatar_mcp.service import AvatarService
 
@@ -207,14 +210,33 @@ def register_webhooks(server: MCPServer[Any], settings: Settings,
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         vendor_id = next(iter(heygen_ids(payload)), None)
         current = await service()
-        if vendor_id is None or current is None:
+        if current is None:
             return JSONResponse({"ok": True, "matched": False})
-        job = await current.on_vendor_event("heygen", vendor_id)
+        job = await current.on_vendor_event("heygen", vendor_id) if vendor_id is not None else None
+        if job is None:
+            job = await _heygen_by_callback_id(current, payload)
         logger.info("HeyGen %s for %s -> %s", payload.get("event_type"), vendor_id, job.id if job else "no job")
         return JSONResponse({"ok": True, "matched": job is not None})
 
     for vendor, extract in unsigned_vendors().items():
         _register_unsigned(server, settings, vendor, extract, service)
+
+
+async def _heygen_by_callback_id(current: AvatarService, payload: Any) -> JobRecord | None:
+    """The job a signed HeyGen delivery names by its `callback_id` (our job id, sent with every v3 create), when
+    its vendor ids name no job: a prompt video's job follows its agent session until a poll names the video, and
+    `video_agent.success` names only the video."""
+    data = payload.get("event_data") if isinstance(payload, dict) else None
+    callback_id = data.get("callback_id") if isinstance(data, dict) else None
+    if not isinstance(callback_id, str) or not _VENDOR_ID.match(callback_id):
+        return None
+    try:
+        job = await current.store.get(callback_id)
+    except JobNotFound:
+        return None
+    if job.provider != "heygen" or not job.vendor_id:
+        return None
+    return await current.on_vendor_event("heygen", job.vendor_id)
 
 
 def _register_unsigned(server: MCPServer[Any], settings: Settings, vendor: str, extract: WebhookIds,

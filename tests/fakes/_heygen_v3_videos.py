@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from tests.fakes._heygen_common import AUDIO_SECONDS, ApiError, bad, new_id, speech_seconds
@@ -71,8 +71,9 @@ class V3Videos(V3Base):
     voices: dict[str, dict[str, Any]]
 
     def __init__(self, *args: Any, max_concurrent_jobs: int | None = 10, agent_think_polls: int = 1,
-                 **options: Any) -> None:
+                 statuses_page_size: int = 100, **options: Any) -> None:
         self.max_concurrent_jobs = max_concurrent_jobs
+        self.statuses_page_size = statuses_page_size
         self.agent_think_polls = agent_think_polls
         self.videos: dict[str, dict[str, Any]] = {}
         self.video_agents: dict[str, dict[str, Any]] = {}
@@ -331,7 +332,9 @@ class V3Videos(V3Base):
 
     async def video_statuses(self, request: Request) -> Response:
         """`{data: [{video_id, status, error?}], has_more, next_token}`: queued | processing | completed | failed,
-        or not_found for an unknown id; no URLs (GET /v3/videos/{id} has them)."""
+        or not_found for an unknown id; no URLs (GET /v3/videos/{id} has them). The answer is a cursor-paged list
+        like every v3 list (reference 4 gives it `has_more` and `next_token`); its page size is not published, so
+        `statuses_page_size` sets it."""
         ids = [i.strip() for i in request.query_params.get("video_ids", "").split(",") if i.strip()]
         if not ids:
             raise bad("video_ids", "video_ids (comma-separated) is required.")
@@ -350,7 +353,7 @@ class V3Videos(V3Base):
                 if status == "failed":
                     item["error"] = {"code": video["failure_code"], "message": video["failure_message"]}
                 items.append(item)
-        return JSONResponse({"data": items, "has_more": False, "next_token": None})
+        return self.page(request, items, hi=100, default=self.statuses_page_size)
 
     def finish_video(self, video: dict[str, Any]) -> None:
         agent = video.get("_session")

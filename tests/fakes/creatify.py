@@ -19,6 +19,8 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   `GET /api/remaining_credits/` -> `{"remaining_credits": n}`.
 - Lists `/api/personas/`, `/api/lipsyncs/`, `/api/lipsyncs_v2/`, `/api/voices/` are plain arrays (lipsyncs filter by
   `?ids=a,b`); `/api/personas/paginated/` and `/api/voices/?page=` are DRF pages `{count, next, previous, results}`.
+  Reference B does not say how `GET /api/personas/` answers: `paged_lists=True` makes it (and `/api/voices/`) DRF
+  pages too, and `links="relative"` gives `next`/`previous` as paths (`/api/personas/?page=2`), not absolute URLs.
 - A job is terminal on its `polls_to_complete`-th GET (a persona walks every seed status; a forced outcome replaces
   done). Webhook: POST `{id, status, failed_reason, output}` (unsigned) on the terminal state, `webhook_repeats`
   times; for personas `status` is the process_status and `output` null.
@@ -102,7 +104,8 @@ class CreatifyFake(FakeVendor):
     def __init__(self, credentials: tuple[str, str] = ("test-creatify-id", "test-creatify-key"), *,
                  polls_to_complete: int = 3, credits: int = 100, credits_error_status: int = 400,
                  missing_slash: Literal["redirect", "404"] = "redirect", webhook_repeats: int = 1,
-                 audio_seconds: float = 10.0, webhook_timeout: float = 5.0) -> None:
+                 audio_seconds: float = 10.0, webhook_timeout: float = 5.0, paged_lists: bool = False,
+                 links: Literal["absolute", "relative"] = "absolute") -> None:
         self.credentials = credentials
         self.polls_to_complete = polls_to_complete
         self.credits = credits
@@ -111,6 +114,8 @@ class CreatifyFake(FakeVendor):
         self.webhook_repeats = webhook_repeats
         self.audio_seconds = audio_seconds
         self.webhook_timeout = webhook_timeout
+        self.paged_lists = paged_lists
+        self.links = links
         self.personas: dict[str, dict[str, Any]] = {}
         self.lipsyncs: dict[str, dict[str, Any]] = {}
         self.lipsyncs_v2: dict[str, dict[str, Any]] = {}
@@ -372,7 +377,8 @@ class CreatifyFake(FakeVendor):
 
     async def _list_personas(self, request: Request) -> Response:
         items = list(self.personas.values())
-        return self._page(request, items) if request.url.path.endswith("/paginated/") else self._json(items)
+        paged = self.paged_lists or request.url.path.endswith("/paginated/")
+        return self._page(request, items) if paged else self._json(items)
 
     def _page(self, request: Request, items: list[Any]) -> Response:
         try:
@@ -385,7 +391,10 @@ class CreatifyFake(FakeVendor):
             return JSONResponse({"detail": "Invalid page."}, status_code=404)
 
         def link(number: int) -> str | None:
-            return str(request.url.include_query_params(page=number)) if 1 <= number <= pages else None
+            url = request.url.include_query_params(page=number)
+            if not 1 <= number <= pages:
+                return None
+            return f"{url.path}?{url.query}" if self.links == "relative" else str(url)
 
         return self._json({"count": len(items), "next": link(page + 1), "previous": link(page - 1),
                            "results": items[(page - 1) * size:page * size]})
@@ -533,7 +542,8 @@ class CreatifyFake(FakeVendor):
         return self._json([r for r in table.values() if not ids or r["id"] in ids])
 
     async def _list_voices(self, request: Request) -> Response:
-        return self._page(request, self.voices) if "page" in request.query_params else self._json(self.voices)
+        paged = self.paged_lists or "page" in request.query_params
+        return self._page(request, self.voices) if paged else self._json(self.voices)
 
     async def _remaining_credits(self, request: Request) -> Response:
         return self._json({"remaining_credits": self.credits})

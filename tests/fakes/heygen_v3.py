@@ -40,9 +40,10 @@ AVATAR_TYPES = ["studio_avatar", "digital_twin", "photo_avatar"]
 class HeyGenV3Fake(V3Agents):
     """HeyGen v3 emulator. Options: `prompt_max_chars` (prompt avatars, 1000), `signing_input` ("body" or
     "timestamp.body"), `max_asset_bytes`, `processing_delay`, `fetch_urls`, `max_concurrent_jobs`,
-    `agent_think_polls` (session reads a Video Agent spends "thinking", without a video_id, before it starts the
-    video and is charged for it; 0 answers the create with the video already started), plus the
-    `HeyGenFakeBase` ones. Digital-twin looks wait for consent (`approve_consent(group_id)` or the consent URL)."""
+    `statuses_page_size` (items per page of GET /v3/videos/statuses), `agent_think_polls` (session reads a Video
+    Agent spends "thinking", without a video_id, before it starts the video and is charged for it; 0 answers the
+    create with the video already started), plus the `HeyGenFakeBase` ones. Digital-twin looks wait for consent
+    (`approve_consent(group_id)` or the consent URL)."""
 
     STAGES: ClassVar[dict[str, tuple[str, tuple[str, ...], str, str]]] = {
         "video": ("pending", ("processing",), "completed", "failed"),

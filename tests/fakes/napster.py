@@ -8,7 +8,9 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   traceId}`, other errors `title`, `status`, `detail`; "message" is `{statusCode, message, code, errors: [{field,
   message}]}` (validation: `message: "Validation failed"`, `code: "ValidationError"`); "message_list" is `{statusCode,
   error, message: ["<field> <message>", ...], errors: [{property, message}]}`. Domain errors carry `code` in every
-  style (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP `consent_error_status`, default 403). 401 (missing/wrong
+  style (e.g. `"code": "DigitalTwinConsentRequired"`, HTTP `consent_error_status`, default 403); reference D only
+  says a twin "fails with DigitalTwinConsentRequired", so `consent_coded=False` names it without a `code`: as the
+  title (problem), the `error` (message_list) or the start of the `message` (message). 401 (missing/wrong
   X-Api-Key), 404 and 429 use the same shape.
 - v1 (default) requires `pictureUrl`, v2 requires `videoUrl` (`require_picture_for_v1=False` lets v1 go without one:
   Napster's own guides say the avatar can then be generated from the description). Media URLs must be absolute https
@@ -25,10 +27,12 @@ Behaviour where the references are silent (clients must tolerate it; several poi
   on the `polls_to_complete`-th `GET /public/companions/{id}`; `fail_companion` ends it in `failed` (a name the docs
   do not give). `GET /public/companions` lists this organisation's custom companions and twins;
   `GET /public/companions/napster-stock` the catalog. Both take `statuses` (repeated or comma-separated), `gender`,
-  `ethnicity`, `search` (case-insensitive, names and description), 0-based `pageIndex`, `pageSize` (default 10,
+  `ethnicity`, `search` (case-insensitive, names and description), `pageIndex` (from 0 by default), `pageSize` (10,
   1..100), and answer `{items, totalCount, pageIndex, pageSize}`; `total_pages=True` adds `totalPages` (reference D:
-  do not rely on it being there). `catalog_routes=False` serves neither the stock catalog nor the ethnicity list
-  (reference D names neither route): those paths then reach `GET /public/companions/{id}` and answer 404.
+  do not rely on it being there). Reference D does not say where pageIndex starts: `first_page=1` numbers pages from
+  1, and then pageIndex 0 is refused as out of range (`page_zero="refuse"`) or read as the first page ("first").
+  `catalog_routes=False` serves neither the stock catalog nor the ethnicity list (reference D names neither route):
+  those paths then reach `GET /public/companions/{id}` and answer 404.
 - `rate_limit=(n, per_seconds)`: a token bucket per route ("METHOD /path/template"), checked before auth, limited to
   `rate_limited_routes` when given; an empty bucket -> 429 ProblemDetails with `Retry-After` (whole seconds).
 """
@@ -108,7 +112,8 @@ class NapsterFake(FakeVendor):
                  rate_limit: tuple[int, float] | None = None, rate_limited_routes: Collection[str] | None = None,
                  require_picture_for_v1: bool = True, consent_error_status: int = 403,
                  ethnicities: Collection[str] = DEFAULT_ETHNICITIES, error_style: ErrorStyle = "problem",
-                 total_pages: bool = False, catalog_routes: bool = True) -> None:
+                 total_pages: bool = False, catalog_routes: bool = True, consent_coded: bool = True,
+                 first_page: int = 0, page_zero: Literal["refuse", "first"] = "refuse") -> None:
         self.api_key = api_key
         self.polls_to_complete = polls_to_complete
         self.rate_limit = rate_limit
@@ -119,6 +124,9 @@ class NapsterFake(FakeVendor):
         self.error_style: ErrorStyle = error_style
         self.total_pages = total_pages
         self.catalog_routes = catalog_routes
+        self.first_page = first_page
+        self.page_zero = page_zero
+        self.consent_coded = consent_coded
         self.companions: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, dict[str, Any]] = {}
         self.consents: set[str] = set()
@@ -308,9 +316,12 @@ class NapsterFake(FakeVendor):
         if errors:
             return self._validation(errors)
         if not (self.org_consent or external_id in self.consents):
-            return self._error(self.consent_error_status, "DigitalTwinConsentRequired",
-                            "Consent is required before creating a digital twin of a real person.",
-                            code="DigitalTwinConsentRequired")
+            detail = "Consent is required before creating a digital twin of a real person."
+            if not self.consent_coded:
+                return self._error(self.consent_error_status, "DigitalTwinConsentRequired",
+                                   f"DigitalTwinConsentRequired: {detail}")
+            return self._error(self.consent_error_status, "DigitalTwinConsentRequired", detail,
+                               code="DigitalTwinConsentRequired")
         with self._state:
             record = self._record(body, "digitalTwin")
             self.companions[record["id"]] = record
@@ -358,7 +369,10 @@ class NapsterFake(FakeVendor):
         if unknown:
             errors["statuses"] = [f"The value '{unknown[0]}' is not valid."]
         numbers: dict[str, int] = {}
-        for name, default, low, high in (("pageIndex", 0, 0, None), ("pageSize", 10, 1, 100)):
+        base = self.first_page
+        if base and query.get("pageIndex") == "0" and self.page_zero == "first":
+            query = query.__class__({**dict(query), "pageIndex": str(base)})
+        for name, default, low, high in (("pageIndex", base, base, None), ("pageSize", 10, 1, 100)):
             raw = query.get(name)
             try:
                 numbers[name] = int(raw) if raw not in (None, "") else default
@@ -377,7 +391,8 @@ class NapsterFake(FakeVendor):
                   and (not search or search in " ".join(str(item.get(k) or "") for k in
                                                         ("firstName", "lastName", "description")).lower())]
         index, size = numbers["pageIndex"], numbers["pageSize"]
-        page: dict[str, Any] = {"items": [self._render(i) for i in picked[index * size:(index + 1) * size]],
+        start = (index - base) * size
+        page: dict[str, Any] = {"items": [self._render(i) for i in picked[start:start + size]],
                                 "totalCount": len(picked), "pageIndex": index, "pageSize": size}
         if self.total_pages:
             page["totalPages"] = math.ceil(len(picked) / size)

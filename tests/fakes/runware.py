@@ -11,7 +11,9 @@ Behaviour where the references are silent (the clients must tolerate these; most
   array, or empty -> 400 `invalidRequestBody`; an authentication task answers `{taskType, connectionSessionUUID}`.
 - Re-sending a videoInference with a known taskUUID creates no job. Default (`duplicate_task_uuid="conflict"`): HTTP 400
   `conflictTaskUUID` carrying `context: {taskType, taskUUID, deliveryMethod}` (what the official SDK keys on to treat
-  a retried submission as accepted). `"ack"` answers the original acknowledgement again instead.
+  a retried submission as accepted). `"ack"` answers the original acknowledgement again instead. `"refuse"` follows
+  reference C alone (a taskUUID "must be unique"; no conflict code is documented): HTTP 400 with a plain validation
+  error `duplicateTaskUUID` naming the parameter, as an emulator built from the reference may answer.
 - getResponse: processing and successful generations are `data` items (one per generation, `status` processing |
   success); a failed task is answered with Runware's errors envelope and no data item: `{"errors": [{code, message,
   taskType, taskUUID}]}` at HTTP `failed_poll_status` (default 200), with no `status` field (reference C: the
@@ -157,7 +159,7 @@ class RunwareFake(FakeVendor):
     """Runware's task API for HeyGen Avatar V, served over real HTTP."""
 
     def __init__(self, api_key: str = "test-runware-key", *, polls_to_complete: int = 2, stagger_results: bool = True,
-                 duplicate_task_uuid: Literal["conflict", "ack"] = "conflict", failed_poll_status: int = 200,
+                 duplicate_task_uuid: Literal["conflict", "ack", "refuse"] = "conflict", failed_poll_status: int = 200,
                  failed_poll_shape: Literal["errors", "item"] = "errors",
                  cost_per_result: float = 0.35, balance: float | None = None, accept_avatar_urls: bool = False,
                  avatars: set[str] | None = None, allowed_dimensions: set[tuple[int, int]] | None = None,
@@ -286,6 +288,8 @@ class RunwareFake(FakeVendor):
             if task_uuid in self.tasks:
                 if self.duplicate_task_uuid == "ack":
                     return [ack]
+                if self.duplicate_task_uuid == "refuse":
+                    raise Invalid("duplicateTaskUUID", "The taskUUID must be unique per task.", "taskUUID")
                 raise Invalid("conflictTaskUUID", f"Task UUID {task_uuid} is already in use. Use a unique taskUUID "
                               "for each task.", "taskUUID", context={**ack, "deliveryMethod": "async"})
             self._validate(task)

@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 import anyio.to_thread
+import httpx
 from pydantic import BaseModel
 
 from avatar_mcp import operations
@@ -163,11 +164,22 @@ class CreatifyProvider(BaseProvider):
         for _ in range(MAX_PAGES):
             items, url_next = wire.results(await self._http.json("GET", url))
             found.extend(items)
-            own_host = url_next is not None and url_next.startswith(self._http.base_url + "/")
-            if url_next is None or not own_host or (limit and len(found) >= limit):
+            following = self._own_page(url, url_next) if url_next is not None else None
+            if following is None or (limit and len(found) >= limit):
                 break
-            url = url_next
+            url = following
         return found
+
+    def _own_page(self, current: str, link: str) -> str | None:
+        """A `next` link (a URL, or a path as some servers give it) as a URL on the configured base, or None when it
+        leads to another host: the keys go with every page. A proxy's scheme in the link (http behind TLS) is
+        ignored: the page is asked for the way the base URL says."""
+        base, target = httpx.URL(self._http.base_url + "/"), httpx.URL(current).join(link)
+        if (target.host, target.port or None) != (base.host, base.port or None):
+            return None
+        if not target.path.startswith(base.path):
+            return None
+        return str(target.copy_with(scheme=base.scheme, port=base.port))
 
     # ------------------------------------------------------------------------------------------ videos
     async def create_video(self, spec: VideoSpec, ctx: SubmitContext) -> Submission:

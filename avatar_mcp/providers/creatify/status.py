@@ -50,6 +50,10 @@ def lipsync_update(record: LipsyncRecord) -> JobUpdate:
     """A lipsync's status as a job update, with Creatify's own progress and the credits it used."""
     status = record.status or "pending"
     progress = _fraction(record.progress)
+    if status == "done" and not record.output:
+        # Reference B: a done lipsync carries `output`; without it there is nothing to give the user yet.
+        return JobUpdate(status="processing", progress=progress if progress is not None else 0.99,
+                         message="Creatify says the video is done but has not given its URL yet; asking again.")
     if status == "done":
         cost = Cost(amount=record.credits_used, unit="credits", basis="reported by Creatify") \
             if record.credits_used is not None else None

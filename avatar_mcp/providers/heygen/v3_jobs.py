@@ -135,19 +135,18 @@ class V3Jobs(HeyGenProvider):
         return status.agent_video(update, job).model_copy(update=named)
 
     async def get_jobs(self, jobs: Sequence[JobRecord]) -> dict[str, JobUpdate]:
-        """Videos through GET /v3/videos/statuses (one request per 100 open videos; items are named `video_id` and
-        carry no URLs), then one GET per video the batch says is completed, for its URLs. Avatars are asked one by
-        one (there is no batch endpoint for looks)."""
+        """Videos through GET /v3/videos/statuses (one batch per 100 open videos, each page of its answer read;
+        items are named `video_id` and carry no URLs), then one GET per video the batch says is completed, for its
+        URLs, or leaves out. Avatars are asked one by one (there is no batch endpoint for looks)."""
         videos = [j for j in jobs if self.follows_video(j) and j.vendor_id and self.foreign(j) is None]
         updates: dict[str, JobUpdate] = {}
         for chunk in chunks(videos, STATUS_BATCH):
-            ids = ",".join(str(j.vendor_id) for j in chunk)
-            body = await self.http.json("GET", "/v3/videos/statuses", params={"video_ids": ids})
-            found = [decode(wire.StatusItem, x, "a video status") for x in data_of(body) or []]
-            items = {i.video_id: i for i in found if i.video_id}
+            items = await self._statuses([str(j.vendor_id) for j in chunk])
             for job in chunk:
                 item = items.get(str(job.vendor_id))
-                if item is None or item.status == "not_found":
+                if item is None:
+                    continue  # not in the answer: says nothing about the video, so it is read on its own below
+                if item.status == "not_found":
                     updates[job.id] = gone_after(job, NotFound("HeyGen does not know this video.", provider=PROVIDER,
                                                                status_code=404, vendor_code="not_found"))
                 elif item.status == "completed":
@@ -160,6 +159,22 @@ class V3Jobs(HeyGenProvider):
             if job.id not in updates:
                 updates[job.id] = await self._single(job)
         return updates
+
+    async def _statuses(self, ids: Sequence[str]) -> dict[str, wire.StatusItem]:
+        """Every item of GET /v3/videos/statuses for these ids, by video id: the answer is a cursor-paged list
+        (`has_more`, `next_token`, followed with `token`), and its page size is not published."""
+        query = {"video_ids": ",".join(ids)}
+        items: dict[str, wire.StatusItem] = {}
+        token: str | None = None
+        for _ in range(len(ids)):  # each page names at least one video; a vendor that loops is cut short
+            body = await self.http.json("GET", "/v3/videos/statuses", params={**query, **({"token": token}
+                                                                                         if token else {})})
+            page = [decode(wire.StatusItem, x, "a video status") for x in data_of(body) or []]
+            items.update((i.video_id, i) for i in page if i.video_id)
+            token = body.get("next_token") if isinstance(body, dict) and body.get("has_more") else None
+            if not token or not page:
+                break
+        return items
 
     async def _single(self, job: JobRecord) -> JobUpdate:
         """One job's status inside a batch: its failure must not fail the others."""

@@ -59,6 +59,8 @@ STOCK_PATH = "/public/companions/napster-stock"
 """Napster's stock catalog: not in reference D, so an API without it (an unknown id there) is tolerated."""
 RECOVER_PAGES = 10
 """How much of the companion list (pages of PAGE_SIZE) is searched for a create whose answer was lost."""
+MAX_PAGES = 100
+"""A listing is read up to this many pages of new records (a bound against a vendor that never says it is done)."""
 
 
 class NapsterProvider(BaseProvider):
@@ -209,12 +211,7 @@ class NapsterProvider(BaseProvider):
             assert isinstance(spec, CompanionSpec)
             request, what = await self._companion_body(spec), "companion"
         wanted = request.body()
-        records: list[dict[str, Any]] = []
-        for index in range(RECOVER_PAGES):
-            page = await self._page("/public/companions", {"pageSize": PAGE_SIZE, "pageIndex": index})
-            records += page.records()
-            if not page.items or page.last(index + 1, PAGE_SIZE):
-                break
+        records = await self._records("/public/companions", {}, PAGE_SIZE, limit=None, max_pages=RECOVER_PAGES)
         found = lost.candidates(records, wanted, job.created_at, created_key="createdAt")
         if not found:
             return None
@@ -237,20 +234,44 @@ class NapsterProvider(BaseProvider):
             params["gender"] = GENDERS[query.gender.lower()]
         found: list[AvatarInfo] = []
         for path in ("/public/companions", STOCK_PATH):
-            index = 0
-            while len(found) < query.limit:
-                try:
-                    page = await self._page(path, {**params, "pageIndex": index})
-                except (NotFound, InvalidRequest):
-                    if path != STOCK_PATH:
-                        raise
-                    break  # an API without the stock catalog reads its path as an unknown companion id
-                found.extend(companion_info(r) for r in decode_all(wire.Companion, page.records(), "the companions",
-                                                                   provider=self.name, vendor="Napster"))
-                index += 1
-                if not page.items or page.last(index, size):
-                    break
+            if len(found) >= query.limit:
+                break
+            try:
+                records = await self._records(path, params, size, limit=query.limit - len(found))
+            except (NotFound, InvalidRequest):
+                if path != STOCK_PATH:
+                    raise
+                break  # an API without the stock catalog reads its path as an unknown companion id
+            found.extend(companion_info(r) for r in decode_all(wire.Companion, records, "the companions",
+                                                               provider=self.name, vendor="Napster"))
         return found[:query.limit]
+
+    async def _records(self, path: str, params: dict[str, Any], size: int, *, limit: int | None,
+                       max_pages: int = MAX_PAGES) -> list[dict[str, Any]]:
+        """Every record of a listing, once each, in Napster's order. Reference D does not say whether pageIndex
+        counts from 0 or 1: a refused page 0 means pages start at 1, and a page bringing only records already read
+        (page 0 read as page 1) is skipped; the end is where the records read reach totalCount (else totalPages, else
+        a short page), or two pages in a row bring nothing new."""
+        found: dict[str, dict[str, Any]] = {}
+        index, pages, stale = 0, 0, 0
+        while pages < max_pages:
+            try:
+                page = await self._page(path, {**params, "pageSize": size, "pageIndex": index})
+            except InvalidRequest as exc:
+                if index != 0 or "pageindex" not in f"{exc.param} {exc}".lower():
+                    raise
+                index = 1  # pages are numbered from 1 here
+                continue
+            index += 1
+            fresh = [r for r in page.records() if str(r.get("id")) not in found]
+            found.update((str(r.get("id")), r) for r in fresh)
+            stale = 0 if fresh else stale + 1
+            pages += bool(fresh)
+            if limit is not None and len(found) >= limit:
+                break
+            if not page.items or stale >= 2 or page.last(pages, size, read=len(found)):
+                break
+        return list(found.values())
 
     async def _page(self, path: str, params: dict[str, Any]) -> wire.Page:
         body = await self._http.json("GET", path, params=params)

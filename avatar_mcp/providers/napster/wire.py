@@ -48,10 +48,22 @@ def parse_error(response: httpx.Response) -> VendorErrorInfo | None:
                                   body.get("error")) if isinstance(v, str) and v.strip()), None)
     parts = [f"{field}: {text}" if field else text for field, text in problems] or listed
     message = "; ".join([p for p in (head, "; ".join(parts)) if p]) or response.reason_phrase or "error"
-    code = body.get("code") or (body.get("title") if body.get("title") == CONSENT_CODE else None)
+    code = body.get("code")
+    if code != CONSENT_CODE and _names_consent(body):
+        code = CONSENT_CODE  # reference D names the refusal, not the field it travels in
     param = next((field for field, _ in problems if field), None)
     return VendorErrorInfo(status=response.status_code, message=message, code=str(code) if code else None,
                            param=param)
+
+
+def _names_consent(body: dict[str, Any]) -> bool:
+    """Whether an error body names DigitalTwinConsentRequired in any of its top-level texts (code, errorCode, type,
+    title, error, message, detail, name) or items of a `message` list."""
+    texts: list[Any] = [body.get(k) for k in ("code", "errorCode", "type", "title", "error", "message", "detail",
+                                               "name")]
+    if isinstance(body.get("message"), list):
+        texts += body["message"]
+    return any(isinstance(t, str) and CONSENT_CODE in t for t in texts)
 
 
 def _field_problems(errors: Any) -> list[tuple[str | None, str]]:
@@ -143,12 +155,13 @@ class Page(Answer):
     def records(self) -> list[dict[str, Any]]:
         return [i for i in self.items if isinstance(i, dict)]
 
-    def last(self, pages_read: int, size: int) -> bool:
-        """Whether `pages_read` pages cover the listing: by totalCount, else totalPages, else a short page."""
+    def last(self, pages_read: int, size: int, *, read: int | None = None) -> bool:
+        """Whether `pages_read` pages (`read` records, when counted) cover the listing: by totalCount, else
+        totalPages, else a short page."""
         if self.pageSize:
             size = self.pageSize
         if self.totalCount is not None:
-            return pages_read * size >= self.totalCount
+            return (read if read is not None else pages_read * size) >= self.totalCount
         if self.totalPages is not None:
             return pages_read >= self.totalPages
         return len(self.items) < size

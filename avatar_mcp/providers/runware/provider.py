@@ -26,7 +26,9 @@ from pydantic import ValidationError
 from avatar_mcp import operations
 from avatar_mcp.config import Settings
 from avatar_mcp.errors import (
+    Conflict,
     InvalidInput,
+    InvalidRequest,
     MediaRejected,
     NotFound,
     ProviderConnectionError,
@@ -207,11 +209,33 @@ class RunwareProvider(BaseProvider):
                 if exc.status_code >= 500 or attempt:
                     raise
                 continue
+            except (InvalidRequest, Conflict):
+                # A re-send (after a lost or late answer) may be refused because the taskUUID is taken: reference C
+                # names no code for that, so Runware itself is asked whether it has the task before this refusal
+                # reaches a user, who would otherwise submit again and pay twice.
+                if await self._known(task.taskUUID):
+                    return
+                raise
             answer = wire.envelope(body)
             if answer is not None and answer.acknowledges(task.taskUUID):
                 return
             raise ServerError("Runware answered without acknowledging the task. Check the job again shortly.",
                               provider=self.name, status_code=502)
+
+    async def _known(self, task_uuid: str) -> bool:
+        """Whether Runware has this task (running, done or failed); a ServerError when it cannot tell (the create
+        then stays undecided and is reconciled, never refused while it may be running)."""
+        try:
+            body = await self._polls.json("POST", "", json=[{"taskType": "getResponse", "taskUUID": task_uuid}],
+                                          idempotent=True)
+            status.update(decode(wire.Envelope, body, "the task's status", provider=self.name, vendor="Runware"),
+                          task_uuid, 1, None)
+        except NotFound:
+            return False
+        except (ProviderStatusError, ProviderConnectionError) as exc:
+            raise ServerError(f"Runware refused the task and could not say whether it already has it ({exc}).",
+                              provider=self.name, status_code=502) from exc
+        return True
 
     # ------------------------------------------------------------------------------------------ status
     async def get_job(self, job: JobRecord) -> JobUpdate:

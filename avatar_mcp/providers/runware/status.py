@@ -30,7 +30,8 @@ def update(answer: Envelope, task_uuid: str, expected: int, poll_after: float | 
                       else "Nothing more will happen with this job; submit it again to retry."))
         return JobUpdate(status="failed", message=message, error=JobError(code=code, message=message),
                          poll_after=None)
-    done = [d for d in data if d.status == "success"]
+    # Reference C: a success item carries videoURL; one without it has nothing to give the user yet.
+    done = [d for d in data if d.status == "success" and d.videoURL]
     total = max(expected, len(data), 1)
     if done and len(done) >= total:
         return JobUpdate(status="succeeded", progress=1.0, result=result_of(done),

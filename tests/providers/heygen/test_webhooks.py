@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from avatar_mcp.providers.heygen.admin import register_webhook
 from tests.fakes._harness import serve
 from tests.providers._vendors import serving_http as serving
-from tests.providers.heygen.conftest import STOCK, VOICE, heygen_settings, make_fake, version_setting
+from tests.providers.heygen.conftest import KEY, STOCK, VOICE, heygen_settings, make_fake, version_setting
 
 pytestmark = pytest.mark.anyio
 STATUS = {"v2": "^/v1/video_status.get$", "v3": "^/v3/videos/"}
@@ -90,3 +90,40 @@ def test_the_signing_input_setting_decides_what_the_signature_must_cover(tmp_pat
     assert check("timestamp.body", on_stamp) is None and check("timestamp.body", on_body) == "bad signature"
     assert check("timestamp.body", {"heygen-signature": on_body["heygen-signature"]}) == \
         "missing heygen-timestamp header"
+
+
+async def test_a_video_agent_delivery_finishes_a_prompt_video_whose_job_still_follows_the_agent_session(
+        tmp_path: Path, media_root: Path) -> None:
+    """A prompt video's job follows its agent session until a poll names the video; HeyGen's `video_agent.success`
+    names the video (and our callback_id), not the session. The delivery must still finish the job at once, not
+    leave it to the safety-net poll."""
+    fake = make_fake("v3", polls_to_complete=50)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with serve(fake):
+        plain = heygen_settings(tmp_path, media_root, fake, None, public_url=public_url)
+        code, text = await register_webhook(plain)
+        secret = re.search(r"HEYGEN_WEBHOOK_SECRET=(\S+)", text)
+        assert code == 0 and secret is not None
+        settings = heygen_settings(tmp_path, media_root, fake, None, public_url=public_url,
+                                   heygen_webhook_secret=SecretStr(secret.group(1)))
+        with serving(settings, sock) as base:
+            async with Client(f"{base}/mcp") as client:
+                started = (await client.call_tool("create_video_from_prompt", {
+                    "provider": "heygen", "prompt": "A one-minute tour of our product."})).structured_content
+                assert started is not None and started["status"] == "processing", started
+                session_id = next(iter(fake.video_agents))
+                async with httpx.AsyncClient(base_url=fake.base_url, headers={"X-Api-Key": KEY}) as vendor:
+                    # Time passes at HeyGen: the agent writes the script and starts the video on its own.
+                    while not fake.video_agents[session_id]["video_id"]:
+                        await vendor.get(f"/v3/video-agents/{session_id}")
+                ours = len(fake.requests("GET", "^/v3/video-agents/"))
+                polled_before = len(fake.requests("GET", "^/v3/videos/"))
+                fake.complete_all()
+                deliveries = await anyio.to_thread.run_sync(fake.wait_for_deliveries, 1)
+                after = (await client.call_tool("check_job", {"job_id": started["job_id"]})).structured_content
+    assert [d["event_type"] for d in deliveries] == ["video_agent.success"], deliveries
+    assert [d["status_code"] for d in deliveries] == [200]
+    assert polled_before == 0 and ours == 2  # only the reads above: the server had not polled the job yet
+    assert after is not None and after["status"] == "succeeded", after
