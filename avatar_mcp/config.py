@@ -28,16 +28,6 @@ def default_data_dir() -> Path:
     return base / "avatar-mcp"
 
 
-def default_cache_dir() -> Path:
-    """The platform's per-user cache folder: for what is derived from the installed packages alone, shared by every
-    data dir (the studio's prepared voice). Anything in it may be deleted at any time."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "avatar-mcp" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "avatar-mcp"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "avatar-mcp"
-
-
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 

@@ -1,15 +1,14 @@
 """The fast path as an assistant drives it: a ~12 s captioned clip from a portrait, through the real MCP client.
 
-    python bench/render_mcp.py [--runs 3] [--new-photo] [--first-ever] [--keep-data] [--quiet] [--profile out.prof]
+    python bench/render_mcp.py [--runs 3] [--no-captions] [--profile out.prof]
 
 Each run starts a NEW server process over stdio (cold: nothing loaded, nothing warm in memory; the data dir
-is new too, so no remembered face is on disk, unless --keep-data; the voice prepared for alignments lives in the
-user's cache folder, shared by every data dir: --first-ever gives each run a new one, as on a machine that never
-rendered; with --new-photo every run's portrait differs by a few trailing bytes, so the face is searched every
-time), connects the SDK's Client, calls create_photo_video(image, script, caption=true, provider=local,
-wait_seconds=120) and waits for the finished MP4. Prints per run: server start (spawn -> initialized), the job
-(call -> succeeded), the clip's length, real-time factors (clip seconds / job seconds, and / everything), and the
-CPU seconds the server process and its ffmpeg used in all (a figure other work on the machine barely changes).
+is new too, so not even the prepared voice model or a remembered face is on disk, unless --keep-data; with
+--new-photo every run's portrait differs by a few trailing bytes, so the face is searched every time), connects
+the SDK's Client, calls create_photo_video(image, script, caption=true, provider=local, wait_seconds=120) and
+waits for the finished MP4. Prints per run: server start (spawn -> initialized), the job (call -> succeeded),
+the clip's length, real-time factors (clip seconds / job seconds, and / everything), and the CPU seconds the
+server process and its ffmpeg used in all (a figure other work on the machine barely changes).
 
 --profile runs the server under cProfile (python -m cProfile -o FILE) for one run. --quiet waits before each run
 until the machine's CPUs have been at least 85% idle for 2 s (Linux /proc/stat; other work skews the figures).
@@ -39,8 +38,7 @@ SCRIPT = ("Hello! This short clip was made on your own computer, from a single p
 GOAL = 3.0
 
 
-async def one_run(data_dir: Path, captions: bool, profile: Path | None, salt: str,
-                  first_ever: bool = False) -> dict[str, float]:
+async def one_run(data_dir: Path, captions: bool, profile: Path | None, salt: str) -> dict[str, float]:
     from mcp.client import Client
     from mcp.client.stdio import StdioServerParameters
 
@@ -52,8 +50,6 @@ async def one_run(data_dir: Path, captions: bool, profile: Path | None, salt: st
         with photo.open("ab") as fh:  # after the JPEG's end marker: the same picture, other bytes
             fh.write(salt.encode())
     env = {**os.environ, "AVATAR_MCP_DATA_DIR": str(data_dir), "AVATAR_MCP_LOG_LEVEL": "WARNING"}
-    if first_ever:
-        env["XDG_CACHE_HOME"] = str(data_dir / "user-cache")
     args = ["-m", "avatar_mcp"]
     if profile is not None:
         args = ["-m", "cProfile", "-o", str(profile), "-m", "avatar_mcp"]
@@ -107,7 +103,6 @@ def main() -> None:
     parser.add_argument("--no-captions", action="store_true")
     parser.add_argument("--keep-data", action="store_true", help="reuse one data dir across runs (warm disk)")
     parser.add_argument("--new-photo", action="store_true", help="a portrait with other bytes each run")
-    parser.add_argument("--first-ever", action="store_true", help="a new user cache folder each run (voice unprepared)")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the server of one run into FILE")
     parser.add_argument("--quiet", action="store_true", help="wait for idle CPUs before each run")
     args = parser.parse_args()
@@ -127,7 +122,7 @@ def main() -> None:
 def _run_once(args: argparse.Namespace, run: int, data: Path) -> float:
     idle = f", CPUs {wait_until_quiet():.0%} idle before" if args.quiet else ""
     salt = f"run-{run}-{time.time()}" if args.new_photo else ""
-    figures = anyio.run(one_run, data, not args.no_captions, args.profile, salt, args.first_ever)
+    figures = anyio.run(one_run, data, not args.no_captions, args.profile, salt)
     print(f"run {run} (new server process{'' if args.keep_data and run > 1 else ', new data dir'}): "
           f"start {figures['start']:.2f}s, job {figures['job']:.2f}s for a {figures['clip']:.2f}s clip: "
           f"{figures['clip'] / figures['job']:.2f}x real time ({figures['clip'] / figures['total']:.2f}x "

@@ -1,12 +1,11 @@
 """Piper neural TTS with phoneme alignments, for the bundled voice packages.
 
 Alignments need the voice model patched once (its `w_ceil` tensor made a graph output). It is patched in
-memory and handed to onnxruntime, which saves its optimised graph: a new process then opens the voice from that
-file in ~0.15 s of CPU instead of ~1 s, without the `onnx` round trip (the optimisation level is EXTENDED, which
-holds no hardware-specific kernels). The file depends only on the installed model and onnxruntime, so it is kept
-in the user's cache folder (config.default_cache_dir), where every data dir finds it: a new data dir's first
-render does not pay for it again. Where that folder cannot be written, the data dir's cache holds it. Loaded
-voices stay in a module-level cache shared by render threads.
+memory and handed to onnxruntime, which saves its optimised graph under the caller's cache directory (in the data
+dir: the studio writes nothing outside it): a new process then opens the voice from that file in ~0.15 s of CPU
+instead of ~1 s, without the `onnx` round trip (the optimisation level is EXTENDED, which holds no
+hardware-specific kernels). A file that cannot be opened is prepared again. Loaded voices stay in a module-level
+cache shared by render threads.
 """
 
 from __future__ import annotations
@@ -63,20 +62,13 @@ def _package_paths(package: PiperPackage) -> tuple[Path, Path]:
     return Path(module.model_path()), Path(module.config_path())
 
 
-def _prepared_name(model: Path) -> str:
-    """The file name of the aligned, optimised graph of `model` (keyed by the source file and onnxruntime)."""
+def _prepared_path(model: Path, cache_dir: Path) -> Path:
+    """Where the aligned, optimised graph of `model` is cached (keyed by the source file and onnxruntime)."""
     import onnxruntime as ort
 
     stat = model.stat()
     key = hashlib.sha256(f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{ort.__version__}".encode())
-    return f"{model.stem}.aligned-{key.hexdigest()[:12]}.ort.onnx"
-
-
-def _prepared_dirs(cache_dir: Path) -> list[Path]:
-    """Where a prepared graph is looked for, and written to the first that can be written: shared, then own."""
-    from avatar_mcp.config import default_cache_dir
-
-    return [default_cache_dir() / "piper", cache_dir / "piper"]
+    return cache_dir / "piper" / f"{model.stem}.aligned-{key.hexdigest()[:12]}.ort.onnx"
 
 
 def _aligned(model: Path) -> bytes | str:
@@ -97,31 +89,22 @@ def _session(model: Path, cache_dir: Path) -> Any:
     """An onnxruntime session for the aligned `model`: from the cached optimised graph, made on first use."""
     import onnxruntime as ort
 
-    name = _prepared_name(model)
-    places = _prepared_dirs(cache_dir)
+    prepared = _prepared_path(model, cache_dir)
     options = ort.SessionOptions()
-    for place in places:
-        if (place / name).is_file():
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            try:
-                return ort.InferenceSession(str(place / name), options, providers=["CPUExecutionProvider"])
-            except Exception:  # a damaged cache file (onnxruntime raises its own types): prepare it again
-                logger.warning("the prepared voice %s could not be opened; preparing it again", place / name)
-                (place / name).unlink(missing_ok=True)
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-    partial: Path | None = None
-    for place in places:
+    if prepared.is_file():
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
-            place.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue  # e.g. a read-only home: the data dir's cache holds it instead
-        if os.access(place, os.W_OK):
-            partial = place / f"{name}.{os.getpid()}.{threading.get_ident()}.part"
-            options.optimized_model_filepath = str(partial)
-            break
+            return ort.InferenceSession(str(prepared), options, providers=["CPUExecutionProvider"])
+        except Exception:  # a damaged cache file (onnxruntime raises its own types): prepare it again
+            logger.warning("the prepared voice %s could not be opened; preparing it again", prepared)
+            prepared.unlink(missing_ok=True)
+    prepared.parent.mkdir(parents=True, exist_ok=True)
+    partial = prepared.with_name(f"{prepared.name}.{os.getpid()}.{threading.get_ident()}.part")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(partial)
     session = ort.InferenceSession(_aligned(model), options, providers=["CPUExecutionProvider"])
-    if partial is not None and partial.is_file():
-        partial.replace(partial.with_name(name))
+    if partial.is_file():
+        partial.replace(prepared)
     return session
 
 

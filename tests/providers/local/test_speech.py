@@ -95,8 +95,7 @@ def test_piper_words_match_the_script_and_speed_changes_duration(cache_dir):
     normal = speech.synthesize(text, "piper-joe-en-us", cache_dir=cache_dir)
     assert [w for w, _, _ in normal.words] == text.split()
     assert normal.sample_rate == 22050 and normal.phonemes
-    prepared = [f for place in _piper._prepared_dirs(cache_dir) for f in place.glob("*.aligned-*.onnx")]
-    assert prepared, "the patched model is cached"
+    assert list(cache_dir.glob("piper/*.aligned-*.onnx")), "the patched model is cached"
     fast = speech.synthesize(text, "piper-joe-en-us", speed=1.5, cache_dir=cache_dir)
     slow = speech.synthesize(text, "piper-joe-en-us", speed=0.5, cache_dir=cache_dir)
     assert fast.duration < 0.8 * normal.duration < 0.8 * 0.8 * slow.duration
@@ -151,34 +150,11 @@ def test_load_audio_rejects_files_without_audio(tmp_path):
 
 
 @pytest.mark.skipif(not PIPER, reason="piper or its voice package is not installed")
-def test_the_prepared_voice_is_shared_by_every_data_dir_and_kept_in_the_data_dir_when_it_must_be(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Preparing the voice (~1 s of CPU) depends only on the installed model: a new data dir's first render finds
-    it in the user's cache folder; a cache folder that cannot be made leaves it in the data dir instead."""
+def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path) -> None:
+    """A prepared graph that cannot be opened (a disk trouble, a copied data dir) is made again, not a dead voice."""
     model, _ = _piper._package_paths(_piper.PiperPackage(PIPER[0].module))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    shared = tmp_path / "user-cache" / "avatar-mcp" / "piper"
-
-    _piper._session(model, tmp_path / "data-1")
-    made = list(shared.glob("*.aligned-*.ort.onnx"))
-    assert len(made) == 1 and not (tmp_path / "data-1" / "piper").exists()
-    before = made[0].stat().st_mtime_ns
-    _piper._session(model, tmp_path / "data-2")  # another data dir: opened from the shared file, not made again
-    assert made[0].stat().st_mtime_ns == before and not (tmp_path / "data-2" / "piper").exists()
-    assert not list(shared.glob("*.part"))
-
-    (tmp_path / "not-a-folder").write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
-    _piper._session(model, tmp_path / "data-3")
-    assert len(list((tmp_path / "data-3" / "piper").glob("*.aligned-*.ort.onnx"))) == 1
-
-
-@pytest.mark.skipif(not PIPER, reason="piper or its voice package is not installed")
-def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model, _ = _piper._package_paths(_piper.PiperPackage(PIPER[0].module))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    damaged = tmp_path / "user-cache" / "avatar-mcp" / "piper" / _piper._prepared_name(model)
+    damaged = _piper._prepared_path(model, tmp_path)
     damaged.parent.mkdir(parents=True)
     damaged.write_bytes(b"half a file")
-    assert _piper._session(model, tmp_path / "data").get_outputs()
+    assert _piper._session(model, tmp_path).get_outputs()
     assert damaged.stat().st_size > 1_000_000
