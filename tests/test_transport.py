@@ -96,6 +96,32 @@ def test_the_health_check_says_nothing_of_why_the_service_failed(tmp_path: Path,
     assert health.json() == {"ok": False, "error": "the service could not start (see the server log)"}
 
 
+@pytest.mark.anyio
+async def test_a_shared_server_tells_its_users_the_service_failed_but_not_why(tmp_path: Path,
+                                                                            media_root: Path) -> None:
+    """The reason a job store did not open may name a database host, its user or a path: the one user of an
+    unshared server reads it with the fix; the users of a server holding tokens are sent to its operator."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from avatar_mcp.app import AppContext
+
+    reason = "OperationalError: connection to server at db.internal (10.0.0.7), user avatar_admin failed"
+    for overrides, shown in (({}, True), ({"http_token": SecretStr(TOKEN)}, False),
+                             ({"http_tokens": SecretStr(f"{TOKEN}=alice")}, False)):
+        app = AppContext(settings=make_settings(tmp_path, media_root, **overrides))
+        app.failed(reason)
+        with pytest.raises(ToolError) as refused:
+            await app.service()
+        assert (reason in str(refused.value)) is shown
+        assert ("db.internal" in str(refused.value)) is shown
+        assert "server's log" in str(refused.value) or "AVATAR_MCP_DATA_DIR" in str(refused.value)
+    database = make_settings(tmp_path, media_root, database_url=SecretStr("postgresql://u@h/db"))
+    app = AppContext(settings=database)
+    app.failed(reason)
+    with pytest.raises(ToolError, match="AVATAR_MCP_DATABASE_URL"):
+        await app.service()
+
+
 @pytest.mark.parametrize("tokens", [{"http_token": SecretStr("short-token")},
                                     {"http_tokens": SecretStr(f"{TOKEN}=alice,abc=bob")}])
 def test_an_exposed_bind_refuses_tokens_too_short_to_be_secret(tmp_path: Path, media_root: Path,
