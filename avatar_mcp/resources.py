@@ -85,8 +85,8 @@ async def media_resource(job_id: str, name: str, ctx: Context[Any, Any]) -> byte
         resolved = path.resolve(strict=True)
         size = resolved.stat().st_size
     except OSError as exc:
-        raise ResourceError(f"The file {name} of job {job_id} is gone; call download_result to fetch it "
-                            f"again.") from exc
+        raise ResourceNotFoundError(f"The file {name} of job {job_id} is gone; call download_result to fetch "
+                                    f"it again.") from exc
     if not any(resolved.is_relative_to(root) for root in roots):
         raise ResourceError(f"The file {name} of job {job_id} is outside the server's data dir; open it at {path}.")
     if size > MEDIA_MAX_BYTES:

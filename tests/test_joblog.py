@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -98,11 +99,16 @@ async def test_an_unknown_resource_is_the_era_s_resource_not_found_error(setting
             await client.read_resource("avatar://media/job_doesnotexist/video.mp4")
         started = await client.call_tool("create_video", VIDEO)
         job_id = started.structured_content["job_id"]  # type: ignore[index]
-        await client.call_tool("check_job", {"job_id": job_id, "wait_seconds": 10})
+        done = await client.call_tool("check_job", {"job_id": job_id, "wait_seconds": 10})
         with pytest.raises(MCPError) as file:
             await client.read_resource(f"avatar://media/{job_id}/nosuchfile.mp4")
+        video = Path(done.structured_content["result"]["video_path"])  # type: ignore[index]
+        video.unlink()
+        with pytest.raises(MCPError) as gone:
+            await client.read_resource(f"avatar://media/{job_id}/{video.name}")
     assert job.value.error.code == code and "job_doesnotexist" in job.value.error.message
     assert media.value.error.code == code and "job_doesnotexist" in media.value.error.message
     assert file.value.error.code == code and "nosuchfile.mp4" in file.value.error.message
+    assert gone.value.error.code == code and "download_result" in gone.value.error.message
     assert voices.value.error.code == code and "nosuchvendor" in voices.value.error.message
     assert nothing.value.error.code == code
