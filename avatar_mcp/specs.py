@@ -91,7 +91,6 @@ class CompanionSpec(BaseModel):
     last_name: str | None = Field(default=None, max_length=100)
     gender: Literal["male", "female", "nonBinary"] | None = None
     ethnicity: str | None = None
-    tags: list[str] = Field(default_factory=list)
 
 
 class Background(BaseModel):

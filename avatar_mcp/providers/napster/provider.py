@@ -109,8 +109,7 @@ class NapsterProvider(BaseProvider):
         return wire.CompanionRequest(
             description=spec.description, version=spec.version, pictureUrl=picture, videoUrl=video,
             firstName=spec.first_name or None, lastName=spec.last_name or None, gender=spec.gender or None,
-            ethnicity=await self._ethnicity(spec.ethnicity) if spec.ethnicity else None,
-            tags={tag: "true" for tag in spec.tags} or None)
+            ethnicity=await self._ethnicity(spec.ethnicity) if spec.ethnicity else None)
 
     async def create_digital_twin(self, spec: DigitalTwinSpec, ctx: SubmitContext) -> Submission:
         body = await self._twin_body(spec)

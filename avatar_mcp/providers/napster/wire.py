@@ -116,7 +116,6 @@ class CompanionRequest(Wire):
     lastName: str | None = None
     gender: str | None = None
     ethnicity: str | None = None
-    tags: dict[str, str] | None = None
 
 
 class TwinRequest(Wire):
