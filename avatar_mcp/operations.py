@@ -85,8 +85,10 @@ class Operation:
         return self.spec.model_validate(fields)
 
     def stored(self, job: JobRecord) -> BaseModel:
-        """The spec a job was submitted with, from its stored request."""
-        return self.spec.model_validate(dict(job.request.get("arguments") or {}))
+        """The spec a job was submitted with, from its stored request. Top-level fields this release no longer has
+        (the job was stored by an older one) are left out rather than refused: an open job outlives upgrades."""
+        arguments = dict(job.request.get("arguments") or {})
+        return self.spec.model_validate({k: v for k, v in arguments.items() if k in self.spec.model_fields})
 
     def speaking_parts(self, request: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
         """(where, part) for every part of the request that speaks: each scene, or the request itself."""

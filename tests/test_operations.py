@@ -36,6 +36,18 @@ def test_a_stored_request_reads_back_as_its_spec() -> None:
     assert op.stored(job) == spec
 
 
+def test_a_request_stored_by_an_older_release_reads_back_without_the_fields_since_removed() -> None:
+    """An open job outlives upgrades: a companion stored with `tags` (a field since removed) is still followed,
+    not failed as a bug or retried for ever because its spec refuses the unknown field."""
+    op = operations.get(operations.CREATE_COMPANION)
+    arguments = {"description": "A cheerful guide.", "version": "v1", "picture": "https://cdn.example/p.jpg",
+                 "tags": []}
+    job = JobRecord(id="job_1", kind=op.kind, provider="napster", operation=op.name,
+                    request={"arguments": arguments})
+    spec = op.stored(job)
+    assert spec.model_dump(exclude_defaults=True) == {k: v for k, v in arguments.items() if k != "tags"}
+
+
 def test_speaking_parts_are_the_scenes_the_request_itself_or_nothing() -> None:
     scenes = {"scenes": [{"script": "a"}, {"script": "b"}]}
     assert [w for w, _ in operations.get("create_video").speaking_parts(scenes)] == ["scenes[0].", "scenes[1]."]
