@@ -45,7 +45,7 @@ def test_a_request_stored_by_an_older_release_reads_back_without_the_fields_sinc
     job = JobRecord(id="job_1", kind=op.kind, provider="napster", operation=op.name,
                     request={"arguments": arguments})
     spec = op.stored(job)
-    assert spec.model_dump(exclude_defaults=True) == {k: v for k, v in arguments.items() if k != "tags"}
+    assert spec.model_dump(exclude_unset=True) == {k: v for k, v in arguments.items() if k != "tags"}
 
 
 def test_speaking_parts_are_the_scenes_the_request_itself_or_nothing() -> None:
