@@ -120,7 +120,8 @@ class JobEngine:
     async def poll_due(self, *, wait: bool = True) -> int:
         """One round: claim what is due and this process can take, and start or do its step. With `wait`, return
         only when the steps are done (renders and preparations excepted: they keep running in the pool)."""
-        due = await self.store.due(DUE_BATCH)
+        served = [name for name, entry in self.providers.entries.items() if entry.provider is not None]
+        due = await self.store.due(DUE_BATCH, providers=served)
         polls: dict[str, list[JobRecord]] = {}
         wanted: dict[Kind, list[JobRecord]] = {}
         for job in due:

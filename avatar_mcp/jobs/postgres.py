@@ -163,9 +163,12 @@ class PostgresJobStore:
                              owner=r["owner"], at=r["at"]) for r in rows]
 
     # ------------------------------------------------------------------------------------------ leases
-    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES) -> builtins.list[JobRecord]:
-        rows = await self._all(f"SELECT * FROM jobs WHERE status = ANY(%s) AND {_DUE} AND {_CLAIMABLE} "  # noqa: S608
-                               "ORDER BY next_poll_at ASC NULLS FIRST, seq LIMIT %s", (sorted(statuses), limit))
+    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES,
+                  providers: Collection[str] | None = None) -> builtins.list[JobRecord]:
+        only = " AND provider = ANY(%s)" if providers is not None else ""
+        args: tuple[Any, ...] = (sorted(statuses), *([sorted(providers)] if providers is not None else []), limit)
+        rows = await self._all(f"SELECT * FROM jobs WHERE status = ANY(%s){only} AND {_DUE} AND {_CLAIMABLE} "  # noqa: S608
+                               "ORDER BY next_poll_at ASC NULLS FIRST, seq LIMIT %s", args)
         return [_row_to_job(r) for r in rows]
 
     async def claim(self, job_ids: Sequence[str], owner: str, ttl: float, *,

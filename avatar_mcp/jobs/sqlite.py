@@ -209,12 +209,15 @@ class SqliteJobStore:
                              owner=r["owner"], at=datetime.fromtimestamp(r["at"], UTC)) for r in rows]
 
     # ------------------------------------------------------------------------------------------ leases
-    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES) -> builtins.list[JobRecord]:
+    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES,
+                  providers: Collection[str] | None = None) -> builtins.list[JobRecord]:
         states = sorted(statuses)
-        sql = (f"SELECT * FROM jobs WHERE status IN ({_marks(states)}) AND {_DUE} AND {_CLAIMABLE} "  # noqa: S608
+        names = sorted(providers) if providers is not None else []
+        only = f" AND provider IN ({_marks(names)})" if providers is not None else ""
+        sql = (f"SELECT * FROM jobs WHERE status IN ({_marks(states)}){only} AND {_DUE} AND {_CLAIMABLE} "  # noqa: S608
                "ORDER BY coalesce(next_poll_at, 0), rowid LIMIT ?")
         now = self.clock()
-        rows = await self._read(lambda conn: conn.execute(sql, [*states, now, now, limit]).fetchall())
+        rows = await self._read(lambda conn: conn.execute(sql, [*states, *names, now, now, limit]).fetchall())
         return [_row_to_job(r) for r in rows]
 
     async def claim(self, job_ids: Sequence[str], owner: str, ttl: float, *,

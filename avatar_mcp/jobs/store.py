@@ -148,9 +148,12 @@ class JobStore(Protocol):
         """The newest job of `provider` with this vendor id, or None."""
         ...
 
-    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES) -> builtins.list[JobRecord]:
+    async def due(self, limit: int = 100, *, statuses: Collection[str] = OPEN_STATUSES,
+                  providers: Collection[str] | None = None) -> builtins.list[JobRecord]:
         """Jobs in `statuses` whose time has come (next_poll_at unset or past) and whose lease is free or expired,
-        those waiting longest first, at most `limit`. A snapshot without locks: `claim` decides who gets them."""
+        those waiting longest first, at most `limit`; with `providers`, only theirs (a process lists only what it
+        can work on, or jobs of a vendor it has no key for would fill every batch). A snapshot without locks:
+        `claim` decides who gets them."""
         ...
 
     async def claim(self, job_ids: Sequence[str], owner: str, ttl: float, *,

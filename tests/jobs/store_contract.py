@@ -162,6 +162,18 @@ async def test_due_lists_open_jobs_whose_time_came_and_nobody_holds_oldest_first
     assert len(await store.due(limit=1)) == 1
 
 
+async def test_due_lists_only_the_providers_asked_for(store: JobStore) -> None:
+    """A process without a vendor's key asks for the others' jobs: those it cannot work on never fill its batch."""
+    now = utcnow()
+    for _ in range(3):
+        await store.create(job(provider="heygen", status="processing", next_poll_at=now - timedelta(seconds=9)))
+    local = await store.create(job(status="queued", next_poll_at=now - timedelta(seconds=1)))
+    napster = await store.create(job(provider="napster", status="processing", next_poll_at=now))
+    assert [j.id for j in await store.due(limit=2, providers=["local", "napster"])] == [local.id, napster.id]
+    assert await store.due(providers=[]) == []
+    assert len(await store.due(limit=10)) == 5
+
+
 async def test_a_claim_takes_free_due_jobs_in_the_order_asked_and_skips_the_rest(store: JobStore) -> None:
     past = utcnow() - timedelta(seconds=1)
     a = await store.create(job(next_poll_at=past))
