@@ -1,4 +1,5 @@
-"""Command line: `avatar-mcp` serves MCP over stdio; `serve --http`, `doctor` and `demo` do the rest.
+"""Command line: `avatar-mcp` serves MCP over stdio; `serve --http`, `doctor`, `demo`, `migrate`, `worker` and
+`heygen-webhook` do the rest.
 
 On stdio, stdout belongs to the protocol: everything else goes to stderr.
 """
