@@ -187,8 +187,11 @@ class AvatarServer(MCPServer[AppContext]):
         self.guard.check_arguments(name, arguments)
         await self._ensure_tools()
         tool = self._tool_manager.get_tool(name)
-        if tool is not None:
-            self.guard.check_names(name, arguments, tool.parameters)
+        if tool is None:
+            # A protocol error, as the specification has it (the SDK would answer a tool result).
+            known = ", ".join(sorted(t.name for t in self._tool_manager.list_tools()))
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool {name!r}. The tools here: {known}.")
+        self.guard.check_names(name, arguments, tool.parameters)
         request = _request_of(context)
         try:
             if request is None:

@@ -213,6 +213,19 @@ async def test_a_bad_prompt_request_is_invalid_params_saying_what_to_send(settin
 
 
 @pytest.mark.parametrize("mode", MODES)
+async def test_an_unknown_tool_is_invalid_params_listing_the_tools(settings: Settings, mode: str) -> None:
+    """The specification's protocol error for an unknown tool (-32602), not a tool result that reads like one."""
+    from mcp.shared.exceptions import MCPError
+
+    async with Client(server(settings), mode=mode) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.call_tool("create_vidoe", {"scenes": []})
+        listed = {t.name for t in (await client.list_tools()).tools}
+    assert caught.value.error.code == -32602
+    assert "create_vidoe" in caught.value.error.message and all(n in caught.value.error.message for n in listed)
+
+
+@pytest.mark.parametrize("mode", MODES)
 async def test_rejected_arguments_are_named_without_echoing_values_or_validator_internals(settings: Settings,
                                                                                           mode: str) -> None:
     secretish = "sk-" + "q" * 6000

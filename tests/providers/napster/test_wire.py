@@ -43,20 +43,24 @@ async def test_napsters_reasons_reach_the_assistant_whatever_the_shape_of_its_er
     assert "A valid X-Api-Key header is required" in key and "API key was refused" in key
 
 
-@pytest.mark.parametrize("total_pages", [False, True])
+@pytest.mark.parametrize("paging", [{"total_pages": False}, {"total_pages": True},
+                                    {"first_page": 1, "page_zero": "refuse"}, {"first_page": 1, "page_zero": "first"}])
 async def test_list_avatars_returns_all_250_companions_paging_by_total_count(
-        tmp_path: Path, media_root: Path, total_pages: bool) -> None:
-    fake = NapsterFake(total_pages=total_pages)
+        tmp_path: Path, media_root: Path, paging: dict[str, Any]) -> None:
+    """250 of 250, once each, in Napster's order; with or without totalPages, and whether pageIndex starts at 0 or
+    (reference D does not say) at 1, where page 0 is either refused or read as page 1."""
+    fake = NapsterFake(**paging)
     made = fake.seed(250)
     with serve(fake):
         settings = make_settings(tmp_path, media_root, napster_api_key=SecretStr(KEY), napster_base_url=fake.base_url)
         async with Client(CASE.server(settings), mode="auto") as client:
             listed: dict[str, Any] = await call(client, "list_avatars", {"provider": "napster", "limit": 500})
     ids = [a["avatar_id"] for a in listed["avatars"]]
-    assert [i for i in ids if i in set(made)] == made  # 250 of 250, in Napster's order
-    assert len(ids) == 250 + len(fake.stock)
-    pages = [int(r.query["pageIndex"]) for r in fake.requests("GET", "^/public/companions$")]
-    assert pages == [0, 1, 2]  # 100 + 100 + 50: no fourth request
+    assert [i for i in ids if i in set(made)] == made
+    assert len(ids) == len(set(ids)) == 250 + len(fake.stock)
+    if "first_page" not in paging:
+        pages = [int(r.query["pageIndex"]) for r in fake.requests("GET", "^/public/companions$")]
+        assert pages == [0, 1, 2]  # 100 + 100 + 50: no fourth request
 
 
 async def test_without_the_stock_catalog_route_list_avatars_still_lists_the_organisations_companions(
