@@ -1,4 +1,5 @@
-"""Command line: `avatar-mcp` serves MCP over stdio; `serve --http`, `doctor` and `demo` do the rest.
+"""Command line: `avatar-mcp` serves MCP over stdio; `serve --http`, `doctor`, `demo`, `migrate`, `worker` and
+`heygen-webhook` do the rest.
 
 On stdio, stdout belongs to the protocol: everything else goes to stderr.
 """
@@ -22,19 +23,24 @@ def _parser() -> argparse.ArgumentParser:
                                      "With no command it serves MCP over stdio, as chat clients expect.")
     parser.add_argument("--version", action="version", version=f"avatar-mcp {__version__}")
     sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="serve MCP (stdio by default)")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        # The same words in `avatar-mcp --help` and in `avatar-mcp <command> --help`.
+        return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+    serve = command("serve", "serve MCP (stdio by default)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
-    doctor = sub.add_parser("doctor", help="show configured providers, missing optional dependencies and data paths")
+    doctor = command("doctor", "show configured providers, missing optional dependencies and data paths")
     doctor.add_argument("--online", action="store_true", help="also ask HeyGen for the remaining credits")
-    sub.add_parser("heygen-webhook", help="register <AVATAR_MCP_PUBLIC_URL>/webhooks/heygen with HeyGen and print "
-                   "the signing secret (HEYGEN_WEBHOOK_SECRET)")
-    sub.add_parser("worker", help="run job steps from the work queue (AVATAR_MCP_WORK=workers with "
-                   "AVATAR_MCP_DATABASE_URL): submissions, polls, downloads and local renders")
-    migrate = sub.add_parser("migrate", help="apply the job store's schema changes (PostgreSQL or the SQLite file)")
+    command("heygen-webhook", "register <AVATAR_MCP_PUBLIC_URL>/webhooks/heygen with HeyGen and print the signing "
+            "secret (HEYGEN_WEBHOOK_SECRET)")
+    command("worker", "run job steps from the work queue (AVATAR_MCP_WORK=workers with AVATAR_MCP_DATABASE_URL): "
+            "submissions, polls, downloads and local renders")
+    migrate = command("migrate", "apply the job store's schema changes (PostgreSQL or the SQLite file)")
     migrate.add_argument("--check", action="store_true", help="only list what is missing; exit 1 if anything is")
-    demo = sub.add_parser("demo", help="make a talking video offline, driving the server as an assistant would")
+    demo = command("demo", "make a talking video offline, driving the server as an assistant would")
     demo.add_argument("--out", default=None, help="copy the finished MP4 here as well")
     demo.add_argument("--provider", default="local", help="provider to use (default: local)")
     return parser
@@ -59,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "doctor":
         print(doctor_report(settings))
-        if args.online and settings.heygen_api_key is not None:
+        if args.online and settings.heygen_api_key is None:
+            print("\nCredits: --online asks HeyGen, and HEYGEN_API_KEY is not set: nothing was asked.")
+        elif args.online:
             import anyio
 
             from avatar_mcp.providers.heygen.admin import credits_line
@@ -125,6 +133,11 @@ def migrate(settings: object, *, check: bool) -> int:
 
     assert isinstance(settings, Settings)
     if settings.database_url is None:
+        if check and not settings.db_path.exists():
+            # A check writes nothing: connecting would leave an empty file (and folders) behind.
+            print(f"no job store at {settings.db_path} yet: the server makes it when it first starts (or run "
+                  f"`avatar-mcp migrate`)")
+            return 1
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if check:
             import sqlite3
@@ -165,7 +178,13 @@ def doctor_report(settings: object) -> str:
         else:
             state = "not configured: set " + " and ".join(spec.env_vars)
         lines.append(f"  {spec.name:<9} {state}")
-    lines.append(f"  default: {settings.default_provider or '(first configured vendor, else local)'}")
+    fallback = "(first configured vendor, else local)"
+    chosen = settings.default_provider
+    if chosen and chosen not in {spec.name for spec in specs()}:
+        # The server ignores an unknown name; saying it is the default would be false.
+        fallback = f"{fallback}; AVATAR_MCP_DEFAULT_PROVIDER={chosen!r} is no provider and is ignored"
+        chosen = None
+    lines.append(f"  default: {chosen or fallback}")
     if settings.heygen_api_key is not None:
         lines.append(f"  HeyGen API version: {settings.heygen_api_version}")
     lines += ["", "Local studio dependencies (imported now):"]

@@ -72,8 +72,9 @@ Make talking-avatar videos. Typical flows:
 - A digital twin from footage: create_digital_twin(video, consent_video).
 Every create tool checks for missing fields first: the user is asked (or the answer has status 'needs_input' with
 the questions to ask in chat). Nothing is spent until the request is complete. Create tools return a job handle at
-once: follow it with check_job(job_id, wait_seconds) until status is succeeded or failed. The 'local' provider works
-offline and free (a 2D-animated preview); list_providers shows which vendors are configured.
+once: follow it with check_job(job_id, wait_seconds) until it ends (succeeded, failed, canceled or unknown: an
+unknown job may have reached a paid vendor, so never resubmit it without asking the user). The 'local' provider
+works offline and free (a 2D-animated preview); list_providers shows which vendors are configured.
 """
 
 

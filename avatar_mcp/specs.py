@@ -52,7 +52,7 @@ class GenerationPick(BaseModel):
 class PhotoAvatarSpec(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
-    image: str | None = Field(default=None, description="Local path (inside the media roots), https URL or asset key.")
+    image: str | None = Field(default=None, description="Local path (inside the media roots), https URL or asset:<id>.")
     from_generation: GenerationPick | None = None
 
     @model_validator(mode="after")
@@ -73,7 +73,7 @@ TwinGender = Literal["female", "male", "nonBinary"]
 class DigitalTwinSpec(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=100)
-    video: str = Field(description="Training footage: local path, https URL or asset key.")
+    video: str = Field(description="Training footage: local path, https URL or asset:<id>.")
     consent_video: str | None = None
     version: Literal["v1", "v2"] | None = None
     gender: TwinGender | None = None
@@ -97,7 +97,7 @@ class Background(BaseModel):
     model_config = _STRICT
     type: Literal["color", "image", "video"] = "color"
     value: str | None = Field(default=None, description="color: '#1e2a3a'.")
-    url: str | None = Field(default=None, description="image/video: local path, https URL or asset key.")
+    url: str | None = Field(default=None, description="image/video: local path, https URL or asset:<id>.")
     fit: Fit = "cover"
     play_style: PlayStyle = "loop"
 
@@ -107,7 +107,7 @@ class Background(BaseModel):
             if self.value is not None and not _HEX.match(self.value):
                 raise ValueError(f"background colour must look like #1e2a3a, got {self.value!r}")
         elif not self.url:
-            raise ValueError(f"a {self.type} background needs url (a local path, https URL or asset key)")
+            raise ValueError(f"a {self.type} background needs url (a local path, https URL or asset:<id>)")
         return self
 
 
@@ -117,7 +117,7 @@ class Scene(BaseModel):
     model_config = _STRICT
     avatar_id: str | None = None
     script: str | None = Field(default=None, max_length=5000)
-    audio: str | None = Field(default=None, description="Speech file: local path, https URL or asset key.")
+    audio: str | None = Field(default=None, description="Speech file: local path, https URL or asset:<id>.")
     silence_seconds: float | None = Field(default=None, ge=1, le=100)
     voice_id: str | None = None
     speed: float = Field(default=1.0, ge=0.5, le=1.5)

@@ -139,7 +139,7 @@ async def test_a_client_without_apps_gets_the_same_answers_as_an_apps_host(setti
     assert plain_missing.structured_content["status"] == "needs_input"
     assert comparable(plain_missing) == comparable(host_missing)
     text = plain_done.content[0].text  # type: ignore[union-attr]
-    assert text.startswith(f"Job {job_id} (video, countdown) is succeeded")
+    assert text.startswith(f"Job {job_id} (video, countdown) has succeeded")
 
 
 # ------------------------------------------------------------------------------------------ media

@@ -56,3 +56,33 @@ def test_bad_settings_are_reported_clearly(tmp_path: Path) -> None:
     done = run(["doctor"], tmp_path, HEYGEN_API_VERSION="v9")
     assert done.returncode == 2
     assert "HEYGEN_API_VERSION" in done.stderr or "heygen_api_version" in done.stderr
+
+
+def test_doctor_online_without_a_heygen_key_says_nothing_was_asked(tmp_path: Path) -> None:
+    done = run(["doctor", "--online"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "HEYGEN_API_KEY is not set: nothing was asked" in done.stdout
+
+
+def test_doctor_does_not_call_an_unknown_default_provider_the_default(tmp_path: Path) -> None:
+    report = doctor_report(make_settings(tmp_path, tmp_path, default_provider="herygen"))
+    assert "default: (first configured vendor, else local); AVATAR_MCP_DEFAULT_PROVIDER='herygen' is no provider" \
+        in report
+
+
+def test_migrate_check_on_a_fresh_data_dir_writes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    done = subprocess.run([sys.executable, "-m", "avatar_mcp", "migrate", "--check"], cwd=tmp_path, text=True,
+                          capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env={**{k: v for k, v in os.environ.items() if k not in SETTINGS_ENV},
+                               "AVATAR_MCP_DATA_DIR": str(data)})
+    assert done.returncode == 1
+    assert "no job store at" in done.stdout and "avatar-mcp migrate" in done.stdout
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("command", ["serve", "doctor", "heygen-webhook", "worker", "migrate", "demo"])
+def test_every_command_describes_itself_in_its_own_help(tmp_path: Path, command: str) -> None:
+    done = run([command, "--help"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.split("\n\n")[1].strip()[:1].isupper()  # a sentence between the usage and the options

@@ -35,3 +35,12 @@ def test_the_license_file_matches_the_package_metadata() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_every_setting_is_in_the_readmes_settings_table() -> None:
+    """A setting the code reads but the README does not name is one a user cannot find."""
+    table = (ROOT / "README.md").read_text(encoding="utf-8").split("## Settings", 1)[1].split("\n## ", 1)[0]
+    names = {str(choice) for field in Settings.model_fields.values()
+             for choice in getattr(field.validation_alias, "choices", [])}
+    assert names, "the settings have environment names"
+    assert sorted(n for n in names if f"`{n}`" not in table) == []

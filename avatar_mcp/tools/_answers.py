@@ -7,6 +7,7 @@ from avatar_mcp.checklist import NO_DEFAULT, Question
 from avatar_mcp.models import JobHandle
 from avatar_mcp.planning import Plan, cost_sentence
 from avatar_mcp.planning.answers import CONFIRMATION_TTL_SECONDS
+from avatar_mcp.tools._common import field_words
 
 CONFIRM = "confirm_spend"
 
@@ -37,10 +38,10 @@ def declined_cost(plan: Plan) -> JobHandle:
 
 def needs_input(plan: Plan, questions: list[Question], on_missing: str) -> JobHandle:
     """Nothing submitted: the questions to ask. on_missing='default' is suggested only where it would help."""
-    names = ", ".join(q.path for q in questions)
+    names = ", ".join(field_words(q.path) for q in questions)
     op = plan.operation
     message = f"Nothing was submitted. To {op.title}, ask the user for: {names}. Then call again with those arguments."
-    unanswerable = [q.path for q in questions if q.default is NO_DEFAULT and q.form_name != CONFIRM]
+    unanswerable = [field_words(q.path) for q in questions if q.default is NO_DEFAULT and q.form_name != CONFIRM]
     if on_missing == "ask" and len(unanswerable) < len(questions):
         message += " (Or on_missing='default' to accept the suggested defaults.)"
     if unanswerable:

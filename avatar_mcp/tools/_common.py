@@ -62,18 +62,32 @@ def tool_errors() -> Iterator[None]:
 def summary(handle: JobHandle) -> str:
     """One plain sentence for clients that show text only."""
     if handle.status == "needs_input":
-        names = ", ".join(m.field for m in handle.missing or [])
+        names = ", ".join(field_words(m.field) for m in handle.missing or [])
         return f"Nothing submitted yet: please ask the user for {names}, then call again with the answers."
     if handle.status in ("declined", "needs_confirmation"):
         return handle.message or "Nothing was submitted."
-    head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) is {handle.status}"
+    # "has succeeded", not "is succeeded": the open states and canceled/unknown read as they are.
+    verb = "has" if handle.status in ("succeeded", "failed") else "is"
+    head = f"Job {handle.job_id} ({handle.kind}, {handle.provider}) {verb} {handle.status}"
     if handle.status in ("queued", "processing", "submitting", "finishing"):
-        return f"{head}, {handle.progress:.0%} done. Call check_job after {handle.poll_after_seconds or 5:.0f} s."
+        # Sub-second hints (local renders: 0.5) must not read "after 0 s".
+        after = round(handle.poll_after_seconds or 5, 1)
+        return f"{head}, {handle.progress:.0%} done. Call check_job after {after:g} s."
     if handle.status == "succeeded" and handle.result is not None:
         r = handle.result
         made = r.video_path or r.avatar_id or (f"{len(r.candidates)} candidates" if r.candidates else None)
         return f"{head}: {made}." if made else f"{head}."
     return f"{head}. {handle.error.message if handle.error else handle.message or ''}".strip()
+
+
+def field_words(field: str) -> str:
+    """A missing field as words: a question answering several paths at once (one voice for every scene) is
+    named as one answer set at each of them, so the model knows where the value goes."""
+    paths = field.split(",")
+    if len(paths) == 1:
+        return field
+    leaf = paths[0].rsplit(".", 1)[-1]
+    return f"one {leaf} (set as {' and '.join(paths)})"
 
 
 def job_result(handle: JobHandle, job: JobRecord | None = None) -> CallToolResult:

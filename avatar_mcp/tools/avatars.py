@@ -20,7 +20,7 @@ Confirm = Annotated[bool | Annotated[str, Field(max_length=64)], Field(
     description="After needs_confirmation: its confirmation_code, once the user approved.")]
 Wait = Annotated[float, Field(ge=0, le=600)]
 MediaArg = Annotated[str | None, Field(max_length=2000,
-                                       description="Local path (media roots), https URL or asset key.")]
+                                       description="Local path (media roots), https URL or asset:<id>.")]
 Name = Annotated[str | None, Field(max_length=100)]
 Answers = ElicitationResult[Any]
 PhotoAge = Annotated[Age | None, Field(description="Apparent age.")]
@@ -127,7 +127,7 @@ _TWIN = _flow.Flow("create_digital_twin", _twin_request)
 async def create_digital_twin(
     ctx: Context[Any, Any],
     video: Annotated[str | None, Field(max_length=2000, description="Footage of the person speaking to camera: "
-                                       "local path (media roots), https URL or asset key.")] = None,
+                                       "local path (media roots), https URL or asset:<id>.")] = None,
     consent_video: Annotated[str | None, Field(max_length=2000, description="The person reading the vendor's "
                                                "consent statement, where required.")] = None,
     name: Name = None,

@@ -141,6 +141,20 @@ async def test_a_video_without_a_voice_and_no_forms_answers_needs_input(settings
     assert defaulted["defaults_applied"] == {"scenes.0.voice_id": "cd-bob", "orientation": "landscape"}
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_one_voice_for_several_scenes_says_where_the_answer_goes(settings: Settings, mode: str) -> None:
+    args = {"provider": "countdown", "orientation": "square",
+            "scenes": [{"avatar_id": "cd-avatar", "script": "One."}, {"avatar_id": "cd-avatar", "script": "Two."}]}
+    async with Client(server(settings), mode=mode) as client:
+        result = await client.call_tool("create_video", args)
+    handle = result.structured_content
+    assert [m["field"] for m in handle["missing"]] == ["scenes.0.voice_id,scenes.1.voice_id"]  # the form's key
+    # The words a text-only model reads name the one answer and every place it goes, not a comma-joined key.
+    expected = "one voice_id (set as scenes.0.voice_id and scenes.1.voice_id)"
+    assert f"ask the user for: {expected}." in handle["message"]
+    assert f"please ask the user for {expected}, then" in result.content[0].text  # type: ignore[union-attr]
+
+
 CONFIRMED_VIDEO = {"provider": "countdown", "orientation": "square",
                    "scenes": [{"avatar_id": "cd-avatar", "script": "One.", "voice_id": "cd-ann"}]}
 

@@ -91,3 +91,28 @@ def test_the_surface_benchmark_prints_per_tool_sizes(tmp_path: Path) -> None:
     figures = json.loads(done.stdout)
     assert figures["total"] <= BUDGET and len(figures["tools"]) == 16
     assert sum(t["total"] for t in figures["tools"]) < figures["total"]
+
+
+def _descriptions(schema: Any) -> typing.Iterator[str]:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("description"), str):
+            yield schema["description"]
+        for value in schema.values():
+            yield from _descriptions(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _descriptions(value)
+
+
+@pytest.mark.anyio
+async def test_media_arguments_spell_the_asset_form_the_server_reads(settings: Settings) -> None:
+    """media.classify reads only `asset:<id>` as an asset; a bare vendor key would be taken for a local path, so a
+    description saying just "asset key" left the model to guess the form."""
+    from avatar_mcp.media import classify
+
+    async with Client(build_server(settings), mode="legacy") as client:
+        tools = (await client.list_tools()).tools
+    mentions = [d for t in tools for d in _descriptions(t.input_schema) if "asset" in d]
+    assert mentions
+    assert [d for d in mentions if "asset:<id>" not in d] == []
+    assert classify("asset:abc123") == "asset" and classify("abc123") == "path"

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NOTES = ("Offline and free: a fast 2D-animated preview (mouth, blinks, head sway on a photo or illustration; "
-         "digital twins re-animate the person's own footage). Not a neural lip-sync model; English voices.")
+         "digital twins re-animate the person's own footage). Not a neural lip-sync model. Voices: one natural US "
+         "English voice (Piper) and robotic espeak-ng voices in English, German, French and Spanish (list_voices).")
 TWIN_ADVISED_SECONDS = (60.0, 300.0)
 
 

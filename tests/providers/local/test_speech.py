@@ -158,3 +158,12 @@ def test_a_damaged_prepared_voice_is_prepared_again(tmp_path: Path) -> None:
     damaged.write_bytes(b"half a file")
     assert _piper._session(model, tmp_path).get_outputs()
     assert damaged.stat().st_size > 1_000_000
+
+
+def test_the_studios_notes_name_every_language_its_voices_speak():
+    # list_providers' notes are what a model reads to choose the studio; they once said "English voices" only.
+    from avatar_mcp.providers.local.provider import NOTES
+
+    for voice in speech._ESPEAK:
+        language = voice.voice.name.replace(" male", "").replace(" female", "").split()[-1]
+        assert language in NOTES, voice.voice.voice_id
