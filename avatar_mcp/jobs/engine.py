@@ -322,7 +322,10 @@ class JobEngine:
         elif job.status == "finishing":
             await finisher.download(job, Lease.of(job))
         elif isinstance(provider, RunsLocally):
-            self.start(provider.pool_for(job.operation), job)
+            kind = provider.pool_for(job.operation)
+            # A render waits for a free slot here too: a check_job on each queued job must not start them all.
+            if self.pool.free(kind) > 0:
+                self.start(kind, job)
         else:
             await self.poll_one(provider, job, inline=True)
 

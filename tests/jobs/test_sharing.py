@@ -152,3 +152,18 @@ async def test_a_local_job_whose_submitter_died_while_reading_its_inputs_is_subm
     assert done.status == "succeeded" and done.result is not None and Path(done.result.video_path or "").is_file()
     assert done.takeovers == 1
     assert [c.target for c in history] == ["submitting", "queued", "processing", "succeeded"]
+
+
+@pytest.mark.render
+async def test_checking_a_queued_local_job_does_not_start_it_past_the_render_slots(settings: Settings) -> None:
+    """One render slot: a check (refresh) of the job waiting behind a running render leaves it waiting, instead of
+    starting a second render beside it (an agent checking ten queued jobs would start ten)."""
+    async with open_service(settings, poll=False) as service:
+        running = await submit_local(service, LONG)
+        waiting = await submit_local(service, LONG)
+        assert service.engine.pool.running(running.id) is not None
+        checked = await service.refresh(waiting.id, force=True)
+        assert checked.status == "queued" and checked.lease_owner is None
+        assert service.engine.pool.running(waiting.id) is None
+        for job in (running, waiting):
+            await service.cancel(job.id)
