@@ -46,14 +46,14 @@ class AppContext:
     def failure_message(self) -> str:
         """Why no tool can run: the reason itself only for the one user of an unshared server. On a server that
         holds tokens (shared, perhaps by tenants) it may name database hosts, users and paths: the log has it."""
+        if self.settings.token_principals():
+            return ("The server could not open its job store; its operator can read why in the server's log. "
+                    "Try again later.")
         if self.settings.database_url is not None:
             where = ("Check AVATAR_MCP_DATABASE_URL (the database must be reachable, and migrated: avatar-mcp "
                      "migrate)")
         else:
             where = "Check AVATAR_MCP_DATA_DIR (it must be a writable folder)"
-        if self.settings.token_principals():
-            return ("The server could not open its job store; its operator can read why in the server's log. "
-                    "Try again later.")
         return f"The server could not open its job store: {self.failure}. {where} and restart the server."
 
 

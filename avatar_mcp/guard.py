@@ -13,7 +13,6 @@ redacted of every configured secret (redaction.py).
 
 from __future__ import annotations
 
-import difflib
 import errno
 import logging
 import re
@@ -137,6 +136,8 @@ class ToolGuard:
         unknown = [name for name in arguments if name not in properties]
         if not unknown:
             return
+        import difflib  # only on this refusal: the start-up path stays light
+
         nested = _nested_names(properties)
         hints = []
         for name in unknown:
